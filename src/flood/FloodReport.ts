@@ -1,0 +1,88 @@
+/**
+ * The result of one flood, as printed by `flood --json` and by the native
+ * client (adapters/external/c-epoll/flood.c). Times are seconds unless the
+ * field name says otherwise; latency is milliseconds.
+ */
+import * as Schema from "effect/Schema"
+
+/** Why a connection failed. */
+export const ErrorKind = Schema.Literal(
+  /** Received bytes differ from the pattern (a flipped or replaced byte). */
+  "corrupted",
+  /** The stream skipped bytes: what follows matches the pattern further on. */
+  "missing-bytes",
+  /** The stream has bytes inserted: what follows matches the pattern earlier on. */
+  "extra-bytes",
+  /** More bytes were echoed than were sent. */
+  "excess",
+  /** The server closed the connection before echoing everything. */
+  "truncated",
+  /** No byte arrived on the connection for the stall timeout. */
+  "stalled",
+  /** The connection was reset. */
+  "reset",
+  /** The connection was refused. */
+  "refused",
+  /** Connecting took longer than the connect timeout. */
+  "connect-timeout",
+  /** The process ran out of file descriptors. */
+  "too-many-open-files",
+  /** The overall timeout ended the flood first. */
+  "timeout",
+  /** Any other socket error. */
+  "socket-error"
+)
+export type ErrorKind = typeof ErrorKind.Type
+
+export const ErrorDetail = Schema.Struct({
+  kind: ErrorKind,
+  connection: Schema.Number,
+  /** Byte offset in the connection's stream where it went wrong. */
+  offset: Schema.Number,
+  expected: Schema.optional(Schema.Number),
+  received: Schema.optional(Schema.Number),
+  message: Schema.String
+})
+export type ErrorDetail = typeof ErrorDetail.Type
+
+export const LatencySummary = Schema.Struct({
+  /** Chunk round trips recorded (send of a chunk → its last byte echoed). */
+  count: Schema.Number,
+  p50: Schema.Number,
+  p90: Schema.Number,
+  p99: Schema.Number,
+  p999: Schema.Number,
+  max: Schema.Number
+})
+export type LatencySummary = typeof LatencySummary.Type
+
+export const FloodReport = Schema.Struct({
+  ok: Schema.Boolean,
+  /** The client that flooded: node, deno, bun or native. */
+  runtime: Schema.String,
+  runtimeVersion: Schema.String,
+  host: Schema.String,
+  port: Schema.Number,
+  connections: Schema.Number,
+  bytesPerConnection: Schema.Number,
+  chunk: Schema.Number,
+  window: Schema.Number,
+  /** Wall time from the first connect to the last verified byte. */
+  seconds: Schema.Number,
+  /** First connect started → last connect done. */
+  connectSeconds: Schema.Number,
+  /** First byte sent → last byte verified. */
+  bulkSeconds: Schema.Number,
+  bytesVerified: Schema.Number,
+  /** Verified echoed payload per second of wall time, in 10^6 bytes. */
+  mbPerSecond: Schema.Number,
+  connectionsCompleted: Schema.Number,
+  /** Seconds from start until each connection finished: min, median, max. */
+  completion: Schema.Struct({ min: Schema.Number, p50: Schema.Number, max: Schema.Number }),
+  latency: LatencySummary,
+  /** Failed connections by kind. */
+  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  /** The first few failures in full. */
+  errorDetails: Schema.Array(ErrorDetail)
+})
+export type FloodReport = typeof FloodReport.Type

@@ -1,0 +1,58 @@
+/**
+ * One `target.json` per echo server under `adapters/`, in the spirit of
+ * TechEmpower's benchmark_config.json. Our own TS servers and the external
+ * frameworks are described alike, so the runner treats every target the same.
+ *
+ * Commands are argv arrays (no shell). Placeholders, replaced before running:
+ *   {port}    the port to listen on
+ *   {backlog} the listen backlog to ask for (32768 unless told otherwise)
+ *   {dir}     the absolute path of the folder holding target.json
+ *   {root}    the absolute path of the repository
+ *   {node} {bun} {deno}  the absolute path of that runtime's binary
+ *   {build}   {root}/build/<name>, where build steps put their output
+ */
+import * as Schema from "effect/Schema"
+
+export const TargetKind = Schema.Literal(
+  /** Our Effect-core echo server on a JS runtime. */
+  "effect-core",
+  /** An echo server written directly on a JS runtime's socket API. */
+  "raw",
+  /** A framework server from another language. */
+  "external"
+)
+
+export const TargetManifest = Schema.Struct({
+  /** Unique id, lower-case with dashes; also the folder name. */
+  name: Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9-]*$/)),
+  displayName: Schema.String,
+  kind: TargetKind,
+  language: Schema.String,
+  /** Runtime or framework, e.g. "Node.js net", "Twisted", "Go net". */
+  framework: Schema.String,
+  /** argv printing the version on stdout or stderr; first line is kept. */
+  version: Schema.Array(Schema.String),
+  /** Binaries that must be on PATH (or absolute) for the target to be available. */
+  requires: Schema.Array(Schema.String),
+  /** Debian packages that provide `requires`. */
+  debianPackages: Schema.Array(Schema.String),
+  /** Build step, run once before starting; its output goes under {build}. */
+  build: Schema.optional(Schema.Array(Schema.String)),
+  /** Start command; must listen on 127.0.0.1:{port}. */
+  start: Schema.Array(Schema.String),
+  /** Extra environment for the start command. */
+  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /** Seconds to wait for the readiness check (connect + verified echo of one chunk). */
+  readyTimeoutSeconds: Schema.Number.pipe(Schema.positive()),
+  /** Whether several processes can share the port (SO_REUSEPORT). */
+  reusePort: Schema.Boolean,
+  /** Sets TCP_NODELAY on accepted sockets. */
+  noDelay: Schema.Boolean,
+  /** The listen backlog the server really gets, when capped below {backlog}. */
+  maxBacklog: Schema.optional(Schema.Number),
+  /** The target this one is a variant of (e.g. eventlet-nodelay → eventlet). */
+  variantOf: Schema.optional(Schema.String),
+  /** What a reader of the results should know (quirks, stalls, limits). */
+  notes: Schema.Array(Schema.String)
+})
+export type TargetManifest = typeof TargetManifest.Type
