@@ -1,0 +1,13 @@
+/** The command tree; each command lives in its own module. */
+import * as Command from "@effect/cli/Command"
+import { floodCommand } from "./FloodCommand.ts"
+import { serveCommand } from "./ServeCommand.ts"
+
+export const VERSION = "0.1.0"
+
+export const rootCommand = Command.make("echoflood").pipe(
+  Command.withDescription("Echo-server flood benchmark for JavaScript runtimes and server frameworks"),
+  Command.withSubcommands([serveCommand, floodCommand])
+)
+
+export const cli = Command.run(rootCommand, { name: "echoflood", version: VERSION })

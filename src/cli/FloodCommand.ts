@@ -1,0 +1,165 @@
+/**
+ * `flood`: floods an echo server and verifies every byte. Without `--port`
+ * it starts our own echo server as a child process (pinned to core 0, this
+ * client to core 1 where there are two cores) and stops it afterwards.
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as PlatformCommand from "@effect/platform/Command"
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { runFlood } from "../flood/FloodEngine.ts"
+import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
+import type { FloodReport } from "../flood/FloodReport.ts"
+import { formatSummary } from "../flood/FloodSummary.ts"
+import { checkConnectionsFit, cpuCount } from "../suite/Limits.ts"
+import { runNativeFlood } from "../flood/NativeClient.ts"
+import { entryArgv } from "../targets/Runtimes.ts"
+import { startServer } from "../targets/ServerProcess.ts"
+import { runtimeNames, Transport } from "../transport/Transport.ts"
+
+/** @category errors */
+export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summary: string }> {
+  override get message() {
+    return this.summary
+  }
+}
+
+const options = {
+  host: Options.text("host").pipe(Options.withDefault(defaultFloodOptions.host), Options.withDescription("Echo server address")),
+  port: Options.integer("port").pipe(
+    Options.optional,
+    Options.withDescription("Echo server port; without it, flood starts our echo server itself")
+  ),
+  connections: Options.integer("connections").pipe(
+    Options.withAlias("n"),
+    Options.withDefault(defaultFloodOptions.connections),
+    Options.withDescription("Concurrent connections")
+  ),
+  bytes: Options.integer("bytes").pipe(
+    Options.withDefault(defaultFloodOptions.bytesPerConnection),
+    Options.withDescription("Bytes each connection sends and verifies")
+  ),
+  chunk: Options.integer("chunk").pipe(Options.withDefault(defaultFloodOptions.chunk), Options.withDescription("Largest write")),
+  window: Options.integer("window").pipe(
+    Options.optional,
+    Options.withDescription("Most unechoed bytes per connection (default: one chunk)")
+  ),
+  barrier: Options.boolean("barrier").pipe(Options.withDescription("Open every connection before sending payload")),
+  timeout: Options.float("timeout").pipe(
+    Options.withDefault(defaultFloodOptions.timeoutSeconds),
+    Options.withDescription("Overall timeout, seconds")
+  ),
+  stallTimeout: Options.float("stall-timeout").pipe(
+    Options.withDefault(defaultFloodOptions.stallTimeoutSeconds),
+    Options.withDescription("Fail a connection with no echo for this many seconds")
+  ),
+  connectConcurrency: Options.integer("connect-concurrency").pipe(
+    Options.withDefault(defaultFloodOptions.connectConcurrency),
+    Options.withDescription("Connects in flight at once")
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object instead of a summary")),
+  server: Options.choice("server", runtimeNames).pipe(
+    Options.optional,
+    Options.withDescription("Runtime of the server started when --port is not given (default: this one)")
+  ),
+  client: Options.choice("client", ["ts", "native"] as const).pipe(
+    Options.withDefault("ts" as const),
+    Options.withDescription("ts: this runtime's flood client; native: the C client (npm run build:native)")
+  )
+}
+
+type Parsed = Command.Command.ParseConfig<typeof options>
+
+const toFloodOptions = (parsed: Parsed, port: number): FloodOptions => ({
+  host: parsed.host,
+  port,
+  connections: parsed.connections,
+  bytesPerConnection: parsed.bytes,
+  chunk: parsed.chunk,
+  window: Option.getOrElse(parsed.window, () => parsed.chunk),
+  barrier: parsed.barrier,
+  timeoutSeconds: parsed.timeout,
+  stallTimeoutSeconds: parsed.stallTimeout,
+  connectConcurrency: parsed.connectConcurrency,
+  connectTimeoutSeconds: defaultFloodOptions.connectTimeoutSeconds,
+  noDelay: defaultFloodOptions.noDelay
+})
+
+/** Pins this process to `cpus` (best effort: taskset may be missing). */
+const pinSelf = (cpus: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const pid = (yield* fs.readFileString("/proc/self/stat")).split(" ")[0]!
+    yield* PlatformCommand.make("taskset", "-pc", cpus, pid).pipe(PlatformCommand.string)
+  }).pipe(Effect.ignore)
+
+const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
+  parsed.client === "native"
+    ? runNativeFlood(floodOptions)
+    : runFlood(floodOptions, (progress) => {
+        if (!parsed.json) {
+          // Progress goes to stderr so stdout stays the result alone.
+          void Effect.runFork(
+            Console.error(
+              `  … ${progress.connected} connected, ${progress.completed} done, ${progress.failed} failed, ${(progress.bytesVerified / 1e6).toFixed(1)} MB verified`
+            )
+          )
+        }
+      })
+
+const report = (parsed: Parsed, result: FloodReport, serverLabel: string) =>
+  Effect.gen(function* () {
+    yield* Console.log(parsed.json ? JSON.stringify(result) : formatSummary(result, serverLabel))
+    if (!result.ok) {
+      const kinds = Object.entries(result.errors)
+        .map(([kind, count]) => `${kind} ${count}`)
+        .join(", ")
+      return yield* new FloodFailed({
+        summary: `${result.connections - result.connectionsCompleted} of ${result.connections} connections failed (${kinds})`
+      })
+    }
+  })
+
+const floodOwnServer = (parsed: Parsed) =>
+  Effect.gen(function* () {
+    const transport = yield* Transport
+    const serverRuntime = Option.getOrElse(parsed.server, () => transport.runtime.name)
+    const cores = yield* cpuCount
+    const argv = yield* entryArgv(serverRuntime, ["serve", "--host", parsed.host, "--port", "0"])
+    const server = yield* startServer({
+      name: `${serverRuntime} echo server`,
+      argv,
+      cpus: cores >= 2 ? "0" : undefined,
+      readyTimeout: "30 seconds"
+    })
+    if (cores >= 2) yield* pinSelf("1")
+    if (!parsed.json) yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${parsed.host}:${server.port}`)
+    const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, server.port))
+    const result = yield* flood(parsed, floodOptions)
+    const died = yield* Deferred.poll(server.exited)
+    if (Option.isSome(died)) {
+      const code = yield* died.value
+      yield* Console.error(`the echo server exited with code ${code} during the flood; its stderr:\n${server.stderrTail()}`)
+    }
+    yield* report(parsed, result, `${serverRuntime} echo server (pid ${server.pid})`)
+  }).pipe(Effect.scoped)
+
+export const floodCommand = Command.make("flood", options, (parsed) =>
+  Effect.gen(function* () {
+    // Validate everything before the first connect or spawn; the port is checked below.
+    yield* validateFloodOptions(toFloodOptions(parsed, Option.getOrElse(parsed.port, () => 1)))
+    yield* checkConnectionsFit(parsed.connections, "the flood client")
+    if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed)
+    const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))
+    const result = yield* flood(parsed, floodOptions)
+    yield* report(parsed, result, `${parsed.host}:${parsed.port.value}`)
+  })
+).pipe(Command.withDescription("Flood an echo server with verified traffic"))
+
+export type FloodEnvironment = Transport | FileSystem.FileSystem | CommandExecutor.CommandExecutor

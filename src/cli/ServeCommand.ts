@@ -1,0 +1,41 @@
+/** `serve`: our echo server on the runtime this process runs on, until interrupted. */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import { makeEchoStats, echoHandlers } from "../protocol/EchoHandler.ts"
+import { validatePort } from "../flood/FloodOptions.ts"
+import { Transport } from "../transport/Transport.ts"
+
+export const DEFAULT_BACKLOG = 32768
+
+const host = Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("Address to listen on"))
+const port = Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("Port; 0 picks a free one"))
+const backlog = Options.integer("backlog").pipe(
+  Options.withDefault(DEFAULT_BACKLOG),
+  Options.withDescription("Listen backlog to ask for (Bun and Deno cap it)")
+)
+const noDelay = Options.boolean("nodelay").pipe(Options.withDescription("Set TCP_NODELAY on accepted sockets"))
+
+export const serveCommand = Command.make("serve", { host, port, backlog, noDelay }, (options) =>
+  Effect.gen(function* () {
+    yield* validatePort(options.port, true)
+    const transport = yield* Transport
+    const stats = makeEchoStats()
+    const listening = yield* transport.listen({
+      host: options.host,
+      port: options.port,
+      backlog: options.backlog,
+      onAccept: (socket) => {
+        if (options.noDelay) socket.setNoDelay(true)
+        return echoHandlers(socket, stats)
+      }
+    })
+    const { name, version } = transport.runtime
+    const capped = listening.effectiveBacklog < options.backlog ? `, capped by ${name} at ${listening.effectiveBacklog}` : ""
+    yield* Console.log(
+      `echoflood serve: ${name} ${version} listening on ${listening.address.host}:${listening.address.port} (backlog ${options.backlog}${capped})`
+    )
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Run the echo server until interrupted"))

@@ -1,0 +1,62 @@
+/**
+ * Runs the native C flood client (adapters/external/c-epoll/flood.c) with the
+ * same options and reads its JSON report, so `flood --client native` and the
+ * suite can calibrate the TS client against it.
+ */
+import * as Command from "@effect/platform/Command"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { repoRoot } from "../targets/Runtimes.ts"
+import type { FloodOptions } from "./FloodOptions.ts"
+import { FloodReport } from "./FloodReport.ts"
+
+export const nativeClientPath = `${repoRoot}/build/c-epoll/flood`
+
+/** @category errors */
+export class NativeClientFailed extends Data.TaggedError("NativeClientFailed")<{ readonly reason: string }> {
+  override get message() {
+    return `native flood client: ${this.reason}`
+  }
+}
+
+export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
+  "--host",
+  options.host,
+  "--port",
+  String(options.port),
+  "--connections",
+  String(options.connections),
+  "--bytes",
+  String(options.bytesPerConnection),
+  "--chunk",
+  String(options.chunk),
+  "--window",
+  String(options.window),
+  "--timeout",
+  String(options.timeoutSeconds),
+  "--stall-timeout",
+  String(options.stallTimeoutSeconds),
+  "--connect-concurrency",
+  String(options.connectConcurrency),
+  ...(options.barrier ? ["--barrier"] : []),
+  "--json"
+]
+
+const decode = Schema.decodeUnknown(Schema.parseJson(FloodReport))
+
+export const runNativeFlood = (options: FloodOptions) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    if (!(yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false)))) {
+      return yield* new NativeClientFailed({ reason: `${nativeClientPath} is missing: build it with \`npm run build:native\`` })
+    }
+    const stdout = yield* Command.make(nativeClientPath, ...nativeFloodArgs(options)).pipe(
+      Command.string,
+      Effect.mapError((error) => new NativeClientFailed({ reason: error.message }))
+    )
+    return yield* decode(stdout.trim()).pipe(
+      Effect.mapError((error) => new NativeClientFailed({ reason: `unreadable report (${error.message}): ${stdout.slice(0, 500)}` }))
+    )
+  })

@@ -1,0 +1,57 @@
+/**
+ * Where each JS runtime's binary is and how to run our entry point on it.
+ * Bun and Deno come from npm packages; they are called directly, never
+ * through `npx` (and Deno through its platform package, whose binary does
+ * not shadow `deno` inside `deno task`: see DESIGN.md).
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import type { RuntimeName } from "../transport/Transport.ts"
+
+/** The repository root, from this module's own location. */
+export const repoRoot: string = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/$/, "")
+
+export const entryPoint = `${repoRoot}/src/main.ts`
+
+/** @category errors */
+export class RuntimeNotFound extends Data.TaggedError("RuntimeNotFound")<{
+  readonly runtime: RuntimeName
+  readonly looked: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `${this.runtime} was not found (looked in ${this.looked.join(", ")}): run \`npm ci\` in ${repoRoot} to install it`
+  }
+}
+
+const denoPlatforms = ["linux-x64-glibc", "linux-arm64-glibc", "darwin-x64", "darwin-arm64"]
+
+/** Absolute path (or PATH name, for node) of a runtime's binary. */
+export const runtimeBinary = (runtime: RuntimeName) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const candidates =
+      runtime === "node"
+        ? []
+        : runtime === "bun"
+          ? [`${repoRoot}/node_modules/bun/bin/bun.exe`]
+          : denoPlatforms.map((platform) => `${repoRoot}/node_modules/@deno/${platform}/deno`)
+    if (runtime === "node") return "node"
+    for (const candidate of candidates) {
+      if (yield* fs.exists(candidate).pipe(Effect.orElseSucceed(() => false))) return candidate
+    }
+    return yield* new RuntimeNotFound({ runtime, looked: candidates })
+  })
+
+/** argv that runs `src/main.ts` with `args` on a runtime. */
+export const entryArgv = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
+  Effect.map(runtimeBinary(runtime), (binary): Array<string> => {
+    switch (runtime) {
+      case "node":
+        return [binary, "--import", "tsx", entryPoint, ...args]
+      case "bun":
+        return [binary, entryPoint, ...args]
+      case "deno":
+        return [binary, "run", "-A", `--config=${repoRoot}/deno.json`, entryPoint, ...args]
+    }
+  })
