@@ -17,8 +17,8 @@ import { runFlood } from "../flood/FloodEngine.ts"
 import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
 import type { FloodReport } from "../flood/FloodReport.ts"
 import { formatSummary } from "../flood/FloodSummary.ts"
-import { checkConnectionsFit, cpuCount } from "../suite/Limits.ts"
 import { runNativeFlood } from "../flood/NativeClient.ts"
+import { checkConnectionsFit, cpuCount } from "../suite/Limits.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
@@ -31,7 +31,10 @@ export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summ
 }
 
 const options = {
-  host: Options.text("host").pipe(Options.withDefault(defaultFloodOptions.host), Options.withDescription("Echo server address")),
+  host: Options.text("host").pipe(
+    Options.withDefault(defaultFloodOptions.host),
+    Options.withDescription("Echo server address")
+  ),
   port: Options.integer("port").pipe(
     Options.optional,
     Options.withDescription("Echo server port; without it, flood starts our echo server itself")
@@ -45,7 +48,10 @@ const options = {
     Options.withDefault(defaultFloodOptions.bytesPerConnection),
     Options.withDescription("Bytes each connection sends and verifies")
   ),
-  chunk: Options.integer("chunk").pipe(Options.withDefault(defaultFloodOptions.chunk), Options.withDescription("Largest write")),
+  chunk: Options.integer("chunk").pipe(
+    Options.withDefault(defaultFloodOptions.chunk),
+    Options.withDescription("Largest write")
+  ),
   window: Options.integer("window").pipe(
     Options.optional,
     Options.withDescription("Most unechoed bytes per connection (default: one chunk)")
@@ -139,13 +145,16 @@ const floodOwnServer = (parsed: Parsed) =>
       readyTimeout: "30 seconds"
     })
     if (cores >= 2) yield* pinSelf("1")
-    if (!parsed.json) yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${parsed.host}:${server.port}`)
+    if (!parsed.json)
+      yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${parsed.host}:${server.port}`)
     const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, server.port))
     const result = yield* flood(parsed, floodOptions)
     const died = yield* Deferred.poll(server.exited)
     if (Option.isSome(died)) {
       const code = yield* died.value
-      yield* Console.error(`the echo server exited with code ${code} during the flood; its stderr:\n${server.stderrTail()}`)
+      yield* Console.error(
+        `the echo server exited with code ${code} during the flood; its stderr:\n${server.stderrTail()}`
+      )
     }
     yield* report(parsed, result, `${serverRuntime} echo server (pid ${server.pid})`)
   }).pipe(Effect.scoped)
@@ -153,7 +162,12 @@ const floodOwnServer = (parsed: Parsed) =>
 export const floodCommand = Command.make("flood", options, (parsed) =>
   Effect.gen(function* () {
     // Validate everything before the first connect or spawn; the port is checked below.
-    yield* validateFloodOptions(toFloodOptions(parsed, Option.getOrElse(parsed.port, () => 1)))
+    yield* validateFloodOptions(
+      toFloodOptions(
+        parsed,
+        Option.getOrElse(parsed.port, () => 1)
+      )
+    )
     yield* checkConnectionsFit(parsed.connections, "the flood client")
     if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed)
     const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))

@@ -3,13 +3,16 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { makeEchoStats, echoHandlers } from "../protocol/EchoHandler.ts"
 import { validatePort } from "../flood/FloodOptions.ts"
+import { echoHandlers, makeEchoStats } from "../protocol/EchoHandler.ts"
 import { Transport } from "../transport/Transport.ts"
 
 export const DEFAULT_BACKLOG = 32768
 
-const host = Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("Address to listen on"))
+const host = Options.text("host").pipe(
+  Options.withDefault("127.0.0.1"),
+  Options.withDescription("Address to listen on")
+)
 const port = Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("Port; 0 picks a free one"))
 const backlog = Options.integer("backlog").pipe(
   Options.withDefault(DEFAULT_BACKLOG),
@@ -32,7 +35,8 @@ export const serveCommand = Command.make("serve", { host, port, backlog, noDelay
       }
     })
     const { name, version } = transport.runtime
-    const capped = listening.effectiveBacklog < options.backlog ? `, capped by ${name} at ${listening.effectiveBacklog}` : ""
+    const capped =
+      listening.effectiveBacklog < options.backlog ? `, capped by ${name} at ${listening.effectiveBacklog}` : ""
     yield* Console.log(
       `echoflood serve: ${name} ${version} listening on ${listening.address.host}:${listening.address.port} (backlog ${options.backlog}${capped})`
     )

@@ -3,8 +3,8 @@ import * as Effect from "effect/Effect"
 import { runFlood } from "../flood/FloodEngine.ts"
 import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
 import { echoHandlers, makeEchoStats } from "../protocol/EchoHandler.ts"
+import { type MemoryServer, memoryTransportLayer } from "../transport/MemoryTransport.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
-import { memoryTransportLayer, type MemoryServer } from "../transport/MemoryTransport.ts"
 
 const options = (overrides: Partial<FloodOptions> = {}): FloodOptions => ({
   ...defaultFloodOptions,
@@ -24,7 +24,10 @@ const echo: MemoryServer = (socket) => echoHandlers(socket, makeEchoStats())
 
 /** An echo server that applies `fault` to the stream of connection 0 once it has seen `at` bytes. */
 const faulty =
-  (fault: (bytes: Uint8Array, socket: Socket, reset: () => void) => Uint8Array | undefined, at = 20_000): MemoryServer =>
+  (
+    fault: (bytes: Uint8Array, socket: Socket, reset: () => void) => Uint8Array | undefined,
+    at = 20_000
+  ): MemoryServer =>
   (socket, reset) => {
     let seen = 0
     let done = false
@@ -54,22 +57,46 @@ describe("FloodEngine", () => {
       // 100000 bytes in 8 KiB chunks is 13 chunks per connection, each a round trip.
       expect(report.latency.count).toBe(8 * 13)
       expect(report.errors).toEqual({})
-    }))
+    })
+  )
 
   it.effect("reports refused connections", () =>
     Effect.gen(function* () {
       const report = yield* flood(undefined)
       expect(report.ok).toBe(false)
       expect(report.errors).toEqual({ refused: 8 })
-    }))
+    })
+  )
 
   const faults: Array<[string, MemoryServer, string]> = [
-    ["flips a bit", faulty((b) => { const c = b.slice(); c[3] ^= 1; return c }), "corrupted"],
+    [
+      "flips a bit",
+      faulty((b) => {
+        const c = b.slice()
+        c[3] ^= 1
+        return c
+      }),
+      "corrupted"
+    ],
     ["drops a byte", faulty((b) => new Uint8Array([...b.subarray(0, 10), ...b.subarray(11)])), "missing-bytes"],
     ["adds a byte", faulty((b) => new Uint8Array([...b.subarray(0, 10), 7, ...b.subarray(10)])), "extra-bytes"],
-    ["truncates", faulty((_b, socket) => { socket.end(); return undefined }), "truncated"],
+    [
+      "truncates",
+      faulty((_b, socket) => {
+        socket.end()
+        return undefined
+      }),
+      "truncated"
+    ],
     ["stalls", faulty(() => undefined), "stalled"],
-    ["resets", faulty((_b, _s, reset) => { reset(); return undefined }), "reset"]
+    [
+      "resets",
+      faulty((_b, _s, reset) => {
+        reset()
+        return undefined
+      }),
+      "reset"
+    ]
   ]
   for (const [name, server, kind] of faults) {
     it.effect(`fails with ${kind} when the server ${name}`, () =>
@@ -78,17 +105,20 @@ describe("FloodEngine", () => {
         expect(report.ok).toBe(false)
         expect(Object.keys(report.errors)).toEqual([kind])
         expect(report.errorDetails[0]!.kind).toBe(kind)
-      }))
+      })
+    )
   }
 
   it.effect("rejects bad options before any traffic", () =>
     Effect.gen(function* () {
-      const bad = (o: Partial<FloodOptions>) => Effect.flip(validateFloodOptions(options(o))).pipe(Effect.map((e) => e.message))
+      const bad = (o: Partial<FloodOptions>) =>
+        Effect.flip(validateFloodOptions(options(o))).pipe(Effect.map((e) => e.message))
       expect(yield* bad({ connections: 0 })).toMatch(/--connections 0: must be a whole number above 0/)
       expect(yield* bad({ connections: -3 })).toMatch(/--connections -3/)
       expect(yield* bad({ chunk: 0 })).toMatch(/--chunk 0/)
       expect(yield* bad({ window: 100 })).toMatch(/smaller than the chunk/)
       expect(yield* bad({ port: 70000 })).toMatch(/--port 70000: must be a whole number from 1 to 65535/)
       expect(yield* bad({ bytesPerConnection: 1.5 })).toMatch(/--bytes 1.5/)
-    }))
+    })
+  )
 })

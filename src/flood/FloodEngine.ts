@@ -81,23 +81,36 @@ class Connection implements SocketHandlers {
     const total = run.options.bytesPerConnection
     const before = this.received
     const usable = Math.min(bytes.length, this.sent - before)
-    const mismatch = verify(run.equalBytes, this.index, before, usable === bytes.length ? bytes : bytes.subarray(0, usable))
+    const mismatch = verify(
+      run.equalBytes,
+      this.index,
+      before,
+      usable === bytes.length ? bytes : bytes.subarray(0, usable)
+    )
     if (mismatch !== undefined) {
       const what =
         mismatch.kind === "corrupted"
           ? `byte ${mismatch.offset} is ${mismatch.received}, expected ${mismatch.expected}`
           : `stream ${mismatch.kind === "missing-bytes" ? "lost" : "gained"} ${mismatch.shift} byte(s) at offset ${mismatch.offset}`
-      return this.fail(mismatch.kind, mismatch.offset, `connection ${this.index}: ${what}`, mismatch.expected, mismatch.received)
+      this.fail(
+        mismatch.kind,
+        mismatch.offset,
+        `connection ${this.index}: ${what}`,
+        mismatch.expected,
+        mismatch.received
+      )
+      return
     }
     if (usable < bytes.length) {
       // The server sent bytes we never sent (or not yet): an echo cannot run ahead.
-      return this.fail(
+      this.fail(
         this.sent < total ? "extra-bytes" : "excess",
         before + usable,
         `connection ${this.index}: ${bytes.length - usable} byte(s) echoed beyond the ${this.sent} sent`,
         undefined,
         bytes[usable]
       )
+      return
     }
     const now = performance.now()
     this.received = before + usable
@@ -110,8 +123,8 @@ class Connection implements SocketHandlers {
     for (let c = firstDone; c <= lastDone; c++) {
       run.latency.recordValue(Math.max(1, Math.round((now - this.sendTimes[(c - 1) % this.sendTimes.length]!) * 1000)))
     }
-    if (this.received === total) return this.complete(now)
-    this.pump()
+    if (this.received === total) this.complete(now)
+    else this.pump()
   }
 
   onDrain = (): void => {
@@ -280,7 +293,11 @@ class FloodRun {
     while (this.nextToConnect < this.options.connections) {
       const connection = new Connection(this.nextToConnect++, this)
       this.connections.push(connection)
-      connection.fail("timeout", 0, `connection ${connection.index}: not opened within ${this.options.timeoutSeconds} s`)
+      connection.fail(
+        "timeout",
+        0,
+        `connection ${connection.index}: not opened within ${this.options.timeoutSeconds} s`
+      )
     }
     for (const connection of this.connections) {
       connection.fail(

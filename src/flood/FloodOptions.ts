@@ -62,7 +62,12 @@ const positiveSeconds = (option: string, value: number) =>
   Number.isFinite(value) && value > 0
     ? Effect.void
     : Effect.fail(
-        new InvalidOption({ option, value, problem: "must be a number of seconds above 0", fix: `Give e.g. --${option} 10.` })
+        new InvalidOption({
+          option,
+          value,
+          problem: "must be a number of seconds above 0",
+          fix: `Give e.g. --${option} 10.`
+        })
       )
 
 /** Checks a port number given on the command line (0 is allowed only where a free port is wanted). */
@@ -74,15 +79,25 @@ export const validatePort = (value: number, allowZero: boolean) =>
           option: "port",
           value,
           problem: `must be a whole number from ${allowZero ? 0 : 1} to 65535`,
-          fix: allowZero ? "Use 0 to pick a free port." : "Give the port the echo server listens on, or leave --port out to start one."
+          fix: allowZero
+            ? "Use 0 to pick a free port."
+            : "Give the port the echo server listens on, or leave --port out to start one."
         })
       )
 
 export const validateFloodOptions = (options: FloodOptions): Effect.Effect<FloodOptions, InvalidOption> =>
   Effect.gen(function* () {
     yield* validatePort(options.port, false)
-    yield* positiveInteger("connections", options.connections, "Give how many connections to open, e.g. --connections 100.")
-    yield* positiveInteger("bytes", options.bytesPerConnection, "Give the bytes each connection sends, e.g. --bytes 524288.")
+    yield* positiveInteger(
+      "connections",
+      options.connections,
+      "Give how many connections to open, e.g. --connections 100."
+    )
+    yield* positiveInteger(
+      "bytes",
+      options.bytesPerConnection,
+      "Give the bytes each connection sends, e.g. --bytes 524288."
+    )
     yield* positiveInteger("chunk", options.chunk, "Give the write size in bytes, e.g. --chunk 32768.")
     if (options.chunk > MAX_CHUNK) {
       return yield* new InvalidOption({
@@ -92,7 +107,11 @@ export const validateFloodOptions = (options: FloodOptions): Effect.Effect<Flood
         fix: "Use a smaller --chunk."
       })
     }
-    yield* positiveInteger("window", options.window, "Give the unechoed bytes allowed per connection, e.g. --window 32768.")
+    yield* positiveInteger(
+      "window",
+      options.window,
+      "Give the unechoed bytes allowed per connection, e.g. --window 32768."
+    )
     if (options.window < options.chunk) {
       return yield* new InvalidOption({
         option: "window",

@@ -50,13 +50,17 @@ export const runNativeFlood = (options: FloodOptions) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     if (!(yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false)))) {
-      return yield* new NativeClientFailed({ reason: `${nativeClientPath} is missing: build it with \`npm run build:native\`` })
+      return yield* new NativeClientFailed({
+        reason: `${nativeClientPath} is missing: build it with \`npm run build:native\``
+      })
     }
     const stdout = yield* Command.make(nativeClientPath, ...nativeFloodArgs(options)).pipe(
       Command.string,
       Effect.mapError((error) => new NativeClientFailed({ reason: error.message }))
     )
     return yield* decode(stdout.trim()).pipe(
-      Effect.mapError((error) => new NativeClientFailed({ reason: `unreadable report (${error.message}): ${stdout.slice(0, 500)}` }))
+      Effect.mapError(
+        (error) => new NativeClientFailed({ reason: `unreadable report (${error.message}): ${stdout.slice(0, 500)}` })
+      )
     )
   })

@@ -31,7 +31,18 @@ describe("flood against faulty servers", () => {
           })
           const started = Date.now()
           const run = yield* runCli("node", [
-            "flood", "--port", String(server.port), "--connections", "4", "--bytes", "131072", "--stall-timeout", "1", "--timeout", "20", "--json"
+            "flood",
+            "--port",
+            String(server.port),
+            "--connections",
+            "4",
+            "--bytes",
+            "131072",
+            "--stall-timeout",
+            "1",
+            "--timeout",
+            "20",
+            "--json"
           ])
           expect(run.exitCode).toBe(1)
           const report = parseReport(run.stdout)

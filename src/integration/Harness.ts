@@ -24,17 +24,19 @@ export interface CliRun {
 }
 
 const collect = (stream: Stream.Stream<Uint8Array, unknown>) =>
-  stream.pipe(Stream.decodeText(), Stream.runFold("", (a, b) => a + b))
+  stream.pipe(
+    Stream.decodeText(),
+    Stream.runFold("", (a, b) => a + b)
+  )
 
 /** Runs the CLI on a runtime and collects its output; never fails on a non-zero exit. */
 export const runCli = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const argv = yield* entryArgv(runtime, args)
     const proc = yield* Command.start(Command.make(argv[0]!, ...argv.slice(1)))
-    const [stdout, stderr, exitCode] = yield* Effect.all(
-      [collect(proc.stdout), collect(proc.stderr), proc.exitCode],
-      { concurrency: "unbounded" }
-    )
+    const [stdout, stderr, exitCode] = yield* Effect.all([collect(proc.stdout), collect(proc.stderr), proc.exitCode], {
+      concurrency: "unbounded"
+    })
     return { exitCode, stdout, stderr } satisfies CliRun
   }).pipe(Effect.scoped)
 

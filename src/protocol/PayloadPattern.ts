@@ -46,7 +46,8 @@ export const positionOf = (connection: number, offset: number): number =>
   (startOffset(connection) + offset) % PATTERN_LENGTH
 
 /** The expected byte at `offset` of `connection` (slow path: diagnostics only). */
-export const expectedByte = (connection: number, offset: number): number => patternBytes()[positionOf(connection, offset)]!
+export const expectedByte = (connection: number, offset: number): number =>
+  patternBytes()[positionOf(connection, offset)]!
 
 /**
  * A view of `length` expected bytes of `connection` from `offset`, without

@@ -57,7 +57,7 @@ const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/
 class Tail {
   text = ""
   push(line: string) {
-    this.text += line + "\n"
+    this.text += `${line}\n`
     if (this.text.length > TAIL_BYTES * 2) this.text = this.text.slice(-TAIL_BYTES)
   }
   get value() {
@@ -137,7 +137,9 @@ export const startServer = (
     ).pipe(
       Effect.timeout(spec.readyTimeout),
       Effect.catchTag("TimeoutException", () =>
-        Effect.fail(fail(`no "listening on host:port" line within ${Duration.format(Duration.decode(spec.readyTimeout))}`))
+        Effect.fail(
+          fail(`no "listening on host:port" line within ${Duration.format(Duration.decode(spec.readyTimeout))}`)
+        )
       )
     )
     return {
@@ -149,4 +151,3 @@ export const startServer = (
       exited
     }
   })
-

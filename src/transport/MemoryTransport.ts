@@ -95,4 +95,5 @@ export const memoryTransport = (server: MemoryServer | undefined): Transport["Ty
   }
 })
 
-export const memoryTransportLayer = (server: MemoryServer | undefined) => Layer.succeed(Transport, memoryTransport(server))
+export const memoryTransportLayer = (server: MemoryServer | undefined) =>
+  Layer.succeed(Transport, memoryTransport(server))

@@ -80,11 +80,7 @@ export type TransportError =
  * Classifies an errno-style code (`ECONNREFUSED`, `EADDRINUSE`, …). Deno and
  * Bun both expose such codes on their errors, as node:net does.
  */
-export const fromErrorCode = (
-  address: string,
-  code: string | undefined,
-  cause: unknown
-): TransportError => {
+export const fromErrorCode = (address: string, code: string | undefined, cause: unknown): TransportError => {
   switch (code) {
     case "ECONNREFUSED":
       return new ConnectionRefused({ address, cause })
