@@ -15,8 +15,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import {
   type ConnectOptions,
-  type ListenOptions,
   type Listening,
+  type ListenOptions,
   type Socket,
   type SocketHandlers,
   Transport

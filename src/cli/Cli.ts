@@ -2,12 +2,13 @@
 import * as Command from "@effect/cli/Command"
 import { floodCommand } from "./FloodCommand.ts"
 import { serveCommand } from "./ServeCommand.ts"
+import { targetsCommand } from "./TargetsCommand.ts"
 
 export const VERSION = "0.1.0"
 
 export const rootCommand = Command.make("echoflood").pipe(
   Command.withDescription("Echo-server flood benchmark for JavaScript runtimes and server frameworks"),
-  Command.withSubcommands([serveCommand, floodCommand])
+  Command.withSubcommands([serveCommand, floodCommand, targetsCommand])
 )
 
 export const cli = Command.run(rootCommand, { name: "echoflood", version: VERSION })

@@ -17,7 +17,15 @@ describe("serve × flood on every runtime pair", () => {
           Effect.gen(function* () {
             const echo = yield* startEchoServer(server)
             const run = yield* runCli(client, [
-              "flood", "--port", String(echo.port), "--connections", "50", "--bytes", "262144", "--barrier", "--json"
+              "flood",
+              "--port",
+              String(echo.port),
+              "--connections",
+              "50",
+              "--bytes",
+              "262144",
+              "--barrier",
+              "--json"
             ])
             expect(run.stderr).toBe("")
             expect(run.exitCode).toBe(0)

@@ -1,0 +1,61 @@
+/** `targets`: every echo server the suite knows, with its version read live and whether it can run here. */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { checkAvailable, discoverTargets, readVersion } from "../targets/TargetRegistry.ts"
+
+export const describeTargets = Effect.gen(function* () {
+  const targets = yield* discoverTargets()
+  return yield* Effect.forEach(
+    targets,
+    (target) =>
+      Effect.gen(function* () {
+        const available = yield* Effect.either(checkAvailable(target))
+        const version = Either.isRight(available) ? yield* readVersion(target) : "-"
+        const m = target.manifest
+        return {
+          name: m.name,
+          displayName: m.displayName,
+          kind: m.kind,
+          language: m.language,
+          framework: m.framework,
+          version,
+          available: Either.isRight(available),
+          unavailableReason: Either.isLeft(available) ? available.left.message : undefined,
+          noDelay: m.noDelay,
+          variantOf: m.variantOf,
+          notes: m.notes
+        }
+      }),
+    { concurrency: 4 }
+  )
+})
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
+
+export const targetsCommand = Command.make(
+  "targets",
+  {
+    json: Options.boolean("json").pipe(Options.withDescription("Print JSON")),
+    notes: Options.boolean("notes").pipe(Options.withDescription("Print each target's notes"))
+  },
+  ({ json, notes }) =>
+    Effect.gen(function* () {
+      const rows = yield* describeTargets
+      if (json) return yield* Console.log(JSON.stringify(rows, null, 2))
+      const header = `${pad("target", 24)}${pad("kind", 13)}${pad("language", 12)}${pad("version", 34)}status`
+      const lines = rows.map(
+        (r) =>
+          `${pad(r.name, 24)}${pad(r.kind, 13)}${pad(r.language, 12)}${pad(r.version.slice(0, 32), 34)}${
+            r.available ? "ok" : `missing: ${r.unavailableReason?.replace(/^[^:]+: skipped, /, "")}`
+          }${notes ? `\n${r.notes.map((n) => `    · ${n}`).join("\n")}` : ""}`
+      )
+      yield* Console.log([header, ...lines].join("\n"))
+      const missing = rows.filter((r) => !r.available).length
+      yield* Console.log(
+        `\n${rows.length} targets, ${rows.length - missing} available${missing > 0 ? `; install the rest with \`npm run setup:frameworks\`` : ""}. --notes shows what to know about each.`
+      )
+    })
+).pipe(Command.withDescription("List every target with its language, live version, availability and notes"))

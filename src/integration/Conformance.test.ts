@@ -1,0 +1,84 @@
+/**
+ * Every target: started on a free loopback port, ready (one verified echo),
+ * flooded by our TS client (50 connections × 512 KiB, every byte verified),
+ * stopped, and gone afterwards. A missing toolchain skips the target here and
+ * fails it in CI (CI=true), where .ci/run installs every package first.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
+import { runFlood } from "../flood/FloodEngine.ts"
+import { defaultFloodOptions } from "../flood/FloodOptions.ts"
+import { launchTarget } from "../targets/TargetLauncher.ts"
+import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
+
+const env = Layer.merge(NodeContext.layer, nodeTransport)
+const targets = await Effect.runPromise(discoverTargets().pipe(Effect.provide(env)))
+const inCI = process.env.CI === "true"
+
+describe("target conformance", () => {
+  it("finds every target of the original benchmark and ours", () => {
+    const names = targets.map((t) => t.manifest.name)
+    for (const name of [
+      "node",
+      "deno",
+      "bun",
+      "node-raw",
+      "deno-raw",
+      "bun-raw",
+      "go-copy",
+      "go-buffer",
+      "erlang",
+      "erlang-nodelay",
+      "twisted",
+      "eventlet",
+      "eventlet-nodelay",
+      "python-threads",
+      "python-threads-nodelay",
+      "c-epoll"
+    ]) {
+      expect(names).toContain(name)
+    }
+  })
+
+  for (const target of targets) {
+    it.live(
+      target.manifest.name,
+      (ctx) =>
+        Effect.gen(function* () {
+          const available = yield* Effect.either(checkAvailable(target))
+          if (Either.isLeft(available)) {
+            if (inCI) return yield* Effect.fail(available.left)
+            ctx.skip(available.left.message)
+            return
+          }
+          const pid = yield* Effect.scoped(
+            Effect.gen(function* () {
+              const server = yield* launchTarget(target)
+              const report = yield* runFlood({
+                ...defaultFloodOptions,
+                port: server.port,
+                connections: 50,
+                bytesPerConnection: 512 * 1024,
+                window: defaultFloodOptions.chunk,
+                timeoutSeconds: 60
+              })
+              expect(
+                report.ok,
+                `${target.manifest.name}: ${JSON.stringify(report.errorDetails)}\nstderr:\n${server.stderrTail()}`
+              ).toBe(true)
+              expect(report.bytesVerified).toBe(50 * 512 * 1024)
+              return server.pid
+            })
+          )
+          const fs = yield* FileSystem.FileSystem
+          expect(yield* fs.exists(`/proc/${pid}`), `${target.manifest.name} (pid ${pid}) still running`).toBe(false)
+        }).pipe(Effect.provide(env)),
+      120_000
+    )
+  }
+})

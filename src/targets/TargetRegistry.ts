@@ -1,0 +1,196 @@
+/**
+ * Finds every `adapters/**\/target.json`, validates it, and turns a manifest
+ * into commands: placeholders filled in, availability (are its binaries
+ * here?), live version, and the build step.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { capture } from "./CapturedCommand.ts"
+import { repoRoot, runtimeBinary } from "./Runtimes.ts"
+import { TargetManifest } from "./TargetManifest.ts"
+
+/** @category errors */
+export class InvalidManifest extends Data.TaggedError("InvalidManifest")<{
+  readonly path: string
+  readonly problems: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `invalid target manifest ${this.path}:\n${this.problems.map((p) => `  - ${p}`).join("\n")}`
+  }
+}
+
+/** @category errors */
+export class TargetUnavailable extends Data.TaggedError("TargetUnavailable")<{
+  readonly target: string
+  readonly missing: string
+  readonly debianPackages: ReadonlyArray<string>
+}> {
+  override get message() {
+    const install =
+      this.debianPackages.length === 0
+        ? "run `npm ci`"
+        : `run \`npm run setup:frameworks\` (apt-get install ${this.debianPackages.join(" ")})`
+    return `${this.target}: skipped, ${this.missing} not found; ${install}`
+  }
+}
+
+/** @category errors */
+export class BuildFailed extends Data.TaggedError("BuildFailed")<{
+  readonly target: string
+  readonly output: string
+}> {
+  override get message() {
+    return `${this.target}: build failed\n${this.output.trim().split("\n").slice(-20).join("\n")}`
+  }
+}
+
+/** @category errors */
+export class UnknownTarget extends Data.TaggedError("UnknownTarget")<{
+  readonly name: string
+  readonly known: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `unknown target "${this.name}": valid targets are ${this.known.join(", ")}`
+  }
+}
+
+/** A manifest with where it was found. */
+export interface Target {
+  readonly manifest: TargetManifest
+  /** Folder holding target.json. */
+  readonly dir: string
+}
+
+const decodeManifest = Schema.decodeUnknown(Schema.parseJson(TargetManifest), {
+  errors: "all",
+  onExcessProperty: "error"
+})
+
+/** Reads and validates one manifest; errors name the field and what is valid there. */
+export const readManifest = (path: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs
+      .readFileString(path)
+      .pipe(Effect.mapError((error) => new InvalidManifest({ path, problems: [error.message] })))
+    const manifest = yield* decodeManifest(text).pipe(
+      Effect.mapError(
+        (error) =>
+          new InvalidManifest({
+            path,
+            problems: ParseResult.ArrayFormatter.formatErrorSync(error).map(
+              (issue) => `${issue.path.length === 0 ? "(file)" : issue.path.join(".")}: ${issue.message}`
+            )
+          })
+      )
+    )
+    const dir = path.slice(0, path.lastIndexOf("/"))
+    return { manifest, dir } satisfies Target
+  })
+
+/** Every target under `root/adapters`, sorted by name; any invalid manifest fails the whole discovery. */
+export const discoverTargets = (root: string = repoRoot) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const files = (yield* fs.readDirectory(`${root}/adapters`, { recursive: true }).pipe(Effect.orDie))
+      .filter((file) => file === "target.json" || file.endsWith("/target.json"))
+      .sort()
+    const targets = yield* Effect.forEach(files, (file) => readManifest(`${root}/adapters/${file}`))
+    const seen = new Map<string, string>()
+    for (const target of targets) {
+      const other = seen.get(target.manifest.name)
+      if (other !== undefined) {
+        return yield* new InvalidManifest({
+          path: `${target.dir}/target.json`,
+          problems: [`name: "${target.manifest.name}" is already used by ${other}/target.json`]
+        })
+      }
+      seen.set(target.manifest.name, target.dir)
+    }
+    return targets.sort((a, b) => a.manifest.name.localeCompare(b.manifest.name))
+  })
+
+/** Picks targets by name, in the order given; an unknown name lists the valid ones. */
+export const selectTargets = (all: ReadonlyArray<Target>, names: ReadonlyArray<string>) =>
+  Effect.forEach(names, (name) => {
+    const found = all.find((t) => t.manifest.name === name)
+    return found === undefined
+      ? Effect.fail(new UnknownTarget({ name, known: all.map((t) => t.manifest.name) }))
+      : Effect.succeed(found)
+  })
+
+export interface Placeholders {
+  readonly port?: number
+  readonly backlog?: number
+}
+
+/** Fills the placeholders of one argv entry. */
+export const fillPlaceholders = (target: Target, values: Placeholders) =>
+  Effect.gen(function* () {
+    const runtimes: Record<string, string> = {}
+    for (const runtime of ["node", "bun", "deno"] as const) {
+      runtimes[runtime] = yield* runtimeBinary(runtime).pipe(Effect.orElseSucceed(() => `{${runtime}}`))
+    }
+    const table: Record<string, string> = {
+      port: String(values.port ?? 0),
+      backlog: String(values.backlog ?? 32768),
+      dir: target.dir,
+      root: repoRoot,
+      build: `${repoRoot}/build/${target.manifest.name}`,
+      ...runtimes
+    }
+    return (argv: ReadonlyArray<string>): Array<string> =>
+      argv.map((arg) => arg.replace(/\{(\w+)\}/g, (whole, key: string) => table[key] ?? whole))
+  })
+
+/** Where a binary is: an absolute path that exists, or a name found on PATH. */
+const locate = (binary: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    if (binary.includes("{")) return false
+    if (binary.startsWith("/")) return yield* fs.exists(binary).pipe(Effect.orElseSucceed(() => false))
+    const found = yield* capture(["sh", "-c", 'command -v "$1"', "sh", binary])
+    return found.exitCode === 0 && found.stdout.trim() !== ""
+  })
+
+/** Succeeds when every binary the target needs is here. */
+export const checkAvailable = (target: Target) =>
+  Effect.gen(function* () {
+    const fill = yield* fillPlaceholders(target, {})
+    for (const binary of fill(target.manifest.requires)) {
+      if (!(yield* locate(binary))) {
+        return yield* new TargetUnavailable({
+          target: target.manifest.name,
+          missing: binary,
+          debianPackages: target.manifest.debianPackages
+        })
+      }
+    }
+  })
+
+/** The first line the version command prints (stdout, else stderr), or "unknown". */
+export const readVersion = (target: Target) =>
+  Effect.gen(function* () {
+    const fill = yield* fillPlaceholders(target, {})
+    const result = yield* capture(fill(target.manifest.version))
+    const line = `${result.stdout}\n${result.stderr}`.split("\n").find((l) => l.trim() !== "")
+    return result.exitCode === 0 && line !== undefined ? line.trim() : "unknown"
+  })
+
+const built = new Set<string>()
+
+/** Runs the build step once per process; a failure carries the step's output. */
+export const buildTarget = (target: Target) =>
+  Effect.gen(function* () {
+    const step = target.manifest.build
+    if (step === undefined || built.has(target.manifest.name)) return
+    const fill = yield* fillPlaceholders(target, {})
+    const result = yield* capture(fill(step))
+    if (result.exitCode !== 0) {
+      return yield* new BuildFailed({ target: target.manifest.name, output: result.stdout + result.stderr })
+    }
+    built.add(target.manifest.name)
+  })
