@@ -1,0 +1,144 @@
+/**
+ * `runs/<id>/run.json`: everything a suite run measured, written after every
+ * cell. Every report is a function of this file alone. Times are seconds,
+ * sizes bytes, shares 0..1 unless a field says otherwise.
+ */
+import * as Schema from "effect/Schema"
+import { FloodReport } from "../flood/FloodReport.ts"
+
+/** Time split of one CPU core over a sample, from per-core /proc/stat (includes softirq). */
+export const CoreLoad = Schema.Struct({
+  core: Schema.Number,
+  /** 1 - idle share: what the core spent on anything. */
+  busy: Schema.Number,
+  user: Schema.Number,
+  system: Schema.Number,
+  softirq: Schema.Number,
+  idle: Schema.Number
+})
+export type CoreLoad = typeof CoreLoad.Type
+
+/** The server process over one sample, from /proc/<pid>/stat and status. */
+export const ServerUsage = Schema.Struct({
+  pid: Schema.Number,
+  cpuUserSeconds: Schema.Number,
+  cpuSystemSeconds: Schema.Number,
+  voluntaryContextSwitches: Schema.Number,
+  involuntaryContextSwitches: Schema.Number,
+  /** VmHWM: peak resident set since the server started. */
+  peakRssBytes: Schema.Number,
+  rssBytes: Schema.Number
+})
+export type ServerUsage = typeof ServerUsage.Type
+
+export const Sample = Schema.Struct({
+  repetition: Schema.Number,
+  warmup: Schema.Boolean,
+  startedAt: Schema.String,
+  flood: FloodReport,
+  server: Schema.optional(ServerUsage),
+  serverCore: Schema.optional(CoreLoad),
+  clientCore: Schema.optional(CoreLoad),
+  /** The client's core was busier than the server's and above 90%: the client, not the server, set the pace. */
+  clientBound: Schema.Boolean,
+  /** System-wide context switches per second during the sample. */
+  contextSwitchesPerSecond: Schema.optional(Schema.Number)
+})
+export type Sample = typeof Sample.Type
+
+export const CellStatus = Schema.Literal("ok", "failed", "skipped", "pending")
+export type CellStatus = typeof CellStatus.Type
+
+export const CellSummary = Schema.Struct({
+  minSeconds: Schema.Number,
+  medianSeconds: Schema.Number,
+  maxSeconds: Schema.Number,
+  /** (max - min) / min over the measured repetitions. */
+  spread: Schema.Number,
+  /** MB/s of the fastest repetition. */
+  mbPerSecond: Schema.Number,
+  clientBound: Schema.Boolean,
+  serverCpuSeconds: Schema.Number,
+  serverContextSwitches: Schema.Number,
+  serverPeakRssBytes: Schema.Number,
+  serverCoreBusy: Schema.Number,
+  clientCoreBusy: Schema.Number
+})
+export type CellSummary = typeof CellSummary.Type
+
+export const Cell = Schema.Struct({
+  target: Schema.String,
+  connections: Schema.Number,
+  bytesPerConnection: Schema.Number,
+  status: CellStatus,
+  /** Why a cell was skipped or failed, in words a reader can act on. */
+  reason: Schema.optional(Schema.String),
+  samples: Schema.Array(Sample),
+  summary: Schema.optional(CellSummary)
+})
+export type Cell = typeof Cell.Type
+
+export const TargetInfo = Schema.Struct({
+  name: Schema.String,
+  displayName: Schema.String,
+  kind: Schema.String,
+  language: Schema.String,
+  framework: Schema.String,
+  version: Schema.String,
+  available: Schema.Boolean,
+  reason: Schema.optional(Schema.String),
+  noDelay: Schema.Boolean,
+  notes: Schema.Array(Schema.String)
+})
+export type TargetInfo = typeof TargetInfo.Type
+
+export const Environment = Schema.Struct({
+  host: Schema.String,
+  kernel: Schema.String,
+  cpuModel: Schema.String,
+  cpus: Schema.Number,
+  memoryBytes: Schema.Number,
+  governor: Schema.optional(Schema.String),
+  clientRuntime: Schema.String,
+  clientRuntimeVersion: Schema.String,
+  gitCommit: Schema.String,
+  openFiles: Schema.Struct({ soft: Schema.Number, hard: Schema.Number }),
+  sysctls: Schema.Record({ key: Schema.String, value: Schema.String })
+})
+export type Environment = typeof Environment.Type
+
+export const RunOptions = Schema.Struct({
+  targets: Schema.Array(Schema.String),
+  client: Schema.String,
+  connections: Schema.Array(Schema.Number),
+  bytes: Schema.Array(Schema.Number),
+  repetitions: Schema.Number,
+  warmup: Schema.Boolean,
+  chunk: Schema.Number,
+  window: Schema.Number,
+  serverCpus: Schema.String,
+  clientCpus: Schema.String,
+  pauseSeconds: Schema.Number,
+  timeoutSeconds: Schema.Number,
+  quick: Schema.Boolean,
+  saturate: Schema.Boolean
+})
+export type RunOptions = typeof RunOptions.Type
+
+export const RunFile = Schema.Struct({
+  schemaVersion: Schema.Literal(1),
+  id: Schema.String,
+  startedAt: Schema.String,
+  updatedAt: Schema.String,
+  /** True once every cell has a final status. */
+  complete: Schema.Boolean,
+  /** Set when a run stopped early (Ctrl-C, crash); `compare --resume` continues it. */
+  interruptedAt: Schema.optional(Schema.String),
+  environment: Environment,
+  options: RunOptions,
+  targets: Schema.Array(TargetInfo),
+  cells: Schema.Array(Cell),
+  /** Saturation results, when the run had a saturation phase. */
+  saturation: Schema.optional(Schema.Array(Schema.Unknown))
+})
+export type RunFile = typeof RunFile.Type
