@@ -3,11 +3,11 @@
  * same options and reads its JSON report, so `flood --client native` and the
  * suite can calibrate the TS client against it.
  */
-import * as Command from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { capture } from "../targets/CapturedCommand.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 import type { FloodOptions } from "./FloodOptions.ts"
 import { FloodReport } from "./FloodReport.ts"

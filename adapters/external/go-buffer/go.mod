@@ -1,0 +1,3 @@
+module echoflood/go-buffer
+
+go 1.19

@@ -1,0 +1,3 @@
+module echoflood/go-copy
+
+go 1.19
