@@ -54,13 +54,15 @@ export const runNativeFlood = (options: FloodOptions) =>
         reason: `${nativeClientPath} is missing: build it with \`npm run build:native\``
       })
     }
-    const stdout = yield* Command.make(nativeClientPath, ...nativeFloodArgs(options)).pipe(
-      Command.string,
-      Effect.mapError((error) => new NativeClientFailed({ reason: error.message }))
-    )
-    return yield* decode(stdout.trim()).pipe(
+    const result = yield* capture([nativeClientPath, ...nativeFloodArgs(options)])
+    // Exit 2 is a usage or limit error with no report; its stderr says why.
+    if (result.exitCode !== 0 && result.exitCode !== 1) {
+      return yield* new NativeClientFailed({ reason: result.stderr.trim() || `exit code ${result.exitCode}` })
+    }
+    return yield* decode(result.stdout.trim()).pipe(
       Effect.mapError(
-        (error) => new NativeClientFailed({ reason: `unreadable report (${error.message}): ${stdout.slice(0, 500)}` })
+        (error) =>
+          new NativeClientFailed({ reason: `unreadable report (${error.message}): ${result.stdout.slice(0, 500)}` })
       )
     )
   })
