@@ -1,6 +1,8 @@
 /**
  * Picks the adapter for the runtime this process runs on. The only place
  * that asks which runtime it is; everything else gets a `RuntimeAdapter`.
+ * Specifiers are computed so that tsc (checking Node code) does not follow
+ * them into Deno- and Bun-only code; `deno check` covers the Deno adapter.
  */
 import type { RuntimeAdapter } from "./RuntimeAdapter.ts"
 
@@ -8,12 +10,6 @@ export const currentRuntimeName = (): "node" | "deno" | "bun" =>
   "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node"
 
 export const loadCurrentAdapter = async (): Promise<RuntimeAdapter> => {
-  switch (currentRuntimeName()) {
-    case "bun":
-      return (await import("./bun/index.ts")).adapter
-    case "deno":
-      return (await import("./deno/index.ts")).adapter
-    case "node":
-      return (await import("./node/index.ts")).adapter
-  }
+  const module: { adapter: RuntimeAdapter } = await import(`./${currentRuntimeName()}/index.ts`)
+  return module.adapter
 }

@@ -52,6 +52,16 @@ export const entryArgv = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
       case "bun":
         return [binary, entryPoint, ...args]
       case "deno":
-        return [binary, "run", "-A", `--config=${repoRoot}/deno.json`, entryPoint, ...args]
+        // `env` keeps Deno's update check (an HTTPS request) out of benchmark runs.
+        return [
+          "env",
+          "DENO_NO_UPDATE_CHECK=1",
+          binary,
+          "run",
+          "-A",
+          `--config=${repoRoot}/deno.json`,
+          entryPoint,
+          ...args
+        ]
     }
   })
