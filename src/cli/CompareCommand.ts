@@ -1,0 +1,246 @@
+/**
+ * `compare`: the project's main job. Runs the matrix over every available
+ * target, writes `runs/<id>/run.json` after every cell, then the reports.
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Terminal from "@effect/platform/Terminal"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import { InvalidOption } from "../flood/FloodOptions.ts"
+import { nativeClientPath } from "../flood/NativeClient.ts"
+
+const writeReports = (_dir: string) => Effect.succeed([] as Array<string>) // TEMP
+
+import { collectEnvironment } from "../suite/Environment.ts"
+import { type ProgressEvent, runMatrix } from "../suite/MatrixRunner.ts"
+import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../suite/Preflight.ts"
+import type { Cell, RunFile, RunOptions, TargetInfo } from "../suite/RunFile.ts"
+import { loadRun, newRunId, runsDir } from "../suite/RunStore.ts"
+import type { ClientKind } from "../suite/SampleRunner.ts"
+import { checkAvailable, discoverTargets, readVersion, selectTargets, type Target } from "../targets/TargetRegistry.ts"
+import { Transport } from "../transport/Transport.ts"
+
+const list = (name: string, description: string) =>
+  Options.text(name).pipe(Options.optional, Options.withDescription(description))
+
+const options = {
+  targets: list("targets", "Comma-separated target names (default: all; see `targets`)"),
+  client: Options.choice("client", ["native", "node", "deno", "bun"] as const).pipe(
+    Options.optional,
+    Options.withDescription("Flood client: native (C, default) or our TS client on a runtime")
+  ),
+  connections: list(
+    "connections",
+    "Comma-separated connection counts (default 1,10,100,1000,10000 and the largest power of two allowed)"
+  ),
+  bytes: list("bytes", "Comma-separated bytes per connection (default 32768,524288)"),
+  repetitions: Options.integer("repetitions").pipe(
+    Options.optional,
+    Options.withDescription("Measured repetitions per cell (default 3)")
+  ),
+  chunk: Options.integer("chunk").pipe(Options.withDefault(32768)),
+  window: Options.integer("window").pipe(
+    Options.optional,
+    Options.withDescription("Unechoed bytes per connection (default: one chunk)")
+  ),
+  serverCore: Options.integer("server-core").pipe(Options.withDefault(0)),
+  clientCore: Options.integer("client-core").pipe(Options.withDefault(1)),
+  timeout: Options.float("timeout").pipe(
+    Options.withDefault(120),
+    Options.withDescription("Seconds before one flood is cut off")
+  ),
+  quick: Options.boolean("quick").pipe(Options.withDescription("A small matrix that finishes in a few minutes")),
+  resume: Options.text("resume").pipe(
+    Options.optional,
+    Options.withDescription("Continue an interrupted run: runs/<id>")
+  )
+}
+
+type Parsed = Command.Command.ParseConfig<typeof options>
+
+const parseList = (option: string, value: Option.Option<string>) =>
+  Option.match(value, {
+    onNone: () => Effect.succeed(Option.none<Array<number>>()),
+    onSome: (text) => {
+      const numbers = text.split(",").map((s) => Number(s.trim()))
+      const bad = numbers.find((n) => !Number.isSafeInteger(n) || n <= 0)
+      return bad === undefined
+        ? Effect.succeed(Option.some(numbers))
+        : Effect.fail(
+            new InvalidOption({
+              option,
+              value: text,
+              problem: "must be whole numbers above 0, separated by commas",
+              fix: `e.g. --${option} 1,100,1000`
+            })
+          )
+    }
+  })
+
+const targetInfo = (target: Target) =>
+  Effect.gen(function* () {
+    const available = yield* Effect.either(checkAvailable(target))
+    const m = target.manifest
+    return {
+      name: m.name,
+      displayName: m.displayName,
+      kind: m.kind,
+      language: m.language,
+      framework: m.framework,
+      version: Either.isRight(available) ? yield* readVersion(target) : "-",
+      available: Either.isRight(available),
+      reason: Either.isLeft(available) ? available.left.message : undefined,
+      noDelay: m.noDelay,
+      notes: m.notes
+    } satisfies TargetInfo
+  })
+
+const planCells = (infos: ReadonlyArray<TargetInfo>, options: RunOptions, verdict: (n: number) => string | undefined) =>
+  infos.flatMap((info) =>
+    options.bytes.flatMap((bytes) =>
+      options.connections.map((connections): Cell => {
+        const base = { target: info.name, connections, bytesPerConnection: bytes, samples: [] }
+        if (!info.available) return { ...base, status: "skipped", reason: info.reason }
+        const why = verdict(connections)
+        return why === undefined ? { ...base, status: "pending" } : { ...base, status: "skipped", reason: why }
+      })
+    )
+  )
+
+const fmtDuration = (ms: number) => {
+  const s = Math.round(ms / 1000)
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`
+}
+
+const progressLine = (e: ProgressEvent) =>
+  `[${e.cellIndex + 1}/${e.cellCount}] ${e.cell.target} ${e.cell.connections}×${e.cell.bytesPerConnection / 1024} KiB ${
+    e.warmup ? "warm-up" : `rep ${e.repetition}/${e.repetitions}`
+  }${e.lastSeconds === undefined ? "" : ` · last ${e.lastSeconds.toFixed(3)} s`} · elapsed ${fmtDuration(e.elapsedMs)}${
+    e.etaMs === undefined ? "" : ` · ETA ${fmtDuration(e.etaMs)}`
+  }`
+
+const freshRun = (parsed: Parsed, all: ReadonlyArray<Target>) =>
+  Effect.gen(function* () {
+    const limits = yield* readLimits
+    const names = Option.match(parsed.targets, {
+      onNone: () => all.map((t) => t.manifest.name),
+      onSome: (text) =>
+        text
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "")
+    })
+    const selected = yield* selectTargets(all, names)
+    const largest = largestPowerOfTwo(limits)
+    const defaultConnections = parsed.quick
+      ? [10, 1000]
+      : [...new Set([1, 10, 100, 1000, 10000, largest])].sort((a, b) => a - b)
+    const connections = Option.getOrElse(yield* parseList("connections", parsed.connections), () => defaultConnections)
+    const bytes = Option.getOrElse(yield* parseList("bytes", parsed.bytes), () => [32768, 524288])
+    const fs = yield* FileSystem.FileSystem
+    const nativeBuilt = yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false))
+    const transport = yield* Transport
+    const client: ClientKind = Option.getOrElse(parsed.client, () => (nativeBuilt ? "native" : transport.runtime.name))
+    if (client === "native" && !nativeBuilt) {
+      return yield* new InvalidOption({
+        option: "client",
+        value: "native",
+        problem: `${nativeClientPath} is not built`,
+        fix: "Run `npm run build:native`, or pick --client node|deno|bun."
+      })
+    }
+    const options: RunOptions = {
+      targets: selected.map((t) => t.manifest.name),
+      client,
+      connections,
+      bytes,
+      repetitions: Option.getOrElse(parsed.repetitions, () => (parsed.quick ? 2 : 3)),
+      warmup: !parsed.quick,
+      chunk: parsed.chunk,
+      window: Option.getOrElse(parsed.window, () => parsed.chunk),
+      serverCpus: String(parsed.serverCore),
+      clientCpus: String(parsed.clientCore),
+      pauseSeconds: 0,
+      timeoutSeconds: parsed.timeout,
+      quick: parsed.quick,
+      saturate: false
+    }
+    if (options.repetitions < 1) {
+      return yield* new InvalidOption({
+        option: "repetitions",
+        value: options.repetitions,
+        problem: "must be 1 or more",
+        fix: "e.g. --repetitions 3"
+      })
+    }
+    const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
+    const environment = yield* collectEnvironment(
+      client,
+      client === "native" ? "C (build/c-epoll/flood)" : transport.runtime.version
+    )
+    const now = new Date()
+    const run: RunFile = {
+      schemaVersion: 1,
+      id: newRunId(environment.host, now),
+      startedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      complete: false,
+      environment,
+      options,
+      targets: infos,
+      cells: planCells(infos, options, (n) => connectionsVerdict(limits, n))
+    }
+    yield* Console.log(doctorLines(limits, connections).join("\n"))
+    return { run, selected }
+  })
+
+export const compareCommand = Command.make("compare", options, (parsed) =>
+  Effect.gen(function* () {
+    const all = yield* discoverTargets()
+    const { run, selected } = yield* Option.match(parsed.resume, {
+      onNone: () => freshRun(parsed, all),
+      onSome: (dir) =>
+        Effect.gen(function* () {
+          const run = yield* loadRun(dir)
+          const selected = yield* selectTargets(all, run.options.targets)
+          return { run, selected }
+        })
+    })
+    const dir = Option.getOrElse(parsed.resume, () => `${runsDir}/${run.id}`).replace(/\/$/, "")
+    const terminal = yield* Terminal.Terminal
+    const tty = yield* terminal.isTTY
+    const pending = run.cells.filter((c) => c.status === "pending").length
+    yield* Console.log(
+      `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${selected.length} targets, ${run.cells.length} cells (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
+    )
+    for (const cell of run.cells) {
+      if (cell.status === "skipped" && !Option.isSome(parsed.resume)) {
+        yield* Console.log(`  skipped ${cell.target} ${cell.connections}×${cell.bytesPerConnection}: ${cell.reason}`)
+      }
+    }
+    const final = yield* runMatrix(run, {
+      dir,
+      targets: selected,
+      client: run.options.client as ClientKind,
+      serverCore: Number(run.options.serverCpus),
+      clientCore: Number(run.options.clientCpus),
+      hooks: {
+        progress: (event) =>
+          tty
+            ? terminal.display(`\r\x1b[K${progressLine(event)}`).pipe(Effect.ignore)
+            : Console.log(progressLine(event)),
+        log: (line) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
+      }
+    })
+    const written = yield* writeReports(dir)
+    const failed = final.cells.filter((c) => c.status === "failed").length
+    const skipped = final.cells.filter((c) => c.status === "skipped").length
+    yield* Console.log(
+      `\n${final.complete ? "complete" : "incomplete"}: ${final.cells.filter((c) => c.status === "ok").length} cells ok, ${failed} failed, ${skipped} skipped\nwrote ${[`${dir}/run.json`, ...written].join("\n      ")}`
+    )
+  })
+).pipe(Command.withDescription("Run the comparison matrix and write runs/<id>/ with run.json and reports"))

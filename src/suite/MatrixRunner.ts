@@ -1,0 +1,261 @@
+/**
+ * Runs the comparison matrix: targets × connection counts × sizes, K
+ * repetitions per cell after a warm-up, a fresh server per target (and after
+ * any failed cell), `run.json` rewritten after every cell. Interruption
+ * (Ctrl-C) and target failures keep everything measured so far; `--resume`
+ * continues from the first cell without a final status.
+ */
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { defaultFloodOptions, type FloodOptions } from "../flood/FloodOptions.ts"
+import type { RunningServer } from "../targets/ServerProcess.ts"
+import { launchTarget } from "../targets/TargetLauncher.ts"
+import type { Target } from "../targets/TargetRegistry.ts"
+import { readSysctl } from "./Environment.ts"
+import { portCount, readLimits } from "./Preflight.ts"
+import { timeWaitCount } from "./ProcStat.ts"
+import type { Cell, CellSummary, RunFile, Sample } from "./RunFile.ts"
+import { saveRun } from "./RunStore.ts"
+import { type ClientKind, runSample } from "./SampleRunner.ts"
+
+/** What the runner tells the progress display. */
+export interface ProgressEvent {
+  readonly cellIndex: number
+  readonly cellCount: number
+  readonly cell: Cell
+  readonly repetition: number
+  /** Repetitions per cell, not counting the warm-up. */
+  readonly repetitions: number
+  readonly warmup: boolean
+  readonly elapsedMs: number
+  /** Undefined until a flood has been timed. */
+  readonly etaMs: number | undefined
+  readonly lastSeconds: number | undefined
+  readonly note?: string
+}
+
+export interface RunnerHooks {
+  readonly progress: (event: ProgressEvent) => Effect.Effect<void>
+  readonly log: (line: string) => Effect.Effect<void>
+}
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0
+    ? 0
+    : s.length % 2 === 1
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+export const summarize = (samples: ReadonlyArray<Sample>): CellSummary | undefined => {
+  const measured = samples.filter((s) => !s.warmup && s.flood.ok)
+  if (measured.length === 0) return undefined
+  const best = measured.reduce((a, b) => (b.flood.seconds < a.flood.seconds ? b : a))
+  const times = measured.map((s) => s.flood.seconds)
+  const min = Math.min(...times)
+  const max = Math.max(...times)
+  return {
+    minSeconds: min,
+    medianSeconds: median(times),
+    maxSeconds: max,
+    spread: min > 0 ? (max - min) / min : 0,
+    mbPerSecond: best.flood.mbPerSecond,
+    clientBound: best.clientBound,
+    serverCpuSeconds: (best.server?.cpuUserSeconds ?? 0) + (best.server?.cpuSystemSeconds ?? 0),
+    serverContextSwitches:
+      (best.server?.voluntaryContextSwitches ?? 0) + (best.server?.involuntaryContextSwitches ?? 0),
+    serverPeakRssBytes: Math.max(...measured.map((s) => s.server?.peakRssBytes ?? 0)),
+    serverCoreBusy: best.serverCore?.busy ?? 0,
+    clientCoreBusy: best.clientCore?.busy ?? 0
+  }
+}
+
+const failureReason = (sample: Sample) => {
+  const kinds = Object.entries(sample.flood.errors)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ")
+  const first = sample.flood.errorDetails[0]?.message
+  return `${sample.flood.connections - sample.flood.connectionsCompleted} of ${sample.flood.connections} connections failed (${kinds})${first === undefined ? "" : `; first: ${first}`}`
+}
+
+export interface MatrixContext {
+  readonly dir: string
+  readonly targets: ReadonlyArray<Target>
+  readonly client: ClientKind
+  readonly serverCore: number
+  readonly clientCore: number
+  readonly hooks: RunnerHooks
+}
+
+/** Waits until the client has enough free ports, or 70 s (TIME_WAIT lasts 60 s). */
+const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
+  Effect.gen(function* () {
+    const limits = yield* readLimits
+    // tcp_tw_reuse 1 (or 2, loopback only: our case) lets connects reuse TIME_WAIT ports.
+    const reuse = Option.getOrElse(yield* readSysctl("net.ipv4.tcp_tw_reuse"), () => "0")
+    if (reuse !== "0") return
+    const budget = Math.floor(portCount(limits) * 0.8)
+    let waited = 0
+    let tw = yield* timeWaitCount
+    if (tw + connections <= budget) return
+    yield* hooks.log(`waiting for ${tw} TIME_WAIT sockets to clear before ${connections} connections…`)
+    while (tw + connections > budget && waited < 70) {
+      yield* Effect.sleep("1 second")
+      waited++
+      tw = yield* timeWaitCount
+    }
+  })
+
+export const runMatrix = (initial: RunFile, context: MatrixContext) =>
+  Effect.gen(function* () {
+    const { hooks } = context
+    const cells: Array<Cell> = initial.cells.map((c) =>
+      c.status === "pending" ? { ...c, samples: [], summary: undefined } : c
+    )
+    let run: RunFile = { ...initial, cells, interruptedAt: undefined }
+    const save = () => saveRun(context.dir, run)
+    const setCell = (index: number, cell: Cell) =>
+      Effect.suspend(() => {
+        cells[index] = cell
+        run = { ...run, cells: [...cells] }
+        return save()
+      })
+    const startedMs = yield* Clock.currentTimeMillis
+    const floodsPerCell = run.options.repetitions + (run.options.warmup ? 1 : 0)
+    const pendingFloods = () => cells.filter((c) => c.status === "pending").length * floodsPerCell
+    let floodsDone = 0
+    let floodMs = 0
+
+    yield* save()
+    yield* Effect.addFinalizer((exit) =>
+      Exit.isInterrupted(exit)
+        ? Effect.suspend(() => {
+            run = { ...run, interruptedAt: new Date().toISOString(), complete: false }
+            return save().pipe(Effect.ignore)
+          })
+        : Effect.void
+    )
+
+    for (const target of context.targets) {
+      const name = target.manifest.name
+      const indices = cells.flatMap((c, i) => (c.target === name && c.status === "pending" ? [i] : []))
+      if (indices.length === 0) continue
+      let scope: Scope.CloseableScope | undefined
+      let server: RunningServer | undefined
+      const stop = Effect.suspend(() => {
+        const s = scope
+        scope = undefined
+        server = undefined
+        return s === undefined ? Effect.void : Scope.close(s, Exit.void)
+      })
+      const start = Effect.gen(function* () {
+        yield* stop
+        const s = yield* Scope.make()
+        scope = s
+        const launched = yield* Effect.either(
+          launchTarget(target, { cpus: String(context.serverCore) }).pipe(Scope.extend(s))
+        )
+        if (Either.isLeft(launched)) {
+          yield* stop
+          return Option.some(launched.left.message)
+        }
+        server = launched.right
+        return Option.none<string>()
+      })
+      yield* Effect.ensuring(
+        Effect.gen(function* () {
+          for (const index of indices) {
+            const cell = cells[index]!
+            if (server === undefined) {
+              const problem = yield* start
+              if (Option.isSome(problem)) {
+                yield* hooks.log(`${name}: ${problem.value}`)
+                yield* setCell(index, { ...cell, status: "failed", reason: problem.value })
+                continue
+              }
+            }
+            yield* drainTimeWait(cell.connections, hooks)
+            const options: FloodOptions = {
+              ...defaultFloodOptions,
+              port: server!.port,
+              connections: cell.connections,
+              bytesPerConnection: cell.bytesPerConnection,
+              chunk: run.options.chunk,
+              window: run.options.window,
+              barrier: false,
+              timeoutSeconds: run.options.timeoutSeconds
+            }
+            const samples: Array<Sample> = []
+            let failure: string | undefined
+            for (let rep = run.options.warmup ? 0 : 1; rep <= run.options.repetitions; rep++) {
+              const elapsedMs = (yield* Clock.currentTimeMillis) - startedMs
+              yield* hooks.progress({
+                cellIndex: index,
+                cellCount: cells.length,
+                cell,
+                repetition: rep,
+                repetitions: run.options.repetitions,
+                warmup: rep === 0,
+                elapsedMs,
+                etaMs: floodsDone === 0 ? undefined : (floodMs / floodsDone) * (pendingFloods() - rep),
+                lastSeconds: samples[samples.length - 1]?.flood.seconds
+              })
+              const t0 = yield* Clock.currentTimeMillis
+              const sample = yield* Effect.either(
+                runSample({
+                  client: context.client,
+                  options,
+                  serverPid: server!.pid,
+                  serverCore: context.serverCore,
+                  clientCore: context.clientCore,
+                  repetition: rep,
+                  warmup: rep === 0
+                })
+              )
+              floodMs += (yield* Clock.currentTimeMillis) - t0
+              floodsDone++
+              const died = yield* Deferred.poll(server!.exited)
+              if (Option.isSome(died)) {
+                const code = yield* died.value
+                failure = `the server exited with code ${code} during the flood; its stderr ends: ${server!.stderrTail().trim().split("\n").slice(-5).join(" | ")}`
+              }
+              if (Either.isLeft(sample)) {
+                failure ??= sample.left.message
+              } else {
+                samples.push(sample.right)
+                if (!sample.right.flood.ok) failure ??= failureReason(sample.right)
+              }
+              if (failure !== undefined) break
+            }
+            const summary = summarize(samples)
+            yield* setCell(index, {
+              ...cell,
+              samples,
+              summary,
+              status: failure === undefined ? "ok" : "failed",
+              reason: failure
+            })
+            if (failure !== undefined) {
+              yield* hooks.log(`${name} ${cell.connections}×${cell.bytesPerConnection}: FAILED: ${failure}`)
+              // A server that failed may be wedged; the next cell gets a fresh one.
+              yield* stop
+            } else if (summary !== undefined) {
+              yield* hooks.log(
+                `${name} ${cell.connections}×${cell.bytesPerConnection / 1024} KiB: min ${summary.minSeconds.toFixed(3)} s, ${summary.mbPerSecond.toFixed(0)} MB/s${summary.clientBound ? " (client-bound)" : ""}`
+              )
+            }
+          }
+        }),
+        stop
+      )
+    }
+    run = { ...run, complete: cells.every((c) => c.status !== "pending") }
+    yield* save()
+    return run
+  }).pipe(Effect.scoped)

@@ -1,0 +1,161 @@
+/**
+ * What this machine allows before a run starts: open files, listen backlog,
+ * ports, TIME_WAIT, memory. Each connection count gets a verdict, so a cell
+ * that cannot run here is skipped with the reason instead of failing
+ * obscurely, and `doctor --tune` can apply the original benchmark's settings.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { repoRoot } from "../targets/Runtimes.ts"
+import { readSysctl, readSysctls, writeSysctl } from "./Environment.ts"
+import { cpuCount, FD_RESERVE, openFileLimit } from "./Limits.ts"
+import { timeWaitCount } from "./ProcStat.ts"
+
+export interface Limits {
+  readonly openFilesSoft: number
+  readonly openFilesHard: number
+  readonly somaxconn: number
+  readonly synBacklog: number
+  readonly portRange: readonly [number, number]
+  readonly timeWait: number
+  readonly memAvailableBytes: number
+  readonly cpus: number
+}
+
+export const readLimits = Effect.gen(function* () {
+  const fs = yield* FileSystem.FileSystem
+  const files = Option.getOrElse(yield* openFileLimit, () => ({ soft: 1024, hard: 1024 }))
+  const num = (v: Option.Option<string>, fallback: number) => Option.getOrElse(Option.map(v, Number), () => fallback)
+  const range = Option.getOrElse(yield* readSysctl("net.ipv4.ip_local_port_range"), () => "32768 60999")
+    .split(" ")
+    .map(Number)
+  const meminfo = yield* fs.readFileString("/proc/meminfo").pipe(Effect.orElseSucceed(() => ""))
+  return {
+    openFilesSoft: files.soft,
+    openFilesHard: files.hard,
+    somaxconn: num(yield* readSysctl("net.core.somaxconn"), 4096),
+    synBacklog: num(yield* readSysctl("net.ipv4.tcp_max_syn_backlog"), 1024),
+    portRange: [range[0]!, range[1]!] as const,
+    timeWait: yield* timeWaitCount,
+    memAvailableBytes: Number(meminfo.match(/^MemAvailable:\s+(\d+)/m)?.[1] ?? 0) * 1024,
+    cpus: yield* cpuCount
+  } satisfies Limits
+})
+
+/** Ports the client can bind to one server address. */
+export const portCount = (limits: Limits) => limits.portRange[1] - limits.portRange[0] + 1
+
+/**
+ * Why `connections` cannot run here with one server process and one client
+ * process, or undefined when it can.
+ */
+export const connectionsVerdict = (limits: Limits, connections: number): string | undefined => {
+  const needed = connections + FD_RESERVE
+  if (needed > limits.openFilesHard) {
+    return `${connections} connections need about ${needed} open files in one process; the hard limit here is ${limits.openFilesHard}, so it is not possible in one server process (skipped)`
+  }
+  if (connections > portCount(limits)) {
+    return `${connections} connections need as many client ports; ip_local_port_range gives ${portCount(limits)} (widen it with \`doctor --tune\`)`
+  }
+  return undefined
+}
+
+/** The largest power of two that one server process and one client can hold here. */
+export const largestPowerOfTwo = (limits: Limits) => {
+  let n = 1
+  while (connectionsVerdict(limits, n * 2) === undefined && n < 65536) n *= 2
+  return n
+}
+
+export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<number>): Array<string> => {
+  const lines = [
+    `open files: soft ${limits.openFilesSoft}, hard ${limits.openFilesHard} (servers and clients are started with the hard limit)`,
+    `net.core.somaxconn ${limits.somaxconn}${limits.somaxconn < 32768 ? " (the original used 32768; `doctor --tune` sets it)" : ""}`,
+    `net.ipv4.tcp_max_syn_backlog ${limits.synBacklog}`,
+    `net.ipv4.ip_local_port_range ${limits.portRange.join(" ")} (${portCount(limits)} ports)`,
+    `TIME_WAIT sockets now: ${limits.timeWait}${limits.timeWait > 10000 ? " (they clear within 60 s; cells wait for them)" : ""}`,
+    `memory available: ${(limits.memAvailableBytes / 2 ** 30).toFixed(1)} GiB; CPUs: ${limits.cpus}${limits.cpus < 2 ? " (server and client will share one core: results are not comparable with 2-core runs)" : ""}`
+  ]
+  for (const n of connectionCounts) {
+    const verdict = connectionsVerdict(limits, n)
+    lines.push(
+      verdict === undefined
+        ? `${n} connections need ${n + FD_RESERVE} open files; the hard limit is ${limits.openFilesHard}: ok`
+        : `${n} connections: ${verdict}`
+    )
+  }
+  return lines
+}
+
+/** The original benchmark's kernel settings (DESIGN.md), minus its small socket buffers, which would change every result. */
+export const TUNED: ReadonlyArray<readonly [string, string]> = [
+  ["net.core.somaxconn", "32768"],
+  ["net.ipv4.tcp_max_syn_backlog", "32768"],
+  ["net.core.netdev_max_backlog", "32768"],
+  ["net.ipv4.ip_local_port_range", "21000 61000"],
+  ["net.ipv4.tcp_tw_reuse", "1"]
+]
+
+export const savedSysctlsPath = `${repoRoot}/runs/.sysctls-before-tune.json`
+
+const Saved = Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
+
+/** @category errors */
+export class TuneFailed extends Data.TaggedError("TuneFailed")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+/** Applies TUNED, saving the old values once (a second tune keeps the first saved values). */
+export const tune = Effect.gen(function* () {
+  const fs = yield* FileSystem.FileSystem
+  const before = yield* readSysctls
+  if (!(yield* fs.exists(savedSysctlsPath).pipe(Effect.orElseSucceed(() => false)))) {
+    yield* fs.makeDirectory(`${repoRoot}/runs`, { recursive: true }).pipe(Effect.ignore)
+    yield* fs.writeFileString(savedSysctlsPath, JSON.stringify(before, null, 2)).pipe(Effect.orDie)
+  }
+  const changes: Array<string> = []
+  for (const [name, value] of TUNED) {
+    yield* writeSysctl(name, value).pipe(
+      Effect.mapError(
+        (error) =>
+          new TuneFailed({
+            reason: `could not set ${name} (${error.message}): run \`doctor --tune\` as root, or \`sudo sysctl -w ${name}="${value}"\``
+          })
+      )
+    )
+    changes.push(`${name}: ${before[name] ?? "?"} → ${value}`)
+  }
+  return changes
+})
+
+/** Puts back what `tune` saved. */
+export const restore = Effect.gen(function* () {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs
+    .readFileString(savedSysctlsPath)
+    .pipe(
+      Effect.mapError(
+        () =>
+          new TuneFailed({ reason: `nothing to restore: ${savedSysctlsPath} is missing (was \`doctor --tune\` run?)` })
+      )
+    )
+  const saved = yield* Schema.decodeUnknown(Saved)(text).pipe(
+    Effect.mapError((e) => new TuneFailed({ reason: `${savedSysctlsPath} is unreadable: ${e.message}` }))
+  )
+  const changes: Array<string> = []
+  for (const [name] of TUNED) {
+    const value = saved[name]
+    if (value === undefined) continue
+    yield* writeSysctl(name, value.replace(" ", "\t")).pipe(
+      Effect.mapError((error) => new TuneFailed({ reason: `could not restore ${name}: ${error.message}` }))
+    )
+    changes.push(`${name} → ${value}`)
+  }
+  yield* fs.remove(savedSysctlsPath).pipe(Effect.ignore)
+  return changes
+})

@@ -1,0 +1,139 @@
+/**
+ * Measures one sample: runs the flood client as its own pinned process
+ * against a running server and reads, over exactly the flood's window, the
+ * busy share of the server's and the client's cores, the server's CPU time,
+ * context switches and peak memory.
+ */
+import * as Command from "@effect/platform/Command"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { FloodOptions } from "../flood/FloodOptions.ts"
+import { FloodReport } from "../flood/FloodReport.ts"
+import { nativeClientPath, nativeFloodArgs } from "../flood/NativeClient.ts"
+import { entryArgv } from "../targets/Runtimes.ts"
+import type { RuntimeName } from "../transport/Transport.ts"
+import {
+  coreLoad,
+  processSnapshot,
+  resetPeakRss,
+  type SystemSnapshot,
+  serverUsage,
+  systemSnapshot
+} from "./ProcStat.ts"
+import type { Sample } from "./RunFile.ts"
+
+export type ClientKind = RuntimeName | "native"
+
+/** @category errors */
+export class ClientFailed extends Data.TaggedError("ClientFailed")<{ readonly reason: string }> {
+  override get message() {
+    return `flood client failed: ${this.reason}`
+  }
+}
+
+/** Below this the core shares are mostly sampling padding, so no client-bound verdict is given. */
+const MIN_WINDOW_SECONDS = 0.1
+const SAMPLE_EVERY = "25 millis"
+
+export const clientArgv = (client: ClientKind, options: FloodOptions) =>
+  client === "native"
+    ? Effect.succeed([nativeClientPath, ...nativeFloodArgs(options)])
+    : entryArgv(client, ["flood", ...nativeFloodArgs(options)])
+
+/** The client core is busier than the server core and above 90%: the client set the pace. */
+export const isClientBound = (serverBusy: number, clientBusy: number) => clientBusy > 0.9 && clientBusy > serverBusy
+
+const decodeReport = Schema.decodeUnknown(Schema.parseJson(FloodReport))
+
+export interface SampleSpec {
+  readonly client: ClientKind
+  readonly options: FloodOptions
+  readonly serverPid: number
+  readonly serverCore: number
+  readonly clientCore: number
+  readonly repetition: number
+  readonly warmup: boolean
+}
+
+const nearestBefore = (snapshots: ReadonlyArray<SystemSnapshot>, at: number) => {
+  let best = snapshots[0]!
+  for (const s of snapshots) if (s.at <= at) best = s
+  return best
+}
+const firstAfter = (snapshots: ReadonlyArray<SystemSnapshot>, at: number) =>
+  snapshots.find((s) => s.at >= at) ?? snapshots[snapshots.length - 1]!
+
+export const runSample = (spec: SampleSpec) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const argv = yield* clientArgv(spec.client, spec.options)
+      const snapshots: Array<SystemSnapshot> = [yield* systemSnapshot]
+      const sampler = yield* systemSnapshot.pipe(
+        Effect.tap((s) => Effect.sync(() => snapshots.push(s))),
+        Effect.zipRight(Effect.sleep(SAMPLE_EVERY)),
+        Effect.forever,
+        Effect.fork
+      )
+      yield* resetPeakRss(spec.serverPid)
+      const serverBefore = yield* processSnapshot(spec.serverPid)
+      const startedAt = new Date().toISOString()
+      const proc = yield* Command.start(
+        Command.make("taskset", "-c", String(spec.clientCore), ...argv).pipe(Command.env({ DENO_NO_UPDATE_CHECK: "1" }))
+      ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
+      let reportAt = 0
+      const stdoutFiber = yield* proc.stdout.pipe(
+        Stream.decodeText(),
+        Stream.runFold("", (acc, text) => {
+          // The report is the client's last act before exiting: its arrival marks the flood's end.
+          if (reportAt === 0 && text.includes("{")) reportAt = performance.now()
+          return acc + text
+        }),
+        Effect.fork
+      )
+      const stderrFiber = yield* proc.stderr.pipe(
+        Stream.decodeText(),
+        Stream.runFold("", (a, b) => a + b),
+        Effect.fork
+      )
+      const exitCode = yield* proc.exitCode.pipe(Effect.orElseSucceed(() => -1))
+      const stdout = yield* Fiber.join(stdoutFiber).pipe(Effect.orElseSucceed(() => ""))
+      const stderr = yield* Fiber.join(stderrFiber).pipe(Effect.orElseSucceed(() => ""))
+      const serverAfter = yield* processSnapshot(spec.serverPid)
+      snapshots.push(yield* systemSnapshot)
+      yield* Fiber.interrupt(sampler)
+      const flood = yield* decodeReport(stdout.trim()).pipe(
+        Effect.mapError(
+          () =>
+            new ClientFailed({
+              reason: `exit code ${exitCode}, no report: ${(stderr.trim() || stdout.trim()).slice(-600)}`
+            })
+        )
+      )
+      const end = reportAt > 0 ? reportAt : snapshots[snapshots.length - 1]!.at
+      const start = end - flood.seconds * 1000
+      const before = nearestBefore(snapshots, start)
+      const after = firstAfter(snapshots, end)
+      const serverCore = coreLoad(before, after, spec.serverCore)
+      const clientCore = coreLoad(before, after, spec.clientCore)
+      const windowSeconds = (after.at - before.at) / 1000
+      const judged = flood.seconds >= MIN_WINDOW_SECONDS && serverCore !== undefined && clientCore !== undefined
+      return {
+        repetition: spec.repetition,
+        warmup: spec.warmup,
+        startedAt,
+        flood,
+        server:
+          serverBefore._tag === "Some" && serverAfter._tag === "Some"
+            ? serverUsage(serverBefore.value, serverAfter.value)
+            : undefined,
+        serverCore,
+        clientCore,
+        clientBound: judged ? isClientBound(serverCore.busy, clientCore.busy) : false,
+        contextSwitchesPerSecond:
+          windowSeconds > 0 ? (after.contextSwitches - before.contextSwitches) / windowSeconds : undefined
+      } satisfies Sample
+    })
+  )
