@@ -18,9 +18,12 @@ export class SetupFailed extends Data.TaggedError("SetupFailed")<{ readonly reas
   }
 }
 
+/** dpkg-query's own format string, not a JS template. */
+const STATUS_FORMAT = "-f=$" + "{Status}"
+
 const isInstalled = (pkg: string) =>
   Effect.map(
-    capture(["dpkg-query", "-W", "-f=${Status}", pkg]),
+    capture(["dpkg-query", "-W", STATUS_FORMAT, pkg]),
     (r) => r.exitCode === 0 && r.stdout.includes("install ok installed")
   )
 
