@@ -53,7 +53,10 @@ const options = {
     Options.withDefault(120),
     Options.withDescription("Seconds before one flood is cut off")
   ),
-  quick: Options.boolean("quick").pipe(Options.withDescription("A small matrix that finishes in a few minutes")),
+  quick: Options.boolean("quick").pipe(
+    Options.withDescription("A small matrix (1, 100, 1000 connections, 2 repetitions, no warm-up) that finishes in a few minutes")
+  ),
+  full: Options.boolean("full").pipe(Options.withDescription("The full matrix, even when --quick is also given (npm run compare passes --quick)")),
   resume: Options.text("resume").pipe(
     Options.optional,
     Options.withDescription("Continue an interrupted run: runs/<id>")
@@ -123,8 +126,9 @@ const progressLine = (e: ProgressEvent) =>
     e.etaMs === undefined ? "" : ` · ETA ${fmtDuration(e.etaMs)}`
   }`
 
-const freshRun = (parsed: Parsed, all: ReadonlyArray<Target>) =>
+const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
   Effect.gen(function* () {
+    const parsed = { ...given, quick: given.quick && !given.full }
     const limits = yield* readLimits
     const names = Option.match(parsed.targets, {
       onNone: () => all.map((t) => t.manifest.name),
@@ -137,7 +141,7 @@ const freshRun = (parsed: Parsed, all: ReadonlyArray<Target>) =>
     const selected = yield* selectTargets(all, names)
     const largest = largestPowerOfTwo(limits)
     const defaultConnections = parsed.quick
-      ? [10, 1000]
+      ? [1, 100, 1000]
       : [...new Set([1, 10, 100, 1000, 10000, largest])].sort((a, b) => a - b)
     const connections = Option.getOrElse(yield* parseList("connections", parsed.connections), () => defaultConnections)
     const bytes = Option.getOrElse(yield* parseList("bytes", parsed.bytes), () => [32768, 524288])
