@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import { InvalidOption } from "../flood/FloodOptions.ts"
 import { nativeClientPath } from "../flood/NativeClient.ts"
 
-const writeReports = (_dir: string) => Effect.succeed([] as Array<string>) // TEMP
+import { writeReports } from "../report/ReportWriter.ts"
 
 import { collectEnvironment } from "../suite/Environment.ts"
 import { type ProgressEvent, runMatrix } from "../suite/MatrixRunner.ts"
@@ -54,9 +54,13 @@ const options = {
     Options.withDescription("Seconds before one flood is cut off")
   ),
   quick: Options.boolean("quick").pipe(
-    Options.withDescription("A small matrix (1, 100, 1000 connections, 2 repetitions, no warm-up) that finishes in a few minutes")
+    Options.withDescription(
+      "A small matrix (1, 100, 1000 connections, 2 repetitions, no warm-up) that finishes in a few minutes"
+    )
   ),
-  full: Options.boolean("full").pipe(Options.withDescription("The full matrix, even when --quick is also given (npm run compare passes --quick)")),
+  full: Options.boolean("full").pipe(
+    Options.withDescription("The full matrix, even when --quick is also given (npm run compare passes --quick)")
+  ),
   resume: Options.text("resume").pipe(
     Options.optional,
     Options.withDescription("Continue an interrupted run: runs/<id>")
@@ -240,7 +244,8 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
         log: (line) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
       }
     })
-    const written = yield* writeReports(dir)
+    const reports = yield* writeReports(dir)
+    const written = [reports.markdown, reports.csv, reports.html, reports.json, ...reports.charts]
     const failed = final.cells.filter((c) => c.status === "failed").length
     const skipped = final.cells.filter((c) => c.status === "skipped").length
     yield* Console.log(

@@ -15,7 +15,8 @@ export interface OpenFileLimit {
 /** Sockets a process needs beyond its connections (stdio, listener, runtime internals). */
 export const FD_RESERVE = 64
 
-const parseLimit = (value: string) => (value === "unlimited" ? Number.POSITIVE_INFINITY : Number(value))
+// "unlimited" becomes a finite number so run.json (JSON) can hold it.
+const parseLimit = (value: string) => (value === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(value))
 
 /** The open-file limit of the process that reads it, or none where /proc is missing. */
 export const openFileLimit = Effect.gen(function* () {

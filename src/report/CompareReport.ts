@@ -1,0 +1,232 @@
+/**
+ * A comparison of two runs as Markdown: for every cell both runs finished,
+ * the ratio B/A of the minimum time and of MB/s; every other cell listed with
+ * what each side has; and what differs between the two runs' machines,
+ * versions and options, since a ratio across machines means little.
+ */
+import type { CellSummary, RunFile } from "../suite/RunFile.ts"
+import { escapeMarkdown } from "./MarkdownReport.ts"
+import { formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
+import { CLIENT_BOUND_MARK } from "./ReportDocument.ts"
+import { type GridCell, type ResultGrid, resultGrid } from "./ResultGrid.ts"
+
+/** One cell both runs finished. */
+export interface ComparedCell {
+  readonly target: string
+  readonly connections: number
+  readonly bytesPerConnection: number
+  readonly a: GridCell
+  readonly b: GridCell
+  /** B's minimum seconds over A's: below 1, B was faster. */
+  readonly timeRatio: number
+  /** B's MB/s over A's: above 1, B echoed faster. */
+  readonly throughputRatio: number
+}
+
+/** A cell at least one run did not finish, with what each has. */
+export interface UnmatchedCell {
+  readonly target: string
+  readonly connections: number
+  readonly bytesPerConnection: number
+  readonly a: GridCell | undefined
+  readonly b: GridCell | undefined
+}
+
+export interface Comparison {
+  readonly a: ResultGrid
+  readonly b: ResultGrid
+  readonly compared: ReadonlyArray<ComparedCell>
+  readonly unmatched: ReadonlyArray<UnmatchedCell>
+}
+
+const finished = (cell: GridCell | undefined): cell is GridCell & { readonly summary: CellSummary } =>
+  cell !== undefined && cell.status === "ok" && cell.summary !== undefined
+
+export const compareRuns = (runA: RunFile, runB: RunFile): Comparison => {
+  const a = resultGrid(runA)
+  const b = resultGrid(runB)
+  const sizes = [...new Set([...a.sizes, ...b.sizes])].sort((x, y) => x - y)
+  const connections = [...new Set([...a.connections, ...b.connections])].sort((x, y) => x - y)
+  const targets = [...new Set([...b.targets.map((t) => t.name), ...a.targets.map((t) => t.name)])]
+  const compared: Array<ComparedCell> = []
+  const unmatched: Array<UnmatchedCell> = []
+  for (const bytes of sizes) {
+    for (const target of targets) {
+      for (const n of connections) {
+        const ca = a.at(target, n, bytes)
+        const cb = b.at(target, n, bytes)
+        if (ca === undefined && cb === undefined) continue
+        const at = { target, connections: n, bytesPerConnection: bytes }
+        if (finished(ca) && finished(cb)) {
+          compared.push({
+            ...at,
+            a: ca,
+            b: cb,
+            timeRatio: cb.summary.minSeconds / ca.summary.minSeconds,
+            throughputRatio: cb.summary.mbPerSecond / ca.summary.mbPerSecond
+          })
+        } else {
+          unmatched.push({ ...at, a: ca, b: cb })
+        }
+      }
+    }
+  }
+  return { a, b, compared, unmatched }
+}
+
+const geometricMean = (values: ReadonlyArray<number>) =>
+  Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length)
+
+const row = (cells: ReadonlyArray<string>) => `| ${cells.map(escapeMarkdown).join(" | ")} |`
+const rule = (numeric: ReadonlyArray<boolean>) => `| ${numeric.map((r) => (r ? "---:" : "---")).join(" | ")} |`
+
+const label = (c: Comparison, target: string) =>
+  c.b.targets.some((t) => t.name === target) ? c.b.label(target) : c.a.label(target)
+
+const side = (cell: GridCell | undefined) => {
+  if (cell === undefined) return "not in the run"
+  if (finished(cell)) return `ok, ${formatSeconds(cell.summary.minSeconds)} s`
+  return `${cell.status}: ${cell.reason ?? "no reason recorded"}`
+}
+
+/**
+ * One line per target and pair of outcomes, so a target skipped in both runs
+ * for the same reason takes one line, not one per cell.
+ */
+const unmatchedLines = (c: Comparison) => {
+  const groups = new Map<string, { target: string; outcome: string; cells: Array<UnmatchedCell> }>()
+  for (const u of c.unmatched) {
+    const outcome = `A ${side(u.a)}; B ${side(u.b)}`
+    const k = `${u.target}\u0000${outcome}`
+    const group = groups.get(k) ?? { target: u.target, outcome, cells: [] }
+    group.cells.push(u)
+    groups.set(k, group)
+  }
+  return [...groups.values()]
+    .map((g) => {
+      const sizes = [...new Set(g.cells.map((u) => u.bytesPerConnection))]
+      const where = sizes
+        .map(
+          (bytes) =>
+            `${g.cells
+              .filter((u) => u.bytesPerConnection === bytes)
+              .map((u) => u.connections)
+              .join(", ")} × ${formatSize(bytes)}`
+        )
+        .join("; ")
+      return `- ${escapeMarkdown(`${label(c, g.target)}, ${where}: ${g.outcome}`)}`
+    })
+    .join("\n")
+}
+
+/** The settings of a run that change what a ratio means. */
+const profile = (run: RunFile): ReadonlyArray<readonly [string, string]> => {
+  const e = run.environment
+  const o = run.options
+  return [
+    ["host", e.host],
+    ["kernel", e.kernel],
+    ["CPU", `${e.cpuModel} × ${e.cpus}`],
+    ["memory", String(e.memoryBytes)],
+    ["CPU governor", e.governor ?? "unknown"],
+    ["client runtime", `${e.clientRuntime} ${e.clientRuntimeVersion}`],
+    ["git commit", e.gitCommit],
+    ["open files", `${e.openFiles.soft} / ${e.openFiles.hard}`],
+    ["client", o.client],
+    ["repetitions", `${o.repetitions}${o.warmup ? " + warm-up" : ""}`],
+    ["chunk / window", `${o.chunk} / ${o.window}`],
+    ["server / client CPUs", `${o.serverCpus} / ${o.clientCpus}`],
+    ...Object.entries(e.sysctls).map(([k, v]) => [k, v.replace(/\s+/g, " ")] as const),
+    ...run.targets.map((t) => [`${t.name} version`, t.version] as const)
+  ]
+}
+
+export const renderComparison = (runA: RunFile, runB: RunFile): string => {
+  const c = compareRuns(runA, runB)
+  const out: Array<string> = [
+    `# echoflood comparison: ${escapeMarkdown(runB.id)} (B) against ${escapeMarkdown(runA.id)} (A)`,
+    escapeMarkdown(
+      `Ratios are B / A. A time ratio below 1.00× means B finished faster; an MB/s ratio above 1.00× means B echoed faster. ${c.compared.length} cells finished in both runs, ${c.unmatched.length} did not.${runA.complete ? "" : " Run A is incomplete."}${runB.complete ? "" : " Run B is incomplete."}`
+    )
+  ]
+
+  const pa = new Map(profile(runA))
+  const pb = new Map(profile(runB))
+  const keys = [...new Set([...pa.keys(), ...pb.keys()])]
+  const differ = keys.filter((k) => pa.get(k) !== pb.get(k))
+  out.push("## What differs between the runs")
+  out.push(
+    differ.length === 0
+      ? "Same machine, versions, sysctls and options as far as run.json records them."
+      : [
+          row(["", "A", "B"]),
+          rule([false, false, false]),
+          ...differ.map((k) => row([k, pa.get(k) ?? "–", pb.get(k) ?? "–"]))
+        ].join("\n")
+  )
+
+  const anyClientBound = c.compared.some((x) => x.a.summary!.clientBound || x.b.summary!.clientBound)
+  for (const bytes of [...new Set(c.compared.map((x) => x.bytesPerConnection))]) {
+    out.push(`## ${formatSize(bytes)} per connection`)
+    out.push(
+      [
+        row(["target", "connections", "A min s", "B min s", "B/A time", "A MB/s", "B MB/s", "B/A MB/s", "note"]),
+        rule([false, true, true, true, true, true, true, true, false]),
+        ...c.compared
+          .filter((x) => x.bytesPerConnection === bytes)
+          .map((x) => {
+            const ab = x.a.summary!.clientBound
+            const bb = x.b.summary!.clientBound
+            const note =
+              ab && bb
+                ? `${CLIENT_BOUND_MARK} both client-bound`
+                : ab
+                  ? `${CLIENT_BOUND_MARK} A client-bound`
+                  : bb
+                    ? `${CLIENT_BOUND_MARK} B client-bound`
+                    : ""
+            return row([
+              label(c, x.target),
+              String(x.connections),
+              formatSeconds(x.a.summary!.minSeconds),
+              formatSeconds(x.b.summary!.minSeconds),
+              formatRatio(x.timeRatio),
+              formatMbPerSecond(x.a.summary!.mbPerSecond),
+              formatMbPerSecond(x.b.summary!.mbPerSecond),
+              formatRatio(x.throughputRatio),
+              note
+            ])
+          })
+      ].join("\n")
+    )
+  }
+  if (anyClientBound) {
+    out.push(
+      `${CLIENT_BOUND_MARK} client-bound: in that run the client's core, not the server's, was the bottleneck, so the server may be faster than its time shows and the ratio says less about the server.`
+    )
+  }
+
+  if (c.compared.length > 0) {
+    const targets = [...new Set(c.compared.map((x) => x.target))]
+    out.push("## Per target")
+    out.push(
+      "Geometric mean of the time ratio B/A over the cells both runs finished; client-bound cells are left out where a target has others."
+    )
+    out.push(
+      [
+        row(["target", "cells", "B/A time (geometric mean)"]),
+        rule([false, true, true]),
+        ...targets.map((t) => {
+          const mine = c.compared.filter((x) => x.target === t)
+          const serverBound = mine.filter((x) => !x.a.summary!.clientBound && !x.b.summary!.clientBound)
+          const used = serverBound.length > 0 ? serverBound : mine
+          return row([label(c, t), String(used.length), formatRatio(geometricMean(used.map((x) => x.timeRatio)))])
+        })
+      ].join("\n")
+    )
+  }
+
+  out.push("## Not finished in both")
+  out.push(c.unmatched.length === 0 ? "Every cell finished in both runs." : unmatchedLines(c))
+  return `${out.join("\n\n")}\n`
+}

@@ -1,0 +1,54 @@
+/** report.md: the run as GitHub-flavoured Markdown, readable raw in a terminal as well. */
+import type { RunFile } from "../suite/RunFile.ts"
+import { type Block, reportDocument, type Table } from "./ReportDocument.ts"
+
+export interface MarkdownOptions {
+  /**
+   * Where the chart of a payload size is, relative to report.md. Without it
+   * the report has no images, since Markdown cannot inline an SVG portably.
+   */
+  readonly chartPath?: (bytes: number) => string
+}
+
+/** Text from run.json must not end a table cell, open an HTML tag or break a row. */
+export const escapeMarkdown = (text: string) =>
+  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\r?\n/g, " ")
+
+const renderTable = (table: Table) => {
+  const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
+  return [
+    row(table.header.map(escapeMarkdown)),
+    row(table.numeric.map((right) => (right ? "---:" : "---"))),
+    ...table.rows.map((cells) => row(cells.map((c) => escapeMarkdown(c.text))))
+  ].join("\n")
+}
+
+const renderBlock = (block: Block, options: MarkdownOptions): string | undefined => {
+  switch (block._tag) {
+    case "Paragraph":
+      return escapeMarkdown(block.text)
+    case "Table":
+      return renderTable(block.table)
+    case "Notes":
+      return block.notes.map((n) => `- ${n.marker} ${escapeMarkdown(n.text)}`).join("\n")
+    case "List":
+      return block.items.map((item) => `- ${escapeMarkdown(item)}`).join("\n")
+    case "Chart":
+      return options.chartPath === undefined
+        ? undefined
+        : `![${escapeMarkdown(block.title)}](${encodeURI(options.chartPath(block.bytes))})`
+  }
+}
+
+export const renderMarkdown = (run: RunFile, options: MarkdownOptions = {}): string => {
+  const doc = reportDocument(run)
+  const parts = [`# ${escapeMarkdown(doc.title)}`, `**${escapeMarkdown(doc.status)}**`]
+  for (const section of doc.sections) {
+    parts.push(`${"#".repeat(section.level)} ${escapeMarkdown(section.heading)}`)
+    for (const block of section.blocks) {
+      const text = renderBlock(block, options)
+      if (text !== undefined) parts.push(text)
+    }
+  }
+  return `${parts.join("\n\n")}\n`
+}

@@ -1,0 +1,84 @@
+import * as FileSystem from "@effect/platform/FileSystem"
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { fixtureRun } from "./fixture.ts"
+import { ReportInputError, writeComparison, writeReports } from "./ReportWriter.ts"
+
+const runDir = (content: string | undefined) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const dir = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-report-" })
+    if (content !== undefined) yield* fs.writeFileString(`${dir}/run.json`, content)
+    return dir
+  })
+
+const failure = (dir: string) => writeReports(dir).pipe(Effect.flip)
+
+describe("ReportWriter", () => {
+  it.scoped("writes every report next to run.json, leaving no temporary file", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* runDir(JSON.stringify(fixtureRun(), null, 2))
+      const written = yield* writeReports(dir)
+      expect(written).toEqual({
+        markdown: `${dir}/report.md`,
+        csv: `${dir}/results.csv`,
+        html: `${dir}/report.html`,
+        json: `${dir}/summary.json`,
+        charts: [`${dir}/time-32768.svg`, `${dir}/time-524288.svg`]
+      })
+      expect((yield* fs.readDirectory(dir)).sort()).toEqual(
+        [
+          "report.html",
+          "report.md",
+          "results.csv",
+          "run.json",
+          "summary.json",
+          "time-32768.svg",
+          "time-524288.svg"
+        ].sort()
+      )
+      expect(yield* fs.readFileString(written.markdown)).toContain("](time-524288.svg)")
+      expect(yield* fs.readFileString(written.html)).toContain('data-chart="time-32768"')
+      const summary = JSON.parse(yield* fs.readFileString(written.json))
+      expect(summary.cells).toHaveLength(32)
+      // A second write replaces the files in place.
+      yield* writeReports(dir)
+      expect((yield* fs.readDirectory(dir)).length).toBe(7)
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+
+  it.scoped("names the file and the problem when run.json is missing, not JSON or not a run", () =>
+    Effect.gen(function* () {
+      const missing = yield* runDir(undefined)
+      const e1 = yield* failure(missing)
+      expect(e1).toBeInstanceOf(ReportInputError)
+      expect(e1.message).toBe(`${missing}/run.json: not found: is ${missing} a run folder (runs/<timestamp>_<host>/)?`)
+
+      const broken = yield* runDir('{"schemaVersion": 1,')
+      expect((yield* failure(broken)).message.startsWith(`${broken}/run.json: is not valid JSON: `)).toBe(true)
+
+      const { environment: _, ...noEnvironment } = fixtureRun()
+      const invalid = yield* runDir(JSON.stringify({ ...noEnvironment, complete: "yes" }))
+      const e3 = yield* failure(invalid)
+      expect(e3.message).toContain(`${invalid}/run.json: does not match the run.json schema`)
+      expect(e3.message).toContain('["environment"]')
+      expect(e3.message).toContain('["complete"]')
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+
+  it.scoped("writes a comparison into the second run's folder by default", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const a = yield* runDir(JSON.stringify(fixtureRun()))
+      const b = yield* runDir(JSON.stringify(fixtureRun({ id: "second" })))
+      const result = yield* writeComparison(a, b)
+      expect(result.path).toBe(`${b}/compare-${a.split("/").pop()}.md`)
+      expect(yield* fs.readFileString(result.path)).toBe(result.markdown)
+      expect(result.markdown).toContain("# echoflood comparison: second (B) against 2025-11-26T14-00-00_bench (A)")
+      const out = `${a}/custom.md`
+      expect((yield* writeComparison(a, b, out)).path).toBe(out)
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+})
