@@ -23,6 +23,7 @@ import { loadRun, newRunId, runsDir } from "../suite/RunStore.ts"
 import type { ClientKind } from "../suite/SampleRunner.ts"
 import { checkAvailable, discoverTargets, readVersion, selectTargets, type Target } from "../targets/TargetRegistry.ts"
 import { Transport } from "../transport/Transport.ts"
+import { integerOption, numberOption } from "./NumericOptions.ts"
 
 const list = (name: string, description: string) =>
   Options.text(name).pipe(Options.optional, Options.withDescription(description))
@@ -38,18 +39,18 @@ const options = {
     "Comma-separated connection counts (default 1,10,100,1000,10000 and the largest power of two allowed)"
   ),
   bytes: list("bytes", "Comma-separated bytes per connection (default 32768,524288)"),
-  repetitions: Options.integer("repetitions").pipe(
+  repetitions: integerOption("repetitions", "3").pipe(
     Options.optional,
     Options.withDescription("Measured repetitions per cell (default 3)")
   ),
-  chunk: Options.integer("chunk").pipe(Options.withDefault(32768)),
-  window: Options.integer("window").pipe(
+  chunk: integerOption("chunk", "32768").pipe(Options.withDefault(32768)),
+  window: integerOption("window", "32768").pipe(
     Options.optional,
     Options.withDescription("Unechoed bytes per connection (default: one chunk)")
   ),
-  serverCore: Options.integer("server-core").pipe(Options.withDefault(0)),
-  clientCore: Options.integer("client-core").pipe(Options.withDefault(1)),
-  timeout: Options.float("timeout").pipe(
+  serverCore: integerOption("server-core", "0").pipe(Options.withDefault(0)),
+  clientCore: integerOption("client-core", "1").pipe(Options.withDefault(1)),
+  timeout: numberOption("timeout", "60").pipe(
     Options.withDefault(120),
     Options.withDescription("Seconds before one flood is cut off")
   ),

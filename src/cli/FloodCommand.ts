@@ -22,6 +22,7 @@ import { checkConnectionsFit, cpuCount } from "../suite/Limits.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
+import { integerOption, numberOption } from "./NumericOptions.ts"
 
 /** @category errors */
 export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summary: string }> {
@@ -35,37 +36,37 @@ const options = {
     Options.withDefault(defaultFloodOptions.host),
     Options.withDescription("Echo server address")
   ),
-  port: Options.integer("port").pipe(
+  port: integerOption("port", "7000").pipe(
     Options.optional,
     Options.withDescription("Echo server port; without it, flood starts our echo server itself")
   ),
-  connections: Options.integer("connections").pipe(
+  connections: integerOption("connections", "100").pipe(
     Options.withAlias("n"),
     Options.withDefault(defaultFloodOptions.connections),
     Options.withDescription("Concurrent connections")
   ),
-  bytes: Options.integer("bytes").pipe(
+  bytes: integerOption("bytes", "524288").pipe(
     Options.withDefault(defaultFloodOptions.bytesPerConnection),
     Options.withDescription("Bytes each connection sends and verifies")
   ),
-  chunk: Options.integer("chunk").pipe(
+  chunk: integerOption("chunk", "32768").pipe(
     Options.withDefault(defaultFloodOptions.chunk),
     Options.withDescription("Largest write")
   ),
-  window: Options.integer("window").pipe(
+  window: integerOption("window", "32768").pipe(
     Options.optional,
     Options.withDescription("Most unechoed bytes per connection (default: one chunk)")
   ),
   barrier: Options.boolean("barrier").pipe(Options.withDescription("Open every connection before sending payload")),
-  timeout: Options.float("timeout").pipe(
+  timeout: numberOption("timeout", "60").pipe(
     Options.withDefault(defaultFloodOptions.timeoutSeconds),
     Options.withDescription("Overall timeout, seconds")
   ),
-  stallTimeout: Options.float("stall-timeout").pipe(
+  stallTimeout: numberOption("stall-timeout", "10").pipe(
     Options.withDefault(defaultFloodOptions.stallTimeoutSeconds),
     Options.withDescription("Fail a connection with no echo for this many seconds")
   ),
-  connectConcurrency: Options.integer("connect-concurrency").pipe(
+  connectConcurrency: integerOption("connect-concurrency", "256").pipe(
     Options.withDefault(defaultFloodOptions.connectConcurrency),
     Options.withDescription("Connects in flight at once")
   ),

@@ -1,0 +1,196 @@
+/**
+ * `saturate`: holds a target at saturation and measures how it copes: echo
+ * throughput, both cores' time split, context switches, server memory,
+ * fairness between connections, and the delay a fresh client sees. The
+ * target runs pinned to the server core; the saturating client and the
+ * client-delay probe run as their own processes pinned to the client core;
+ * this process samples /proc once a second.
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as PlatformCommand from "@effect/platform/Command"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { InvalidOption } from "../flood/FloodOptions.ts"
+import {
+  defaultSaturationOptions,
+  MAX_CONNECTIONS,
+  validateDuration,
+  validateProbeOptions
+} from "../saturate/SaturationOptions.ts"
+import type { SaturationResult } from "../saturate/SaturationResult.ts"
+import { saturateTargetOrReport, saturationRunOptions } from "../saturate/SaturationRun.ts"
+import { formatSaturationSummary } from "../saturate/SaturationSummary.ts"
+import { cpuCount, FD_RESERVE } from "../suite/Limits.ts"
+import { connectionsVerdict, type Limits, portCount, readLimits } from "../suite/Preflight.ts"
+import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+import { runtimeNames, Transport } from "../transport/Transport.ts"
+
+/** @category errors */
+export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ readonly summary: string }> {
+  override get message() {
+    return this.summary
+  }
+}
+
+/** Ports kept free for the probe and for what else runs on the machine. */
+const PORT_RESERVE = 1024
+
+/**
+ * The largest connection count this machine allows one server process and
+ * one client process, up to 16384: both must hold every socket under the
+ * open-files hard limit, and the client needs a local port for each.
+ */
+export const defaultSaturationConnections = (limits: Limits): number =>
+  Math.max(1, Math.min(MAX_CONNECTIONS, limits.openFilesHard - FD_RESERVE - 1, portCount(limits) - PORT_RESERVE))
+
+const options = {
+  target: Options.text("target").pipe(
+    Options.withDescription("Target name, or several separated by commas (see `targets`)")
+  ),
+  connections: Options.integer("connections").pipe(
+    Options.withAlias("n"),
+    Options.optional,
+    Options.withDescription(`Saturating connections (default: the most this machine allows, up to ${MAX_CONNECTIONS})`)
+  ),
+  duration: Options.float("duration").pipe(
+    Options.withDefault(defaultSaturationOptions.durationSeconds),
+    Options.withDescription("Steady-state seconds after the ramp (at most 300)")
+  ),
+  rampTimeout: Options.float("ramp-timeout").pipe(
+    Options.withDefault(defaultSaturationOptions.rampTimeoutSeconds),
+    Options.withDescription("Seconds allowed for opening every connection")
+  ),
+  chunk: Options.integer("chunk").pipe(
+    Options.withDefault(defaultSaturationOptions.chunk),
+    Options.withDescription("Bytes each connection keeps in flight")
+  ),
+  probeInterval: Options.integer("probe-interval").pipe(
+    Options.withDefault(defaultSaturationOptions.probeIntervalMs),
+    Options.withDescription("Milliseconds between client-delay probes (open loop)")
+  ),
+  probeTimeout: Options.integer("probe-timeout").pipe(
+    Options.withDefault(defaultSaturationOptions.probeTimeoutMs),
+    Options.withDescription("Milliseconds before a probe counts as timed out")
+  ),
+  client: Options.choice("client", runtimeNames).pipe(
+    Options.optional,
+    Options.withDescription("Runtime of the saturating client and the probe (default: this one)")
+  ),
+  serverCore: Options.integer("server-core").pipe(Options.withDefault(0)),
+  clientCore: Options.integer("client-core").pipe(Options.withDefault(1)),
+  json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
+}
+
+/** Pins this process to `cpus` (best effort: taskset may be missing). */
+const pinSelf = (cpus: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const pid = (yield* fs.readFileString("/proc/self/stat")).split(" ")[0]!
+    yield* PlatformCommand.make("taskset", "-pc", cpus, pid).pipe(PlatformCommand.string)
+  }).pipe(Effect.ignore)
+
+const checkCore = (option: string, core: number, cores: number) =>
+  Number.isInteger(core) && core >= 0 && core < cores
+    ? Effect.void
+    : Effect.fail(
+        new InvalidOption({
+          option,
+          value: core,
+          problem: `is not a core of this machine (it has ${cores}: 0 to ${cores - 1})`,
+          fix: `Give --${option} 0${cores > 1 ? ` or 1` : ""}.`
+        })
+      )
+
+export const saturateCommand = Command.make("saturate", options, (parsed) =>
+  Effect.gen(function* () {
+    const transport = yield* Transport
+    const limits = yield* readLimits
+    const cores = yield* cpuCount
+    const connections = Option.getOrElse(parsed.connections, () => defaultSaturationConnections(limits))
+    if (!Number.isSafeInteger(connections) || connections <= 0) {
+      return yield* new InvalidOption({
+        option: "connections",
+        value: connections,
+        problem: "must be a whole number above 0",
+        fix: "e.g. --connections 1000"
+      })
+    }
+    const verdict = connectionsVerdict(limits, connections)
+    if (verdict !== undefined) {
+      return yield* new InvalidOption({
+        option: "connections",
+        value: connections,
+        problem: verdict,
+        fix: `Use at most ${defaultSaturationConnections(limits)} here.`
+      })
+    }
+    yield* validateDuration(parsed.duration)
+    if (!(parsed.rampTimeout > 0 && parsed.rampTimeout <= 600)) {
+      return yield* new InvalidOption({
+        option: "ramp-timeout",
+        value: parsed.rampTimeout,
+        problem: "must be above 0 and at most 600 seconds",
+        fix: "e.g. --ramp-timeout 60"
+      })
+    }
+    if (!(Number.isSafeInteger(parsed.chunk) && parsed.chunk > 0 && parsed.chunk <= 512 * 1024)) {
+      return yield* new InvalidOption({
+        option: "chunk",
+        value: parsed.chunk,
+        problem: "must be a whole number from 1 to 524288",
+        fix: "e.g. --chunk 32768"
+      })
+    }
+    yield* checkCore("server-core", parsed.serverCore, cores)
+    yield* checkCore("client-core", parsed.clientCore, cores)
+    const client = Option.getOrElse(parsed.client, () => transport.runtime.name)
+    const runOptions = saturationRunOptions(connections, client, {
+      durationSeconds: parsed.duration,
+      rampTimeoutSeconds: parsed.rampTimeout,
+      chunk: parsed.chunk,
+      window: parsed.chunk,
+      probeIntervalMs: parsed.probeInterval,
+      probeTimeoutMs: parsed.probeTimeout,
+      serverCore: parsed.serverCore,
+      clientCore: parsed.clientCore,
+      onProgress: (line) => Console.error(`  ${line}`)
+    })
+    yield* validateProbeOptions({
+      host: runOptions.host,
+      port: 1,
+      intervalMs: runOptions.probeIntervalMs,
+      timeoutMs: runOptions.probeTimeoutMs,
+      maxOutstanding: runOptions.probeMaxOutstanding,
+      bytes: runOptions.probeBytes,
+      deadlineSeconds: 1
+    })
+    const names = parsed.target
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
+    const targets = yield* selectTargets(yield* discoverTargets(), names)
+    // This process only samples; keep it off the server's core.
+    if (cores >= 2) yield* pinSelf(String(parsed.clientCore))
+    const results: Array<SaturationResult> = []
+    for (const target of targets) {
+      yield* Console.error(
+        `saturating ${target.manifest.name}: ${connections} ${client} connections, ${parsed.duration} s steady state, probe every ${parsed.probeInterval} ms`
+      )
+      const result = yield* saturateTargetOrReport(target, runOptions)
+      results.push(result)
+      yield* Console.log(parsed.json ? JSON.stringify(result) : `${formatSaturationSummary(result)}\n`)
+    }
+    const failed = results.filter((r) => r.status === "failed")
+    if (failed.length > 0) {
+      return yield* new SaturationFailed({
+        summary: failed.map((r) => `${r.target}: ${r.reason ?? "failed"}`).join("\n")
+      })
+    }
+  })
+).pipe(
+  Command.withDescription("Hold a target at saturation: throughput, CPU, switches, memory, fairness, client delay")
+)
