@@ -226,9 +226,17 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     yield* Console.log(
       `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${selected.length} targets, ${run.cells.length} cells (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
     )
-    for (const cell of run.cells) {
-      if (cell.status === "skipped" && !Option.isSome(parsed.resume)) {
-        yield* Console.log(`  skipped ${cell.target} ${cell.connections}×${cell.bytesPerConnection}: ${cell.reason}`)
+    if (!Option.isSome(parsed.resume)) {
+      // One line per target and reason, not per cell.
+      const skipped = new Map<string, Array<number>>()
+      for (const cell of run.cells) {
+        if (cell.status !== "skipped") continue
+        const key = `${cell.target}\u0000${cell.reason ?? ""}`
+        skipped.set(key, [...(skipped.get(key) ?? []), cell.connections])
+      }
+      for (const [key, counts] of skipped) {
+        const [target, reason] = key.split("\u0000")
+        yield* Console.log(`  skipped ${target} (${[...new Set(counts)].join(", ")} connections): ${reason}`)
       }
     }
     const final = yield* runMatrix(run, {

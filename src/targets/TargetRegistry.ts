@@ -69,6 +69,30 @@ const decodeManifest = Schema.decodeUnknown(Schema.parseJson(TargetManifest), {
   onExcessProperty: "error"
 })
 
+/**
+ * One line per field; a literal union's alternatives ("Expected "raw"",
+ * "Expected "external"", …) are joined so the line lists every valid value.
+ */
+const describeIssues = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>): Array<string> => {
+  const byField = new Map<string, { expected: Array<string>; actual: string | undefined; other: Array<string> }>()
+  for (const issue of issues) {
+    const field = issue.path.length === 0 ? "(file)" : issue.path.join(".")
+    const entry = byField.get(field) ?? { expected: [], actual: undefined, other: [] }
+    const literal = /^Expected (".*"), actual (.*)$/.exec(issue.message)
+    if (literal !== null) {
+      entry.expected.push(literal[1]!)
+      entry.actual = literal[2]
+    } else {
+      entry.other.push(issue.message)
+    }
+    byField.set(field, entry)
+  }
+  return [...byField].flatMap(([field, entry]) => [
+    ...(entry.expected.length > 0 ? [`${field}: expected ${entry.expected.join(" | ")}, got ${entry.actual}`] : []),
+    ...entry.other.map((message) => `${field}: ${message}`)
+  ])
+}
+
 /** Reads and validates one manifest; errors name the field and what is valid there. */
 export const readManifest = (path: string) =>
   Effect.gen(function* () {
@@ -81,9 +105,7 @@ export const readManifest = (path: string) =>
         (error) =>
           new InvalidManifest({
             path,
-            problems: ParseResult.ArrayFormatter.formatErrorSync(error).map(
-              (issue) => `${issue.path.length === 0 ? "(file)" : issue.path.join(".")}: ${issue.message}`
-            )
+            problems: describeIssues(ParseResult.ArrayFormatter.formatErrorSync(error))
           })
       )
     )
