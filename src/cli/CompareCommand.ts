@@ -62,6 +62,7 @@ const options = {
   full: Options.boolean("full").pipe(
     Options.withDescription("The full matrix, even when --quick is also given (npm run compare passes --quick)")
   ),
+  runsDir: Options.text("runs-dir").pipe(Options.withDefault(runsDir), Options.withDescription("Where run folders go")),
   resume: Options.text("resume").pipe(
     Options.optional,
     Options.withDescription("Continue an interrupted run: runs/<id>")
@@ -219,7 +220,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
           return { run, selected }
         })
     })
-    const dir = Option.getOrElse(parsed.resume, () => `${runsDir}/${run.id}`).replace(/\/$/, "")
+    const dir = Option.getOrElse(parsed.resume, () => `${parsed.runsDir}/${run.id}`).replace(/\/$/, "")
     const terminal = yield* Terminal.Terminal
     const tty = yield* terminal.isTTY
     const pending = run.cells.filter((c) => c.status === "pending").length
