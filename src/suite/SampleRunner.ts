@@ -14,6 +14,7 @@ import type { FloodOptions } from "../flood/FloodOptions.ts"
 import { FloodReport } from "../flood/FloodReport.ts"
 import { nativeClientPath, nativeFloodArgs } from "../flood/NativeClient.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
+import { withHardFileLimit } from "../targets/ServerProcess.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
 import {
   coreLoad,
@@ -81,7 +82,9 @@ export const runSample = (spec: SampleSpec) =>
       const serverBefore = yield* processSnapshot(spec.serverPid)
       const startedAt = new Date().toISOString()
       const proc = yield* Command.start(
-        Command.make("taskset", "-c", String(spec.clientCore), ...argv).pipe(Command.env({ DENO_NO_UPDATE_CHECK: "1" }))
+        Command.make(...(withHardFileLimit(argv, String(spec.clientCore)) as [string, ...Array<string>])).pipe(
+          Command.env({ DENO_NO_UPDATE_CHECK: "1" })
+        )
       ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
       let reportAt = 0
       const stdoutFiber = yield* proc.stdout.pipe(

@@ -65,14 +65,17 @@ class Tail {
   }
 }
 
-/** Prefix that lets the child use the hard open-file limit and pins it; `exec` keeps the PID. */
-const launcher = (spec: ServerSpec): Array<string> => [
+/**
+ * argv that runs `argv` with the hard open-file limit as its soft limit and
+ * pinned to `cpus` (when given); `exec` keeps the PID, so it is the program's.
+ */
+export const withHardFileLimit = (argv: ReadonlyArray<string>, cpus: string | undefined): Array<string> => [
   "sh",
   "-c",
   'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
   "sh",
-  ...(spec.cpus === undefined ? [] : ["taskset", "-c", spec.cpus]),
-  ...spec.argv
+  ...(cpus === undefined ? [] : ["taskset", "-c", cpus]),
+  ...argv
 ]
 
 /**
@@ -83,7 +86,7 @@ export const startServer = (
   spec: ServerSpec
 ): Effect.Effect<RunningServer, ServerFailedToStart, Scope.Scope | CommandExecutor.CommandExecutor> =>
   Effect.gen(function* () {
-    const [program, ...args] = launcher(spec)
+    const [program, ...args] = withHardFileLimit(spec.argv, spec.cpus)
     let command = Command.make(program!, ...args).pipe(Command.env(spec.env ?? {}))
     if (spec.cwd !== undefined) command = Command.workingDirectory(command, spec.cwd)
     const stdout = new Tail()
