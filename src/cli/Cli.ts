@@ -4,6 +4,7 @@ import { compareCommand } from "./CompareCommand.ts"
 import { doctorCommand } from "./DoctorCommand.ts"
 import { floodCommand } from "./FloodCommand.ts"
 import { reportCommand } from "./ReportCommand.ts"
+import { saturateCommand } from "./SaturateCommand.ts"
 import { serveCommand } from "./ServeCommand.ts"
 import { setupCommand } from "./SetupCommand.ts"
 import { targetsCommand } from "./TargetsCommand.ts"
@@ -19,7 +20,8 @@ export const rootCommand = Command.make("echoflood").pipe(
     compareCommand,
     doctorCommand,
     setupCommand,
-    reportCommand
+    reportCommand,
+    saturateCommand
   ])
 )
 

@@ -14,15 +14,16 @@ import { InvalidOption } from "../flood/FloodOptions.ts"
 import { nativeClientPath } from "../flood/NativeClient.ts"
 
 import { writeReports } from "../report/ReportWriter.ts"
-
+import { defaultSaturationConnections } from "../saturate/SaturationOptions.ts"
+import { saturateTargetOrReport, saturationRunOptions } from "../saturate/SaturationRun.ts"
 import { collectEnvironment } from "../suite/Environment.ts"
 import { type ProgressEvent, runMatrix } from "../suite/MatrixRunner.ts"
 import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../suite/Preflight.ts"
 import type { Cell, RunFile, RunOptions, TargetInfo } from "../suite/RunFile.ts"
-import { loadRun, newRunId, runsDir } from "../suite/RunStore.ts"
+import { loadRun, newRunId, runsDir, saveRun } from "../suite/RunStore.ts"
 import type { ClientKind } from "../suite/SampleRunner.ts"
 import { checkAvailable, discoverTargets, readVersion, selectTargets, type Target } from "../targets/TargetRegistry.ts"
-import { Transport } from "../transport/Transport.ts"
+import { type RuntimeName, Transport } from "../transport/Transport.ts"
 import { integerOption, numberOption } from "./NumericOptions.ts"
 
 const list = (name: string, description: string) =>
@@ -61,6 +62,13 @@ const options = {
   ),
   full: Options.boolean("full").pipe(
     Options.withDescription("The full matrix, even when --quick is also given (npm run compare passes --quick)")
+  ),
+  saturate: Options.boolean("saturate").pipe(
+    Options.withDescription("After the matrix, saturate each target and probe its client delay")
+  ),
+  saturateDuration: numberOption("saturate-duration", "20").pipe(
+    Options.withDefault(20),
+    Options.withDescription("Seconds of steady state per target in the saturation phase")
   ),
   runsDir: Options.text("runs-dir").pipe(Options.withDefault(runsDir), Options.withDescription("Where run folders go")),
   resume: Options.text("resume").pipe(
@@ -177,7 +185,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       pauseSeconds: 0,
       timeoutSeconds: parsed.timeout,
       quick: parsed.quick,
-      saturate: false
+      saturate: parsed.saturate
     }
     if (options.repetitions < 1) {
       return yield* new InvalidOption({
@@ -208,6 +216,45 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
     return { run, selected }
   })
 
+/**
+ * The saturation phase: each available target in turn, saved to run.json
+ * after each; on --resume, targets already saturated are not run again.
+ */
+const saturationPhase = (
+  run: RunFile,
+  dir: string,
+  selected: ReadonlyArray<Target>,
+  durationSeconds: number,
+  log: (line: string) => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const transport = yield* Transport
+    const connections = defaultSaturationConnections(yield* readLimits)
+    const client: RuntimeName =
+      run.options.client === "native" ? transport.runtime.name : (run.options.client as RuntimeName)
+    let current = run
+    for (const target of selected) {
+      const info = run.targets.find((t) => t.name === target.manifest.name)
+      if (info === undefined || !info.available) continue
+      if ((current.saturation ?? []).some((r) => r.target === target.manifest.name)) continue
+      yield* log(
+        `saturating ${target.manifest.name}: ${connections} connections, ${durationSeconds} s, ${client} client…`
+      )
+      const result = yield* saturateTargetOrReport(
+        target,
+        saturationRunOptions(connections, client, {
+          durationSeconds,
+          serverCore: Number(run.options.serverCpus),
+          clientCore: Number(run.options.clientCpus),
+          onProgress: (line) => log(`  ${line}`)
+        })
+      )
+      current = { ...current, saturation: [...(current.saturation ?? []), result] }
+      yield* saveRun(dir, current)
+    }
+    return current
+  })
+
 export const compareCommand = Command.make("compare", options, (parsed) =>
   Effect.gen(function* () {
     const all = yield* discoverTargets()
@@ -223,6 +270,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     const dir = Option.getOrElse(parsed.resume, () => `${parsed.runsDir}/${run.id}`).replace(/\/$/, "")
     const terminal = yield* Terminal.Terminal
     const tty = yield* terminal.isTTY
+    const log = (line: string) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
     const pending = run.cells.filter((c) => c.status === "pending").length
     yield* Console.log(
       `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${selected.length} targets, ${run.cells.length} cells (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
@@ -251,15 +299,18 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
           tty
             ? terminal.display(`\r\x1b[K${progressLine(event)}`).pipe(Effect.ignore)
             : Console.log(progressLine(event)),
-        log: (line) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
+        log
       }
     })
+    const saturated = final.options.saturate
+      ? yield* saturationPhase(final, dir, selected, parsed.saturateDuration, log)
+      : final
     const reports = yield* writeReports(dir)
     const written = [reports.markdown, reports.csv, reports.html, reports.json, ...reports.charts]
-    const failed = final.cells.filter((c) => c.status === "failed").length
-    const skipped = final.cells.filter((c) => c.status === "skipped").length
+    const failed = saturated.cells.filter((c) => c.status === "failed").length
+    const skipped = saturated.cells.filter((c) => c.status === "skipped").length
     yield* Console.log(
-      `\n${final.complete ? "complete" : "incomplete"}: ${final.cells.filter((c) => c.status === "ok").length} cells ok, ${failed} failed, ${skipped} skipped\nwrote ${[`${dir}/run.json`, ...written].join("\n      ")}`
+      `\n${saturated.complete ? "complete" : "incomplete"}: ${saturated.cells.filter((c) => c.status === "ok").length} cells ok, ${failed} failed, ${skipped} skipped\nwrote ${[`${dir}/run.json`, ...written].join("\n      ")}`
     )
   })
 ).pipe(Command.withDescription("Run the comparison matrix and write runs/<id>/ with run.json and reports"))

@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../flood/FloodOptions.ts"
 import {
+  defaultSaturationConnections,
   defaultSaturationOptions,
   MAX_CONNECTIONS,
   validateDuration,
@@ -24,10 +25,11 @@ import {
 import type { SaturationResult } from "../saturate/SaturationResult.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../saturate/SaturationRun.ts"
 import { formatSaturationSummary } from "../saturate/SaturationSummary.ts"
-import { cpuCount, FD_RESERVE } from "../suite/Limits.ts"
-import { connectionsVerdict, type Limits, portCount, readLimits } from "../suite/Preflight.ts"
+import { cpuCount } from "../suite/Limits.ts"
+import { connectionsVerdict, readLimits } from "../suite/Preflight.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
+import { integerOption, numberOption } from "./NumericOptions.ts"
 
 /** @category errors */
 export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ readonly summary: string }> {
@@ -36,43 +38,39 @@ export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ rea
   }
 }
 
-/** Ports kept free for the probe and for what else runs on the machine. */
-const PORT_RESERVE = 1024
-
-/**
- * The largest connection count this machine allows one server process and
- * one client process, up to 16384: both must hold every socket under the
- * open-files hard limit, and the client needs a local port for each.
- */
-export const defaultSaturationConnections = (limits: Limits): number =>
-  Math.max(1, Math.min(MAX_CONNECTIONS, limits.openFilesHard - FD_RESERVE - 1, portCount(limits) - PORT_RESERVE))
-
 const options = {
   target: Options.text("target").pipe(
     Options.withDescription("Target name, or several separated by commas (see `targets`)")
   ),
-  connections: Options.integer("connections").pipe(
+  connections: integerOption("connections", "1000").pipe(
     Options.withAlias("n"),
     Options.optional,
     Options.withDescription(`Saturating connections (default: the most this machine allows, up to ${MAX_CONNECTIONS})`)
   ),
-  duration: Options.float("duration").pipe(
+  duration: numberOption("duration", "20").pipe(
     Options.withDefault(defaultSaturationOptions.durationSeconds),
     Options.withDescription("Steady-state seconds after the ramp (at most 300)")
   ),
-  rampTimeout: Options.float("ramp-timeout").pipe(
+  rampTimeout: numberOption("ramp-timeout", "60").pipe(
     Options.withDefault(defaultSaturationOptions.rampTimeoutSeconds),
     Options.withDescription("Seconds allowed for opening every connection")
   ),
-  chunk: Options.integer("chunk").pipe(
+  warmup: numberOption("warmup", "2").pipe(
+    Options.withDefault(defaultSaturationOptions.warmupSeconds),
+    Options.withDescription("Seconds between the end of the ramp and the steady state")
+  ),
+  sendDuringRamp: Options.boolean("send-during-ramp").pipe(
+    Options.withDescription("Each connection sends as soon as it opens (default: all start together after the ramp)")
+  ),
+  chunk: integerOption("chunk", "32768").pipe(
     Options.withDefault(defaultSaturationOptions.chunk),
     Options.withDescription("Bytes each connection keeps in flight")
   ),
-  probeInterval: Options.integer("probe-interval").pipe(
+  probeInterval: integerOption("probe-interval", "100").pipe(
     Options.withDefault(defaultSaturationOptions.probeIntervalMs),
     Options.withDescription("Milliseconds between client-delay probes (open loop)")
   ),
-  probeTimeout: Options.integer("probe-timeout").pipe(
+  probeTimeout: integerOption("probe-timeout", "5000").pipe(
     Options.withDefault(defaultSaturationOptions.probeTimeoutMs),
     Options.withDescription("Milliseconds before a probe counts as timed out")
   ),
@@ -80,8 +78,8 @@ const options = {
     Options.optional,
     Options.withDescription("Runtime of the saturating client and the probe (default: this one)")
   ),
-  serverCore: Options.integer("server-core").pipe(Options.withDefault(0)),
-  clientCore: Options.integer("client-core").pipe(Options.withDefault(1)),
+  serverCore: integerOption("server-core", "0").pipe(Options.withDefault(0)),
+  clientCore: integerOption("client-core", "1").pipe(Options.withDefault(1)),
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
 }
 
@@ -137,6 +135,14 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
         fix: "e.g. --ramp-timeout 60"
       })
     }
+    if (!(parsed.warmup >= 0 && parsed.warmup <= 60)) {
+      return yield* new InvalidOption({
+        option: "warmup",
+        value: parsed.warmup,
+        problem: "must be from 0 to 60 seconds",
+        fix: "e.g. --warmup 2"
+      })
+    }
     if (!(Number.isSafeInteger(parsed.chunk) && parsed.chunk > 0 && parsed.chunk <= 512 * 1024)) {
       return yield* new InvalidOption({
         option: "chunk",
@@ -151,6 +157,8 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
     const runOptions = saturationRunOptions(connections, client, {
       durationSeconds: parsed.duration,
       rampTimeoutSeconds: parsed.rampTimeout,
+      warmupSeconds: parsed.warmup,
+      sendDuringRamp: parsed.sendDuringRamp,
       chunk: parsed.chunk,
       window: parsed.chunk,
       probeIntervalMs: parsed.probeInterval,

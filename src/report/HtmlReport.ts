@@ -10,6 +10,8 @@ import { type ChartRenderError, renderTimeCharts } from "./ChartRender.ts"
 import { formatSize } from "./NumberFormat.ts"
 import { type Block, reportDocument, type Table } from "./ReportDocument.ts"
 import { type ResultGrid, resultGrid } from "./ResultGrid.ts"
+import type { SaturationChartName } from "./SaturationCharts.ts"
+import { renderSaturationHtmlWith } from "./SaturationHtml.ts"
 
 export const escapeHtml = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
@@ -92,13 +94,19 @@ const renderBlock = (grid: ResultGrid, block: Block, charts: ReadonlyMap<number,
 }
 
 /** The page, given the charts already rendered (see `renderTimeCharts`), keyed by payload size. */
-export const renderHtmlWith = (run: RunFile, charts: ReadonlyMap<number, string>): string => {
+export const renderHtmlWith = (
+  run: RunFile,
+  charts: ReadonlyMap<number, string>,
+  saturationCharts: ReadonlyMap<SaturationChartName, string> = new Map()
+): string => {
+  const saturation = run.saturation ?? []
   const grid = resultGrid(run)
   const doc = reportDocument(run)
   const toc = doc.sections
     .filter((s) => s.level === 2)
     .map((s) => `<li><a href="#${s.id}">${escapeHtml(s.heading)}</a></li>`)
     .join("")
+    .concat(saturation.length > 0 ? `<li><a href="#saturation">Saturation</a></li>` : "")
   const body = doc.sections
     .map(
       (s) =>
@@ -107,6 +115,7 @@ export const renderHtmlWith = (run: RunFile, charts: ReadonlyMap<number, string>
           .join("\n")}</section>`
     )
     .join("\n")
+    .concat(saturation.length > 0 ? `\n${renderSaturationHtmlWith(saturation, saturationCharts)}` : "")
   return `<!doctype html>
 <html lang="en">
 <head>

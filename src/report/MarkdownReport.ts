@@ -1,6 +1,8 @@
 /** report.md: the run as GitHub-flavoured Markdown, readable raw in a terminal as well. */
 import type { RunFile } from "../suite/RunFile.ts"
 import { type Block, reportDocument, type Table } from "./ReportDocument.ts"
+import { saturationChartFileName } from "./SaturationCharts.ts"
+import { renderSaturationMarkdown } from "./SaturationMarkdown.ts"
 
 export interface MarkdownOptions {
   /**
@@ -39,7 +41,6 @@ const renderBlock = (block: Block, options: MarkdownOptions): string | undefined
         : `![${escapeMarkdown(block.title)}](${encodeURI(options.chartPath(block.bytes))})`
   }
 }
-
 export const renderMarkdown = (run: RunFile, options: MarkdownOptions = {}): string => {
   const doc = reportDocument(run)
   const parts = [`# ${escapeMarkdown(doc.title)}`, `**${escapeMarkdown(doc.status)}**`]
@@ -50,5 +51,7 @@ export const renderMarkdown = (run: RunFile, options: MarkdownOptions = {}): str
       if (text !== undefined) parts.push(text)
     }
   }
+  const saturation = run.saturation ?? []
+  if (saturation.length > 0) parts.push(renderSaturationMarkdown(saturation, { chartPath: saturationChartFileName }))
   return `${parts.join("\n\n")}\n`
 }

@@ -486,20 +486,6 @@ export const reportDocument = (run: RunFile): ReportDocument => {
     targetsSection(grid),
     environmentSection(run),
     optionsSection(run),
-    ...(run.saturation !== undefined && run.saturation.length > 0
-      ? [
-          {
-            id: "saturation",
-            heading: "Saturation",
-            level: 2,
-            blocks: [
-              paragraph(
-                `This run holds ${run.saturation.length} saturation result${run.saturation.length === 1 ? "" : "s"}; this report does not render them yet (they are in run.json).`
-              )
-            ]
-          } satisfies Section
-        ]
-      : []),
     allCellsSection(grid)
   ]
   return { title: runTitle(run), status: runStatus(grid), complete: run.complete, sections }

@@ -17,6 +17,7 @@ import { renderCsv } from "./CsvReport.ts"
 import { renderHtmlWith } from "./HtmlReport.ts"
 import { renderSummaryJson } from "./JsonReport.ts"
 import { renderMarkdown } from "./MarkdownReport.ts"
+import { renderSaturationCharts, saturationChartFileName } from "./SaturationCharts.ts"
 
 /** @category errors */
 export class ReportInputError extends Data.TaggedError("ReportInputError")<{
@@ -90,13 +91,17 @@ export const writeReports = (runDir: string) =>
     const run = yield* readRunFile(runDir)
     const charts = yield* renderTimeCharts(run)
     const at = (name: string) => path.join(runDir, name)
-    const chartPaths = yield* Effect.forEach([...charts], ([bytes, svg]) =>
-      writeAtomically(at(chartFileName(bytes)), svg)
-    )
+    const saturationCharts = yield* renderSaturationCharts(run.saturation ?? [])
+    const chartPaths = [
+      ...(yield* Effect.forEach([...charts], ([bytes, svg]) => writeAtomically(at(chartFileName(bytes)), svg))),
+      ...(yield* Effect.forEach([...saturationCharts], ([name, svg]) =>
+        writeAtomically(at(saturationChartFileName(name)), svg)
+      ))
+    ]
     const written: WrittenReports = {
       markdown: yield* writeAtomically(at("report.md"), renderMarkdown(run, { chartPath: chartFileName })),
       csv: yield* writeAtomically(at("results.csv"), renderCsv(run)),
-      html: yield* writeAtomically(at("report.html"), renderHtmlWith(run, charts)),
+      html: yield* writeAtomically(at("report.html"), renderHtmlWith(run, charts, saturationCharts)),
       json: yield* writeAtomically(at("summary.json"), renderSummaryJson(run)),
       charts: chartPaths
     }

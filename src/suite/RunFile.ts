@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import { FloodReport } from "../flood/FloodReport.ts"
+import { SaturationResult } from "../saturate/SaturationResult.ts"
 
 /** Time split of one CPU core over a sample, from per-core /proc/stat (includes softirq). */
 export const CoreLoad = Schema.Struct({
@@ -139,6 +140,6 @@ export const RunFile = Schema.Struct({
   targets: Schema.Array(TargetInfo),
   cells: Schema.Array(Cell),
   /** Saturation results, when the run had a saturation phase. */
-  saturation: Schema.optional(Schema.Array(Schema.Unknown))
+  saturation: Schema.optional(Schema.Array(SaturationResult))
 })
 export type RunFile = typeof RunFile.Type

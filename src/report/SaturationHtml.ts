@@ -1,0 +1,65 @@
+/**
+ * The saturation section of report.html: an HTML fragment (a `<section>`)
+ * with the same tables and notes as the Markdown, and both charts as inline
+ * SVG. It uses report.html's classes (table-wrap, num, failed, clientBound,
+ * chart), so it reads like the rest of the page when inserted into it.
+ */
+import * as Effect from "effect/Effect"
+import type { SaturationResult } from "../saturate/SaturationResult.ts"
+import type { ChartRenderError } from "./ChartRender.ts"
+import { escapeHtml } from "./HtmlReport.ts"
+import type { Table } from "./ReportDocument.ts"
+import { renderSaturationCharts, type SaturationChartName } from "./SaturationCharts.ts"
+import { saturationDetailTable, saturationIntro, saturationNotes, saturationTable } from "./SaturationMarkdown.ts"
+
+const renderTable = (table: Table) => {
+  const head = `<thead><tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`
+  const rows = table.rows.map((cells) => {
+    const tds = cells.map((cell, i) => {
+      const classes = [table.numeric[i] ? "num" : "", cell.tone !== undefined && cell.tone !== "ok" ? cell.tone : ""]
+        .filter((c) => c !== "")
+        .join(" ")
+      const cls = classes === "" ? "" : ` class="${classes}"`
+      const title = cell.title !== undefined ? ` title="${escapeHtml(cell.title)}"` : ""
+      return `<td${cls}${title}>${escapeHtml(cell.text)}</td>`
+    })
+    return `<tr>${tds.join("")}</tr>`
+  })
+  return `<div class="table-wrap"><table>${head}<tbody>${rows.join("\n")}</tbody></table></div>`
+}
+
+const captions: Record<SaturationChartName, string> = {
+  throughput: "Verified echo MB/s in each second of the steady state.",
+  "client-delay": "Round trip of a fresh client (connect, 32 KiB, verified echo) while the server was saturated."
+}
+
+const figure = (chart: SaturationChartName, svg: string | undefined) =>
+  svg === undefined
+    ? ""
+    : `<figure class="chart" data-chart="saturation-${chart}">${svg}<figcaption>${escapeHtml(captions[chart])}</figcaption></figure>`
+
+/** The section, given the charts already rendered (see `renderSaturationCharts`). */
+export const renderSaturationHtmlWith = (
+  results: ReadonlyArray<SaturationResult>,
+  charts: ReadonlyMap<SaturationChartName, string>
+): string => {
+  const notes = saturationNotes(results)
+  const body =
+    results.length === 0
+      ? ""
+      : [
+          renderTable(saturationTable(results)),
+          figure("throughput", charts.get("throughput")),
+          figure("client-delay", charts.get("client-delay")),
+          "<h3>Ramp, fairness and probes</h3>",
+          renderTable(saturationDetailTable(results)),
+          notes.length === 0 ? "" : `<ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`
+        ].join("\n")
+  return `<section id="saturation"><h2>Saturation</h2>\n<p>${escapeHtml(saturationIntro(results))}</p>\n${body}</section>`
+}
+
+/** The section with its charts rendered here. */
+export const renderSaturationHtml = (
+  results: ReadonlyArray<SaturationResult>
+): Effect.Effect<string, ChartRenderError> =>
+  renderSaturationCharts(results).pipe(Effect.map((charts) => renderSaturationHtmlWith(results, charts)))

@@ -1,0 +1,294 @@
+/**
+ * What one saturation run measured, as `saturate --json` prints it and as
+ * `run.json` keeps it (field `saturation`). Times are seconds and sizes
+ * bytes unless a field name says otherwise (`Ms`: milliseconds); shares are
+ * 0..1. Every view (terminal summary, Markdown, HTML, charts) is a function
+ * of this data alone.
+ */
+import * as Schema from "effect/Schema"
+import { ErrorDetail } from "../flood/FloodReport.ts"
+
+/**
+ * Time split of one core over a sample, from per-core /proc/stat. The same
+ * shape as RunFile's CoreLoad, declared here so that RunFile can import this
+ * module for its `saturation` field without an import cycle.
+ *
+ * @category models
+ */
+export const CoreLoad = Schema.Struct({
+  core: Schema.Number,
+  /** 1 - idle share. */
+  busy: Schema.Number,
+  user: Schema.Number,
+  /** system + irq */
+  system: Schema.Number,
+  softirq: Schema.Number,
+  /** idle + iowait */
+  idle: Schema.Number
+})
+export type CoreLoad = typeof CoreLoad.Type
+
+/**
+ * Mean and spread of one per-second series over the steady state.
+ *
+ * @category models
+ */
+export const Spread = Schema.Struct({
+  /** Samples the figures are taken over. */
+  count: Schema.Number,
+  mean: Schema.Number,
+  /** Population standard deviation. */
+  stddev: Schema.Number,
+  min: Schema.Number,
+  max: Schema.Number
+})
+export type Spread = typeof Spread.Type
+
+/** @category models */
+export const CoreSpread = Schema.Struct({
+  core: Schema.Number,
+  busy: Spread,
+  user: Spread,
+  system: Spread,
+  softirq: Spread,
+  idle: Spread
+})
+export type CoreSpread = typeof CoreSpread.Type
+
+/**
+ * Percentiles of an HdrHistogram, in milliseconds.
+ *
+ * @category models
+ */
+export const Percentiles = Schema.Struct({
+  count: Schema.Number,
+  p50: Schema.Number,
+  p90: Schema.Number,
+  p99: Schema.Number,
+  p999: Schema.Number,
+  max: Schema.Number
+})
+export type Percentiles = typeof Percentiles.Type
+
+/**
+ * Spread of throughput over connections, and starvation.
+ *
+ * @category models
+ */
+export const Fairness = Schema.Struct({
+  /** Connections counted: those open when the steady state began (or opened during it). */
+  connections: Schema.Number,
+  /** Verified echo per connection over the steady state, bytes/s. */
+  minBytesPerSecond: Schema.Number,
+  p10BytesPerSecond: Schema.Number,
+  medianBytesPerSecond: Schema.Number,
+  maxBytesPerSecond: Schema.Number,
+  /** Connections that went longer than `starvedAfterSeconds` without a verified byte. */
+  starved: Schema.Number,
+  starvedShare: Schema.Number,
+  starvedAfterSeconds: Schema.Number,
+  /** Connections with no verified byte in the whole steady state. */
+  neverProgressed: Schema.Number,
+  /**
+   * How often a perfectly fair server could serve each connection at the
+   * measured throughput: connections × window / (bytes/s). When it exceeds
+   * `starvedAfterSeconds`, every connection counts as starved however fair
+   * the server is; compare the gaps with this instead.
+   */
+  fairCycleSeconds: Schema.Number,
+  /** Longest gap without progress: median over connections, and the worst one. */
+  medianLongestGapSeconds: Schema.Number,
+  maxLongestGapSeconds: Schema.Number
+})
+export type Fairness = typeof Fairness.Type
+
+/**
+ * What the saturating client process reports when it is stopped.
+ *
+ * @category models
+ */
+export const SaturationClientReport = Schema.Struct({
+  runtime: Schema.String,
+  runtimeVersion: Schema.String,
+  connections: Schema.Number,
+  chunk: Schema.Number,
+  window: Schema.Number,
+  ramp: Schema.Struct({
+    /** First connect → every connect settled (or the ramp timeout). */
+    seconds: Schema.Number,
+    connected: Schema.Number,
+    failed: Schema.Number,
+    /** Connects still in flight when the ramp timed out. */
+    pending: Schema.Number,
+    /** False when the ramp timeout ended it before every connect settled. */
+    complete: Schema.Boolean,
+    /** Echo verified while connections were still opening (only with sending during the ramp). */
+    bytesVerified: Schema.Number
+  }),
+  /** From the end of the ramp (every connection sending) to the steady state; kept out of the steady figures. */
+  warmup: Schema.Struct({ seconds: Schema.Number, bytesVerified: Schema.Number }),
+  steady: Schema.Struct({
+    seconds: Schema.Number,
+    bytesVerified: Schema.Number,
+    mbPerSecond: Schema.Number,
+    /** Connections that failed during the steady state (reset, closed, verification). */
+    connectionsFailed: Schema.Number,
+    /** Open at the end. */
+    connectionsOpen: Schema.Number
+  }),
+  fairness: Fairness,
+  /** Failed connections by kind (ramp and steady state). */
+  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  errorDetails: Schema.Array(ErrorDetail),
+  /** The client process over the steady state, from /proc/self: CPU seconds and peak RSS. */
+  cpuUserSeconds: Schema.Number,
+  cpuSystemSeconds: Schema.Number,
+  peakRssBytes: Schema.Number
+})
+export type SaturationClientReport = typeof SaturationClientReport.Type
+
+/**
+ * What the client-delay probe process reports.
+ *
+ * @category models
+ */
+export const ProbeReport = Schema.Struct({
+  runtime: Schema.String,
+  runtimeVersion: Schema.String,
+  intervalMs: Schema.Number,
+  timeoutMs: Schema.Number,
+  maxOutstanding: Schema.Number,
+  bytes: Schema.Number,
+  /** Scheduling window: first to last scheduled probe. */
+  seconds: Schema.Number,
+  scheduled: Schema.Number,
+  /** Not started because `maxOutstanding` probes were still waiting. */
+  skipped: Schema.Number,
+  completed: Schema.Number,
+  timedOut: Schema.Number,
+  /** Refused, reset, closed early or echoed wrong bytes. */
+  failed: Schema.Number,
+  /** Start → connected. Probes that never connected count as the timeout. */
+  connect: Percentiles,
+  /**
+   * Start → connected → 32 KiB sent → every byte echoed and verified. A probe
+   * that timed out counts as the timeout (a lower bound of its real delay), so
+   * a stalled server cannot look better than it was.
+   */
+  roundTrip: Percentiles,
+  /** How late the probe process started probes against its own schedule (its core is shared). */
+  scheduleLagMaxMs: Schema.Number,
+  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  errorDetails: Schema.Array(Schema.String)
+})
+export type ProbeReport = typeof ProbeReport.Type
+
+/**
+ * One second of the steady state, read by the parent.
+ *
+ * @category models
+ */
+export const SaturationSample = Schema.Struct({
+  /** End of the sample, seconds since the steady state began. */
+  second: Schema.Number,
+  /** Verified echo over the sample, 10^6 bytes per second (from the client's counters). */
+  mbPerSecond: Schema.Number,
+  /** Connections open on the client. */
+  connectionsOpen: Schema.Number,
+  serverCore: Schema.optional(CoreLoad),
+  clientCore: Schema.optional(CoreLoad),
+  /** System-wide (`ctxt` in /proc/stat). */
+  contextSwitchesPerSecond: Schema.Number,
+  /**
+   * The server process's own CPU time (utime + stime) over the sample, in
+   * cores. It misses softirq, but it is the server's alone, whereas the core
+   * columns include anything else that ran on that core.
+   */
+  serverProcessCpu: Schema.optional(Schema.Number),
+  /** The server process's voluntary + involuntary switches, summed over its threads (/proc/<pid>/task/N/status). */
+  serverContextSwitchesPerSecond: Schema.optional(Schema.Number),
+  serverRssBytes: Schema.optional(Schema.Number),
+  /** Kernel TCP memory in use (/proc/net/sockstat `mem`, pages × 4096). */
+  tcpMemoryBytes: Schema.optional(Schema.Number)
+})
+export type SaturationSample = typeof SaturationSample.Type
+
+/**
+ * ok: ran its full steady state. stalled: the server stopped echoing for
+ * seconds on end. server-exited: the server died under load. failed: the
+ * measurement itself broke (client or probe process); `reason` says which.
+ *
+ * @category models
+ */
+export const SaturationStatus = Schema.Literal("ok", "stalled", "server-exited", "failed")
+export type SaturationStatus = typeof SaturationStatus.Type
+
+/** @category models */
+export const SaturationSettings = Schema.Struct({
+  connections: Schema.Number,
+  durationSeconds: Schema.Number,
+  rampTimeoutSeconds: Schema.Number,
+  warmupSeconds: Schema.Number,
+  /** Connections sent as soon as each opened, instead of all together when the ramp ended. */
+  sendDuringRamp: Schema.Boolean,
+  chunk: Schema.Number,
+  window: Schema.Number,
+  probeIntervalMs: Schema.Number,
+  probeTimeoutMs: Schema.Number,
+  probeMaxOutstanding: Schema.Number,
+  probeBytes: Schema.Number,
+  /** Runtime of the saturating client and of the probe. */
+  client: Schema.String,
+  serverCore: Schema.Number,
+  clientCore: Schema.Number
+})
+export type SaturationSettings = typeof SaturationSettings.Type
+
+/** @category models */
+export const SteadySummary = Schema.Struct({
+  /** Steady state actually measured (shorter than asked when the server died). */
+  seconds: Schema.Number,
+  mbPerSecond: Spread,
+  contextSwitchesPerSecond: Spread,
+  serverContextSwitchesPerSecond: Schema.optional(Spread),
+  serverProcessCpu: Schema.optional(Spread),
+  serverCore: Schema.optional(CoreSpread),
+  clientCore: Schema.optional(CoreSpread),
+  serverRssBytes: Schema.optional(Spread),
+  /** VmHWM of the server at the end. */
+  serverPeakRssBytes: Schema.optional(Schema.Number),
+  tcpMemoryBytes: Schema.optional(Spread),
+  /** Seconds in which no byte at all was echoed, and the longest run of them. */
+  zeroSeconds: Schema.Number,
+  longestZeroRunSeconds: Schema.Number,
+  /** The client core was busier than the server core and above 90%: the client set the pace. */
+  clientBound: Schema.Boolean
+})
+export type SteadySummary = typeof SteadySummary.Type
+
+/**
+ * One target under saturation.
+ *
+ * @category models
+ */
+export const SaturationResult = Schema.Struct({
+  target: Schema.String,
+  status: SaturationStatus,
+  /** Why the status is not ok, in words a reader can act on. */
+  reason: Schema.optional(Schema.String),
+  /** Anything else worth knowing (ramp incomplete, errors, probes skipped). */
+  notes: Schema.Array(Schema.String),
+  startedAt: Schema.String,
+  settings: SaturationSettings,
+  server: Schema.Struct({
+    pid: Schema.Number,
+    /** Set when the server exited during the run. */
+    exitCode: Schema.optional(Schema.Number),
+    stderrTail: Schema.optional(Schema.String)
+  }),
+  steady: SteadySummary,
+  samples: Schema.Array(SaturationSample),
+  client: Schema.optional(SaturationClientReport),
+  probe: Schema.optional(ProbeReport)
+})
+export type SaturationResult = typeof SaturationResult.Type

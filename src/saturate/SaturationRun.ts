@@ -1,0 +1,597 @@
+/**
+ * One saturation run against a server, from the parent process:
+ *
+ *   1. the probe and the saturating client start as worker processes, both
+ *      pinned to the client core (the server is on the server core);
+ *   2. the client opens every connection (the ramp, reported apart);
+ *   3. "start": the steady state runs for the duration while the parent
+ *      samples /proc once a second and the probe measures client delay;
+ *   4. "stop" to the probe (its last probes settle under load), then to the
+ *      client; each reports; everything is stopped when the scope closes.
+ *
+ * Every wait is bounded. A server that stalls or dies, or a worker that
+ * breaks, gives a result with that status and whatever was measured up to
+ * then; only a failure to start (target, runtime) is an error.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { CLOCK_TICKS, coreLoad, type ProcessSnapshot, processSnapshot, systemSnapshot } from "../suite/ProcStat.ts"
+import { launchTarget } from "../targets/TargetLauncher.ts"
+import type { Target } from "../targets/TargetRegistry.ts"
+import type { RuntimeName } from "../transport/Transport.ts"
+import { DEADLINE_MARGIN_SECONDS, defaultSaturationOptions } from "./SaturationOptions.ts"
+import type {
+  ProbeReport,
+  SaturationClientReport,
+  SaturationResult,
+  SaturationSample,
+  SaturationSettings,
+  SaturationStatus
+} from "./SaturationResult.ts"
+import { steadySummary } from "./SteadyStats.ts"
+import { processSwitches } from "./ThreadSwitches.ts"
+import { startWorker } from "./WorkerProcess.ts"
+import type { WorkerEvent } from "./WorkerProtocol.ts"
+
+/** @category models */
+export interface SaturationRunOptions {
+  readonly host: string
+  readonly connections: number
+  readonly durationSeconds: number
+  readonly rampTimeoutSeconds: number
+  /** Seconds between the end of the ramp and the steady state. */
+  readonly warmupSeconds: number
+  /** Connections send as soon as each opens, instead of together when the ramp ends. */
+  readonly sendDuringRamp: boolean
+  readonly chunk: number
+  readonly window: number
+  readonly probeIntervalMs: number
+  readonly probeTimeoutMs: number
+  readonly probeMaxOutstanding: number
+  readonly probeBytes: number
+  /** Runtime of the saturating client and of the probe. */
+  readonly client: RuntimeName
+  readonly serverCore: number
+  readonly clientCore: number
+  /** Progress lines for a human (the library never prints). */
+  readonly onProgress?: (line: string) => Effect.Effect<void>
+}
+
+/** The defaults of `saturate`, for a given connection count and client runtime. */
+export const saturationRunOptions = (
+  connections: number,
+  client: RuntimeName,
+  overrides: Partial<SaturationRunOptions> = {}
+): SaturationRunOptions => ({
+  host: defaultSaturationOptions.host,
+  connections,
+  durationSeconds: defaultSaturationOptions.durationSeconds,
+  rampTimeoutSeconds: defaultSaturationOptions.rampTimeoutSeconds,
+  warmupSeconds: defaultSaturationOptions.warmupSeconds,
+  sendDuringRamp: false,
+  chunk: defaultSaturationOptions.chunk,
+  window: defaultSaturationOptions.chunk,
+  probeIntervalMs: defaultSaturationOptions.probeIntervalMs,
+  probeTimeoutMs: defaultSaturationOptions.probeTimeoutMs,
+  probeMaxOutstanding: defaultSaturationOptions.probeMaxOutstanding,
+  probeBytes: defaultSaturationOptions.probeBytes,
+  client,
+  serverCore: 0,
+  clientCore: 1,
+  ...overrides
+})
+
+/** What the run needs to know of the server under load (a RunningServer fits). */
+export interface ServerUnderLoad {
+  readonly pid: number
+  readonly port: number
+  readonly exited: Deferred.Deferred<number>
+  readonly stderrTail: () => string
+}
+
+/** Time a worker gets to load its runtime and print its first line (a loaded core slows it). */
+const WORKER_START_SECONDS = 60
+/** Time the client gets to close its connections and report. */
+const CLIENT_REPORT_SECONDS = 30
+
+const tcpMemoryBytes = Effect.gen(function* () {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs.readFileString("/proc/net/sockstat")
+  const match = /TCP:.*\bmem (\d+)/.exec(text)
+  return match === null ? undefined : Number(match[1]) * 4096
+}).pipe(Effect.orElseSucceed(() => undefined))
+
+type Tick = Extract<WorkerEvent, { _tag: "tick" }>
+type Ramped = Extract<WorkerEvent, { _tag: "ramped" }>
+
+/** What the parent has heard from its workers so far. */
+class Heard {
+  lastTick: Tick | undefined = undefined
+  /** Every tick from the start of the steady state on (4 a second). */
+  readonly ticks: Array<Tick> = []
+  keepTicks = false
+  clientFailure: string | undefined = undefined
+  probeFailure: string | undefined = undefined
+  constructor(
+    readonly ramped: Deferred.Deferred<Ramped>,
+    readonly probeReady: Deferred.Deferred<void>,
+    readonly clientReport: Deferred.Deferred<SaturationClientReport>,
+    readonly probeReport: Deferred.Deferred<ProbeReport>,
+    readonly clientFailed: Deferred.Deferred<string>,
+    readonly probeFailed: Deferred.Deferred<string>
+  ) {}
+
+  onClient = (event: WorkerEvent): void => {
+    switch (event._tag) {
+      case "tick":
+        this.lastTick = event
+        if (this.keepTicks) this.ticks.push(event)
+        break
+      case "ramped":
+        Deferred.unsafeDone(this.ramped, Effect.succeed(event))
+        break
+      case "client-result":
+        Deferred.unsafeDone(this.clientReport, Effect.succeed(event.report))
+        break
+      case "failed":
+        this.clientFailure = event.message
+        Deferred.unsafeDone(this.clientFailed, Effect.succeed(event.message))
+        break
+      default:
+        break
+    }
+  }
+
+  onProbe = (event: WorkerEvent): void => {
+    switch (event._tag) {
+      case "ready":
+        Deferred.unsafeDone(this.probeReady, Effect.void)
+        break
+      case "probe-result":
+        Deferred.unsafeDone(this.probeReport, Effect.succeed(event.report))
+        break
+      case "failed":
+        this.probeFailure = event.message
+        Deferred.unsafeDone(this.probeFailed, Effect.succeed(event.message))
+        break
+      default:
+        break
+    }
+  }
+}
+
+/** Verified bytes at wall time `t`, interpolated between the client's ticks. */
+const bytesAt = (ticks: ReadonlyArray<Tick>, t: number): number => {
+  if (ticks.length === 0) return 0
+  if (t <= ticks[0]!.at) return ticks[0]!.bytesVerified
+  for (let k = 1; k < ticks.length; k++) {
+    const b = ticks[k]!
+    if (t <= b.at) {
+      const a = ticks[k - 1]!
+      const span = b.at - a.at
+      return span <= 0 ? b.bytesVerified : a.bytesVerified + ((b.bytesVerified - a.bytesVerified) * (t - a.at)) / span
+    }
+  }
+  return ticks[ticks.length - 1]!.bytesVerified
+}
+
+/** Verified echo between two wall times, 10^6 bytes per second. */
+export const throughputAt = (ticks: ReadonlyArray<Tick>, from: number, to: number): number =>
+  to > from ? Math.max(0, bytesAt(ticks, to) - bytesAt(ticks, from)) / ((to - from) / 1000) / 1e6 : 0
+
+/** Throughput over the last few seconds of ticks received, for progress lines. */
+const recentRate = (ticks: ReadonlyArray<Tick>): number => {
+  const last = ticks[ticks.length - 1]
+  if (last === undefined) return 0
+  const earlier = ticks.find((t) => t.at >= last.at - 5000) ?? last
+  return last.at > earlier.at ? (last.bytesVerified - earlier.bytesVerified) / (last.at - earlier.at) / 1000 : 0
+}
+
+const longestTickGapMs = (ticks: ReadonlyArray<Tick>) => {
+  let longest = 0
+  for (let k = 1; k < ticks.length; k++) longest = Math.max(longest, ticks[k]!.at - ticks[k - 1]!.at)
+  return longest
+}
+
+const settingsOf = (options: SaturationRunOptions): SaturationSettings => ({
+  connections: options.connections,
+  durationSeconds: options.durationSeconds,
+  rampTimeoutSeconds: options.rampTimeoutSeconds,
+  warmupSeconds: options.warmupSeconds,
+  sendDuringRamp: options.sendDuringRamp,
+  chunk: options.chunk,
+  window: options.window,
+  probeIntervalMs: options.probeIntervalMs,
+  probeTimeoutMs: options.probeTimeoutMs,
+  probeMaxOutstanding: options.probeMaxOutstanding,
+  probeBytes: options.probeBytes,
+  client: options.client,
+  serverCore: options.serverCore,
+  clientCore: options.clientCore
+})
+
+const mb = (n: number) => n.toFixed(0)
+const pct = (share: number | undefined) => (share === undefined ? "–" : `${(share * 100).toFixed(0)}%`)
+
+/**
+ * Saturates a running server and reports. The workers live in this
+ * effect's own scope; the server belongs to the caller.
+ */
+export const saturateServer = (targetName: string, server: ServerUnderLoad, options: SaturationRunOptions) =>
+  Effect.gen(function* () {
+    const startedAt = new Date().toISOString()
+    const progress = options.onProgress ?? (() => Effect.void)
+    const heard = new Heard(
+      yield* Deferred.make<Ramped>(),
+      yield* Deferred.make<void>(),
+      yield* Deferred.make<SaturationClientReport>(),
+      yield* Deferred.make<ProbeReport>(),
+      yield* Deferred.make<string>(),
+      yield* Deferred.make<string>()
+    )
+    const deadlineSeconds =
+      WORKER_START_SECONDS + options.rampTimeoutSeconds + options.durationSeconds + DEADLINE_MARGIN_SECONDS
+    const clientCpus = String(options.clientCore)
+    const probe = yield* startWorker(
+      `${options.client} client-delay probe`,
+      options.client,
+      [
+        "probe",
+        JSON.stringify({
+          host: options.host,
+          port: server.port,
+          intervalMs: options.probeIntervalMs,
+          timeoutMs: options.probeTimeoutMs,
+          maxOutstanding: options.probeMaxOutstanding,
+          bytes: options.probeBytes,
+          deadlineSeconds
+        })
+      ],
+      clientCpus,
+      heard.onProbe
+    )
+    const client = yield* startWorker(
+      `${options.client} saturating client`,
+      options.client,
+      [
+        "client",
+        JSON.stringify({
+          host: options.host,
+          port: server.port,
+          connections: options.connections,
+          chunk: options.chunk,
+          window: options.window,
+          connectConcurrency: defaultSaturationOptions.connectConcurrency,
+          connectTimeoutSeconds: defaultSaturationOptions.connectTimeoutSeconds,
+          rampTimeoutSeconds: options.rampTimeoutSeconds,
+          starvedAfterSeconds: defaultSaturationOptions.starvedAfterSeconds,
+          deadlineSeconds,
+          noDelay: defaultSaturationOptions.noDelay,
+          sendDuringRamp: options.sendDuringRamp
+        })
+      ],
+      clientCpus,
+      heard.onClient
+    )
+
+    const notes: Array<string> = []
+    // Mutated through `fail` only: the first problem found names the status.
+    const outcome: { status: SaturationStatus; reason: string | undefined } = { status: "ok", reason: undefined }
+    const fail = (next: SaturationStatus, why: string) => {
+      if (outcome.status === "ok") {
+        outcome.status = next
+        outcome.reason = why
+      }
+    }
+    const exitCodeOf = (deferred: Deferred.Deferred<number>) => Effect.map(Deferred.poll(deferred), Option.isSome)
+    const serverGone = Deferred.await(server.exited).pipe(Effect.delay("100 millis"))
+    const clientGone = Effect.raceFirst(
+      Deferred.await(client.exited).pipe(
+        Effect.delay("200 millis"),
+        Effect.map((code) => `the saturating client exited with code ${code}: ${client.stderrTail().trim()}`)
+      ),
+      Deferred.await(heard.clientFailed).pipe(Effect.map((message) => `the saturating client failed: ${message}`))
+    )
+
+    // Ramp: every connection opened (or the client's ramp timeout).
+    type RampOutcome =
+      | { readonly _tag: "ramped"; readonly ramp: Ramped }
+      | { readonly _tag: "server"; readonly code: number }
+      | { readonly _tag: "client"; readonly why: string }
+      | { readonly _tag: "timeout" }
+    const rampOutcome: RampOutcome = yield* Effect.raceAll([
+      Deferred.await(heard.ramped).pipe(Effect.map((ramp) => ({ _tag: "ramped", ramp }) as const)),
+      serverGone.pipe(Effect.map((code) => ({ _tag: "server", code }) as const)),
+      clientGone.pipe(Effect.map((why) => ({ _tag: "client", why }) as const)),
+      Effect.succeed({ _tag: "timeout" } as const).pipe(
+        Effect.delay(`${WORKER_START_SECONDS + options.rampTimeoutSeconds} seconds`)
+      )
+    ])
+    let ramp: Ramped | undefined
+    switch (rampOutcome._tag) {
+      case "ramped":
+        ramp = rampOutcome.ramp
+        yield* progress(
+          `ramp: ${ramp.connected} of ${options.connections} connections open in ${ramp.seconds.toFixed(1)} s${
+            ramp.failed > 0 ? `, ${ramp.failed} failed` : ""
+          }${ramp.complete ? "" : `, ${ramp.pending} not open yet at the ${options.rampTimeoutSeconds} s ramp timeout`}`
+        )
+        if (!ramp.complete) {
+          notes.push(
+            `The ramp timed out after ${options.rampTimeoutSeconds} s with ${ramp.pending} connections not open yet (they kept connecting during the steady state).`
+          )
+        }
+        if (ramp.connected === 0) fail("failed", `no connection could be opened (${ramp.failed} failed)`)
+        break
+      case "server":
+        fail("server-exited", `the server exited with code ${rampOutcome.code} while connections were opening`)
+        break
+      case "client":
+        fail("failed", rampOutcome.why)
+        break
+      case "timeout":
+        fail(
+          "failed",
+          `the saturating client reported no end of its ramp within ${WORKER_START_SECONDS + options.rampTimeoutSeconds} s`
+        )
+        break
+    }
+
+    // The probe loaded while the client ramped; give it what is left of its start-up time.
+    let probeRunning = false
+    if (outcome.status === "ok") {
+      const ready = yield* Effect.raceFirst(
+        Deferred.await(heard.probeReady).pipe(Effect.as(true)),
+        Effect.raceFirst(
+          Deferred.await(probe.exited).pipe(Effect.as(false)),
+          Deferred.await(heard.probeFailed).pipe(Effect.as(false))
+        )
+      ).pipe(
+        Effect.timeoutTo({ duration: `${WORKER_START_SECONDS} seconds`, onSuccess: (ok) => ok, onTimeout: () => false })
+      )
+      if (ready) probeRunning = true
+      else notes.push(`The client-delay probe did not start: ${heard.probeFailure ?? probe.stderrTail().trim()}`)
+    }
+
+    // Warm-up: every connection is sending now; let the first burst pass.
+    if (outcome.status === "ok" && options.warmupSeconds > 0) {
+      yield* progress(`warm-up ${options.warmupSeconds} s`)
+      yield* Effect.sleep(`${Math.round(options.warmupSeconds * 1000)} millis`)
+    }
+
+    // Steady state: sample /proc once a second. Throughput comes from the
+    // client's ticks afterwards (see throughputAt): a client busy with
+    // thousands of sockets sends them late, never wrong.
+    const raw: Array<{ readonly at: number; readonly sample: SaturationSample }> = []
+    let steadySeconds = 0
+    let startedWall = 0
+    let serverPeakRssBytes: number | undefined
+    let serverThreads = 0
+    if (outcome.status === "ok") {
+      if (heard.lastTick !== undefined) heard.ticks.push(heard.lastTick)
+      heard.keepTicks = true
+      yield* client.send("start")
+      if (probeRunning) yield* probe.send("start")
+      const t0 = performance.now()
+      startedWall = Date.now()
+      let sys = yield* systemSnapshot.pipe(Effect.option)
+      let proc: Option.Option<ProcessSnapshot> = yield* processSnapshot(server.pid)
+      let switches = yield* processSwitches(server.pid)
+      for (let second = 1; second <= options.durationSeconds; second++) {
+        const wait = t0 + second * 1000 - performance.now()
+        if (wait > 0) yield* Effect.sleep(`${Math.round(wait)} millis`)
+        const nextSys = yield* systemSnapshot.pipe(Effect.option)
+        const nextProc = yield* processSnapshot(server.pid)
+        const nextSwitches = yield* processSwitches(server.pid)
+        const tcp = yield* tcpMemoryBytes
+        const at = Date.now()
+        const elapsed = (performance.now() - t0) / 1000
+        const both = Option.isSome(sys) && Option.isSome(nextSys) ? { a: sys.value, b: nextSys.value } : undefined
+        const dtSys = both === undefined ? 0 : (both.b.at - both.a.at) / 1000
+        const sample: SaturationSample = {
+          second: Math.round(elapsed * 1000) / 1000,
+          // Recomputed once every tick is in (they come late from a busy client).
+          mbPerSecond: 0,
+          connectionsOpen: heard.lastTick?.open ?? 0,
+          serverCore: both === undefined ? undefined : coreLoad(both.a, both.b, options.serverCore),
+          clientCore: both === undefined ? undefined : coreLoad(both.a, both.b, options.clientCore),
+          contextSwitchesPerSecond:
+            both !== undefined && dtSys > 0 ? (both.b.contextSwitches - both.a.contextSwitches) / dtSys : 0,
+          serverContextSwitchesPerSecond:
+            Option.isSome(switches) &&
+            Option.isSome(nextSwitches) &&
+            Option.isSome(switches.value.switches) &&
+            Option.isSome(nextSwitches.value.switches) &&
+            dtSys > 0
+              ? (nextSwitches.value.switches.value - switches.value.switches.value) / dtSys
+              : undefined,
+          serverProcessCpu:
+            Option.isSome(proc) && Option.isSome(nextProc) && dtSys > 0
+              ? (nextProc.value.userTicks +
+                  nextProc.value.systemTicks -
+                  proc.value.userTicks -
+                  proc.value.systemTicks) /
+                CLOCK_TICKS /
+                dtSys
+              : undefined,
+          serverRssBytes: Option.isSome(nextProc) ? nextProc.value.rssBytes : undefined,
+          tcpMemoryBytes: tcp
+        }
+        raw.push({ at, sample })
+        steadySeconds = elapsed
+        if (Option.isSome(nextProc)) serverPeakRssBytes = nextProc.value.peakRssBytes
+        sys = nextSys
+        proc = nextProc
+        switches = nextSwitches
+        if (Option.isSome(nextSwitches)) serverThreads = nextSwitches.value.threads
+        if (second % 5 === 0 || second === options.durationSeconds) {
+          yield* progress(
+            `steady ${second}/${options.durationSeconds} s: about ${mb(recentRate(heard.ticks))} MB/s, server core ${pct(sample.serverCore?.busy)} busy, client core ${pct(sample.clientCore?.busy)}, ${sample.connectionsOpen} connections open`
+          )
+        }
+        if ((yield* exitCodeOf(server.exited)) || Option.isNone(nextProc)) {
+          const code = yield* Deferred.poll(server.exited)
+          const exit = Option.isSome(code) ? ` with code ${yield* code.value}` : ""
+          fail("server-exited", `the server exited${exit} ${elapsed.toFixed(1)} s into the steady state`)
+          break
+        }
+        if ((yield* exitCodeOf(client.exited)) || heard.clientFailure !== undefined) {
+          fail(
+            "failed",
+            heard.clientFailure ??
+              `the saturating client exited ${elapsed.toFixed(1)} s into the steady state: ${client.stderrTail().trim()}`
+          )
+          break
+        }
+      }
+    }
+
+    // Stop the probe first, so its last probes settle while the server is still loaded.
+    let probeReport: ProbeReport | undefined
+    if (probeRunning) {
+      yield* probe.send("stop")
+      probeReport = yield* Deferred.await(heard.probeReport).pipe(
+        Effect.timeout(`${Math.ceil(options.probeTimeoutMs / 1000) + 15} seconds`),
+        Effect.option,
+        Effect.map(Option.getOrUndefined)
+      )
+      if (probeReport === undefined) {
+        notes.push(`The client-delay probe did not report: ${heard.probeFailure ?? probe.stderrTail().trim()}`)
+      }
+    }
+    yield* client.send("stop")
+    const clientReport = yield* Deferred.await(heard.clientReport).pipe(
+      Effect.timeout(`${CLIENT_REPORT_SECONDS} seconds`),
+      Effect.option,
+      Effect.map(Option.getOrUndefined)
+    )
+    if (clientReport === undefined && outcome.status === "ok") {
+      fail("failed", `the saturating client did not report: ${heard.clientFailure ?? client.stderrTail().trim()}`)
+    }
+
+    // Every tick is in now (the client sends a last one when stopped): exact per-second throughput.
+    heard.keepTicks = false
+    const samples = raw.map(({ at, sample }, i) => ({
+      ...sample,
+      mbPerSecond: throughputAt(heard.ticks, i === 0 ? startedWall : raw[i - 1]!.at, at)
+    }))
+    if (serverThreads > 512) {
+      notes.push(
+        `The server runs ${serverThreads} threads: its own context switches were not summed over them (too many files to read each second); the system-wide figure covers them.`
+      )
+    }
+    const tickGap = longestTickGapMs(heard.ticks)
+    if (tickGap > 1500) {
+      notes.push(
+        `The client's event loop was busy for up to ${(tickGap / 1000).toFixed(1)} s at a time (its progress ticks came late); per-second throughput is interpolated between them.`
+      )
+    }
+    const steady = steadySummary(samples, steadySeconds, serverPeakRssBytes)
+    if (outcome.status === "ok" && samples.length > 0) {
+      const stallSeconds = Math.min(3, samples.length)
+      if (steady.longestZeroRunSeconds >= stallSeconds) {
+        const first = samples.findIndex((s) => s.mbPerSecond === 0)
+        fail(
+          "stalled",
+          `no byte was echoed for ${steady.longestZeroRunSeconds} s on end (first silent second: ${first + 1})`
+        )
+      }
+    }
+    if (steady.zeroSeconds > 0 && outcome.status !== "stalled") {
+      notes.push(`${steady.zeroSeconds} of ${samples.length} seconds had no byte echoed at all.`)
+    }
+    if (clientReport !== undefined) {
+      const f = clientReport.fairness
+      if (f.starved > 0) {
+        notes.push(
+          `${f.starved} of ${f.connections} connections (${pct(f.starvedShare)}) went over ${f.starvedAfterSeconds} s without a verified byte; ${f.neverProgressed} made no progress at all; the longest gap was ${f.maxLongestGapSeconds.toFixed(1)} s (median ${f.medianLongestGapSeconds.toFixed(1)} s).${
+            f.fairCycleSeconds > f.starvedAfterSeconds
+              ? ` At this throughput, with ${options.window / 1024} KiB in flight on each connection, even a perfectly fair server reaches each connection only once every ${f.fairCycleSeconds.toFixed(2)} s.`
+              : ""
+          }`
+        )
+      }
+      const kinds = Object.entries(clientReport.errors)
+      if (kinds.length > 0) {
+        notes.push(`Saturating connections failed: ${kinds.map(([k, n]) => `${k} ${n}`).join(", ")}.`)
+        for (const detail of clientReport.errorDetails.slice(0, 3)) notes.push(`  ${detail.kind}: ${detail.message}`)
+      }
+    }
+    if (probeReport !== undefined) {
+      if (probeReport.timedOut > 0 || probeReport.failed > 0 || probeReport.skipped > 0) {
+        notes.push(
+          `Client delay: ${probeReport.timedOut} of ${probeReport.scheduled} probes timed out (${probeReport.timeoutMs} ms), ${probeReport.failed} failed, ${probeReport.skipped} were not started because ${probeReport.maxOutstanding} were still waiting.`
+        )
+      }
+      if (probeReport.scheduleLagMaxMs > options.probeIntervalMs) {
+        notes.push(
+          `The probe process started probes up to ${probeReport.scheduleLagMaxMs.toFixed(0)} ms late (its core is the loaded client core).`
+        )
+      }
+    }
+    if (steady.clientBound) {
+      notes.push(
+        "The client core was busier than the server core and above 90%: the client, not the server, may have set the pace."
+      )
+    }
+    if (samples.length < options.durationSeconds && outcome.status === "ok") {
+      notes.push(`Only ${samples.length} of ${options.durationSeconds} seconds were sampled.`)
+    }
+    const exitCode = yield* Deferred.poll(server.exited)
+    const result: SaturationResult = {
+      target: targetName,
+      status: outcome.status,
+      reason: outcome.reason,
+      notes,
+      startedAt,
+      settings: settingsOf(options),
+      server: {
+        pid: server.pid,
+        exitCode: Option.isSome(exitCode) ? yield* exitCode.value : undefined,
+        stderrTail: Option.isSome(exitCode) ? server.stderrTail() : undefined
+      },
+      steady,
+      samples,
+      client: clientReport,
+      probe: probeReport
+    }
+    return result
+  }).pipe(Effect.scoped)
+
+/**
+ * Launches a target pinned to the server core, saturates it, and stops it.
+ * Fails only when the target cannot start (unavailable, build, readiness)
+ * or a worker's runtime is missing; the caller reports those and moves on.
+ */
+export const saturateTarget = (target: Target, options: SaturationRunOptions) =>
+  Effect.gen(function* () {
+    const server = yield* launchTarget(target, { host: options.host, cpus: String(options.serverCore) })
+    yield* (options.onProgress ?? (() => Effect.void))(
+      `${target.manifest.name}: server pid ${server.pid} on ${options.host}:${server.port}, core ${options.serverCore}`
+    )
+    return yield* saturateServer(target.manifest.name, server, options)
+  }).pipe(Effect.scoped)
+
+/** A result for a target that could not be saturated at all (it did not start, or a runtime is missing). */
+export const notStartedResult = (targetName: string, options: SaturationRunOptions, why: string): SaturationResult => ({
+  target: targetName,
+  status: "failed",
+  reason: why,
+  notes: [],
+  startedAt: new Date().toISOString(),
+  settings: settingsOf(options),
+  server: { pid: 0 },
+  steady: steadySummary([], 0, undefined),
+  samples: []
+})
+
+/**
+ * `saturateTarget` that never fails: a target that cannot start gives a
+ * "failed" result with the reason, so a suite can record it and go on.
+ */
+export const saturateTargetOrReport = (target: Target, options: SaturationRunOptions) =>
+  saturateTarget(target, options).pipe(
+    Effect.catchAll((error) => Effect.succeed(notStartedResult(target.manifest.name, options, error.message)))
+  )

@@ -1,0 +1,161 @@
+/**
+ * The views of saturation results (terminal summary, Markdown, HTML with
+ * inline SVG charts) over two fixed results: one healthy, one stalled.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { renderSaturationCharts, saturationChartFileName } from "../report/SaturationCharts.ts"
+import { renderSaturationHtml } from "../report/SaturationHtml.ts"
+import { renderSaturationMarkdown, saturationTable } from "../report/SaturationMarkdown.ts"
+import { SaturationResult } from "./SaturationResult.ts"
+import { notStartedResult, saturationRunOptions } from "./SaturationRun.ts"
+import { formatSaturationSummary } from "./SaturationSummary.ts"
+import { steadySummary } from "./SteadyStats.ts"
+
+const load = (busy: number, core: number) => ({
+  core,
+  busy,
+  user: busy / 2,
+  system: busy / 3,
+  softirq: busy / 6,
+  idle: 1 - busy
+})
+
+const result = (target: string, mb: ReadonlyArray<number>, stalled: boolean): SaturationResult => {
+  const options = saturationRunOptions(1000, "node", { durationSeconds: mb.length })
+  const samples = mb.map((mbPerSecond, i) => ({
+    second: i + 1,
+    mbPerSecond,
+    connectionsOpen: 1000,
+    serverCore: load(0.9, 0),
+    clientCore: load(0.6, 1),
+    contextSwitchesPerSecond: 20_000 + i,
+    serverContextSwitchesPerSecond: 5_000,
+    serverRssBytes: 50 * 2 ** 20,
+    tcpMemoryBytes: 100 * 2 ** 20
+  }))
+  const percentiles = stalled
+    ? { count: 30, p50: 5000, p90: 5000, p99: 5000, p999: 5000, max: 5000 }
+    : { count: 30, p50: 1.5, p90: 3, p99: 12, p999: 14, max: 14 }
+  return {
+    ...notStartedResult(target, options, "unused"),
+    status: stalled ? "stalled" : "ok",
+    reason: stalled ? "no byte was echoed for 3 s on end (first silent second: 1)" : undefined,
+    notes: stalled ? ["1000 of 1000 connections (100%) went over 1 s without a verified byte"] : [],
+    server: { pid: 42 },
+    steady: steadySummary(samples, mb.length, 60 * 2 ** 20),
+    samples,
+    client: {
+      runtime: "node",
+      runtimeVersion: "20",
+      connections: 1000,
+      chunk: 32768,
+      window: 32768,
+      ramp: { seconds: 0.8, connected: 1000, failed: 0, pending: 0, complete: true, bytesVerified: 0 },
+      warmup: { seconds: 2, bytesVerified: 1e9 },
+      steady: { seconds: 3, bytesVerified: 3e9, mbPerSecond: 1000, connectionsFailed: 0, connectionsOpen: 1000 },
+      fairness: {
+        connections: 1000,
+        minBytesPerSecond: stalled ? 0 : 9e5,
+        p10BytesPerSecond: stalled ? 0 : 9.5e5,
+        medianBytesPerSecond: stalled ? 0 : 1e6,
+        maxBytesPerSecond: stalled ? 0 : 1.1e6,
+        starved: stalled ? 1000 : 0,
+        starvedShare: stalled ? 1 : 0,
+        starvedAfterSeconds: 1,
+        neverProgressed: stalled ? 1000 : 0,
+        fairCycleSeconds: stalled ? 0 : 0.03,
+        medianLongestGapSeconds: stalled ? 3 : 0.05,
+        maxLongestGapSeconds: stalled ? 3 : 0.2
+      },
+      errors: {},
+      errorDetails: [],
+      cpuUserSeconds: 1,
+      cpuSystemSeconds: 1,
+      peakRssBytes: 100 * 2 ** 20
+    },
+    probe: {
+      runtime: "node",
+      runtimeVersion: "20",
+      intervalMs: 100,
+      timeoutMs: 5000,
+      maxOutstanding: 64,
+      bytes: 32768,
+      seconds: 3,
+      scheduled: 30,
+      skipped: 0,
+      completed: stalled ? 0 : 30,
+      timedOut: stalled ? 30 : 0,
+      failed: 0,
+      connect: percentiles,
+      roundTrip: percentiles,
+      scheduleLagMaxMs: 2,
+      errors: {},
+      errorDetails: []
+    }
+  }
+}
+
+const results = [result("c-epoll", [900, 1000, 1100], false), result("faulty", [0, 0, 0], true)]
+
+describe("saturation views", () => {
+  it("results round-trip through the run.json schema", () => {
+    for (const r of results) {
+      expect(Schema.decodeUnknownSync(SaturationResult)(JSON.parse(JSON.stringify(r)))).toEqual(
+        JSON.parse(JSON.stringify(r))
+      )
+    }
+  })
+
+  it("the terminal summary names the status, throughput, cores, delay and starvation", () => {
+    const ok = formatSaturationSummary(results[0]!)
+    expect(ok).toMatch(/^ok: c-epoll/)
+    expect(ok).toMatch(/echo +1000 MB\/s ± 82 \(min 900, max 1100\)/)
+    expect(ok).toMatch(/core 0: busy 90%/)
+    expect(ok).toMatch(/round trip p50 1\.50 ms/)
+    const stalled = formatSaturationSummary(results[1]!)
+    expect(stalled).toMatch(/^STALLED: faulty/)
+    expect(stalled).toMatch(/why +no byte was echoed/)
+    expect(stalled).toMatch(/30 timed out/)
+  })
+
+  it("Markdown: one row per target with every column the original's vmstat had, and more", () => {
+    const table = saturationTable(results)
+    expect(table.rows).toHaveLength(2)
+    expect(table.header).toHaveLength(table.rows[0]!.length)
+    const md = renderSaturationMarkdown(results, { chartPath: saturationChartFileName })
+    expect(md).toMatch(/^## Saturation/)
+    expect(md).toContain("| c-epoll | ok | 1000 |")
+    expect(md).toContain("| faulty | STALLED |")
+    // A timed-out probe counts as the timeout, shown as a lower bound.
+    expect(md).toContain("≥ 5000")
+    expect(md).toContain("1\u2009000 / 1\u2009000")
+    expect(md).toContain("](saturation-throughput.svg)")
+    expect(md).toContain("- faulty: stalled: no byte was echoed")
+  })
+
+  it.effect("HTML: a section with both tables and both charts inline", () =>
+    Effect.gen(function* () {
+      const charts = yield* renderSaturationCharts(results)
+      expect([...charts.keys()]).toEqual(["throughput", "client-delay"])
+      for (const svg of charts.values()) expect(svg).toMatch(/^<svg/)
+      const html = yield* renderSaturationHtml(results)
+      expect(html).toMatch(/^<section id="saturation">/)
+      expect(html).toContain('data-chart="saturation-throughput"')
+      expect(html).toContain('data-chart="saturation-client-delay"')
+      expect(html.match(/<table>/g)).toHaveLength(2)
+      expect(html).toContain("c-epoll")
+      expect(html).not.toContain("<script")
+    })
+  )
+
+  it.effect("no charts without data", () =>
+    Effect.gen(function* () {
+      const charts = yield* renderSaturationCharts([
+        notStartedResult("x", saturationRunOptions(10, "node"), "did not start")
+      ])
+      expect(charts.size).toBe(0)
+    })
+  )
+})
