@@ -16,7 +16,6 @@ import { defaultFloodOptions, type FloodOptions } from "../flood/FloodOptions.ts
 import type { RunningServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
-import { readSysctl } from "./Environment.ts"
 import { portCount, readLimits } from "./Preflight.ts"
 import { timeWaitCount } from "./ProcStat.ts"
 import type { Cell, CellSummary, RunFile, Sample } from "./RunFile.ts"
@@ -98,8 +97,7 @@ const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
   Effect.gen(function* () {
     const limits = yield* readLimits
     // tcp_tw_reuse 1 (or 2, loopback only: our case) lets connects reuse TIME_WAIT ports.
-    const reuse = Option.getOrElse(yield* readSysctl("net.ipv4.tcp_tw_reuse"), () => "0")
-    if (reuse !== "0") return
+    if (limits.timeWaitReuse !== 0) return
     const budget = Math.floor(portCount(limits) * 0.8)
     let waited = 0
     let tw = yield* timeWaitCount

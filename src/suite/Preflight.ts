@@ -23,6 +23,8 @@ export interface Limits {
   readonly timeWait: number
   readonly memAvailableBytes: number
   readonly cpus: number
+  /** net.ipv4.tcp_tw_reuse: 1, or 2 for loopback only, lets connects reuse TIME_WAIT ports. */
+  readonly timeWaitReuse: number
 }
 
 export const readLimits = Effect.gen(function* () {
@@ -41,7 +43,8 @@ export const readLimits = Effect.gen(function* () {
     portRange: [range[0]!, range[1]!] as const,
     timeWait: yield* timeWaitCount,
     memAvailableBytes: Number(meminfo.match(/^MemAvailable:\s+(\d+)/m)?.[1] ?? 0) * 1024,
-    cpus: yield* cpuCount
+    cpus: yield* cpuCount,
+    timeWaitReuse: num(yield* readSysctl("net.ipv4.tcp_tw_reuse"), 0)
   } satisfies Limits
 })
 
@@ -76,7 +79,13 @@ export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<numb
     `net.core.somaxconn ${limits.somaxconn}${limits.somaxconn < 32768 ? " (the original used 32768; `doctor --tune` sets it)" : ""}`,
     `net.ipv4.tcp_max_syn_backlog ${limits.synBacklog}`,
     `net.ipv4.ip_local_port_range ${limits.portRange.join(" ")} (${portCount(limits)} ports)`,
-    `TIME_WAIT sockets now: ${limits.timeWait}${limits.timeWait > 10000 ? " (they clear within 60 s; cells wait for them)" : ""}`,
+    `TIME_WAIT sockets now: ${limits.timeWait}${
+      limits.timeWaitReuse !== 0
+        ? ` (net.ipv4.tcp_tw_reuse ${limits.timeWaitReuse}: connects on loopback reuse their ports, no wait needed)`
+        : limits.timeWait > 10000
+          ? " (they clear within 60 s; cells wait for them)"
+          : ""
+    }`,
     `memory available: ${(limits.memAvailableBytes / 2 ** 30).toFixed(1)} GiB; CPUs: ${limits.cpus}${limits.cpus < 2 ? " (server and client will share one core: results are not comparable with 2-core runs)" : ""}`
   ]
   for (const n of connectionCounts) {
