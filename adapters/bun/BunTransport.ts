@@ -27,7 +27,14 @@
  *   reads seen when the peer writes fast; about 32 KiB pieces when the peer
  *   sends 32 KiB at a time). Bun documents no lifetime for it, so a queued
  *   remainder is copied rather than kept as a view. `binaryType: "uint8array"`
- *   delivers a plain Uint8Array instead of a Buffer.
+ *   delivers a plain Uint8Array instead of a Buffer. Once the owner's `onData`
+ *   has returned, nothing may refer to that buffer (the contract, plus the copy
+ *   above), so the adapter detaches it (`buffer.transfer(0)`), which frees its
+ *   memory at once: under a flood JSC otherwise lets hundreds of MB of spent
+ *   read buffers wait for the next collection, the longer the bigger the heap
+ *   (the Effect-core server's is ~60 MB more than the raw one's). Measured at
+ *   16,000 connections × 32 KiB: 1.0 instead of 1.6 KiB per connection for
+ *   the raw server, and ~8% less CPU per flood.
  * - pause/resume: Bun sockets have `pause()` / `resume()` (stop / restart
  *   reading, checked: nothing is delivered while paused and the peer's writes
  *   become partial once the kernel buffers fill). Used as is.
@@ -44,7 +51,8 @@
  *   Failed connects go to `connectError` (code `ECONNREFUSED` …) and also reject
  *   the `Bun.connect` promise (caught here). `Bun.listen` throws synchronously
  *   with `code: "EADDRINUSE"`. All map to typed errors via `fromErrorCode`.
- *   `remotePort` reads undefined inside `close`, so it is kept from `open`.
+ *   The address in errors of accepted sockets is the listening address (as in
+ *   the node:net adapter), which spares two getpeername calls per connection.
  * - `terminate()` and `listener.stop(true)` run the `close` handlers
  *   synchronously (every accepted socket is closed by `stop(true)`).
  * - Connect has no timeout option: `timeoutMs` is a timer; when it fires the
@@ -292,17 +300,29 @@ class Conn implements Socket {
   }
 }
 
+/** `ArrayBuffer.prototype.transfer` (ES2024): detaching a buffer frees its memory at once. */
+const canDetach = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function"
+
 // Shared handlers: one function per event for every socket, state in `socket.data`.
-const onData = (raw: RawSocket, bytes: Uint8Array) => raw.data.handlers.onData(bytes)
+const onData = (raw: RawSocket, bytes: Uint8Array) => {
+  raw.data.handlers.onData(bytes)
+  // The view was the owner's only until onData returned, and `write` copies whatever the kernel did not
+  // take: nothing refers to this read's buffer any more. Free it now instead of at some later GC.
+  const buffer = bytes.buffer
+  if (canDetach && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
+    ;(buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0)
+  }
+}
 const onDrain = (raw: RawSocket) => raw.data.flush()
 const onEnd = (raw: RawSocket) => raw.data.peerEnded()
 const onClose = (raw: RawSocket, error?: unknown) => raw.data?.closed(error)
 const onError = (raw: RawSocket, error: unknown) => raw.data?.failed(error)
 
-const listenHandlers = (onAccept: ListenOptions["onAccept"]) => ({
+/** Errors on accepted sockets name the listening address (as the node:net adapter's do): no getpeername per socket. */
+const listenHandlers = (onAccept: ListenOptions["onAccept"], local: { host: string; port: number }) => ({
   binaryType: "uint8array",
   open(raw: RawSocket) {
-    const conn = new Conn(raw.remoteAddress, raw.remotePort)
+    const conn = new Conn(local.host, local.port)
     conn.raw = raw
     raw.data = conn
     conn.handlers = onAccept(conn)
@@ -368,13 +388,17 @@ const listen = (options: ListenOptions): Effect.Effect<Listening, TransportError
   Effect.map(
     Effect.acquireRelease(
       Effect.try({
-        try: () =>
-          bun.listen({
+        try: () => {
+          const local = { host: options.host, port: options.port }
+          const listener = bun.listen({
             hostname: options.host,
             port: options.port,
             allowHalfOpen: true,
-            socket: listenHandlers(options.onAccept)
-          }),
+            socket: listenHandlers(options.onAccept, local)
+          })
+          local.port = listener.port
+          return listener
+        },
         catch: (cause) => fromErrorCode(`${options.host}:${options.port}`, errorCodeOf(cause), cause)
       }),
       // stop(true) closes every accepted socket, running their `close` handlers synchronously.

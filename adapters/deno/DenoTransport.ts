@@ -55,7 +55,10 @@
  * - **End/close.** `end()` waits for queued writes, then `closeWrite()`
  *   (shutdown(2) SHUT_WR). The conn is closed (and `onClose` called) when the
  *   peer's EOF has been seen and our side is shut down, on `destroy()`, or on
- *   an error.
+ *   an error. When the peer's EOF has already been read (the echo server's
+ *   case: it ends its side when the client ends), `end()` closes at once:
+ *   with nothing left unread, close(2) sends the same FIN, and it saves an op
+ *   per connection (~20 µs here).
  * - **equalBytes** uses `Buffer.prototype.equals` from node:buffer: on Deno 2.9
  *   it is a native compare over the views, allocating nothing (measured ~0.6 µs
  *   per 32 KiB vs ~7 µs for a JS loop over Int32Array views).
@@ -73,11 +76,59 @@ type TransportService = Context.Tag.Service<Transport>
 
 /** Tuning knobs of the Deno transport. */
 export interface DenoTransportOptions {
-  /** Bytes per socket read buffer (held by every socket while it waits for data). */
+  /** Bytes of a full-size socket read buffer (held by every socket while it waits for data). */
   readonly readBufferSize?: number
+  /** Bytes of the read buffer a socket gets while the budget is spent. */
+  readonly smallReadBufferSize?: number
+  /** Total bytes of full-size read buffers the sockets of this transport hold at once. */
+  readonly readBufferBudget?: number
 }
 
 export const defaultReadBufferSize = 32 * 1024
+export const defaultSmallReadBufferSize = 2 * 1024
+export const defaultReadBufferBudget = 64 * 1024 * 1024
+
+/**
+ * The read buffers of all sockets of one transport: full-size ones while the
+ * budget lasts, small ones beyond it (see the header).
+ */
+class ReadBuffers {
+  /** Bytes of full-size buffers held by sockets now. */
+  held = 0
+  /** Full-size buffers given back, reused before any new one is made (so they never exceed the budget). */
+  private readonly free: Array<Uint8Array> = []
+
+  constructor(
+    readonly size: number,
+    readonly smallSize: number,
+    readonly budget: number
+  ) {}
+
+  /** A buffer for a socket's next read: full size when asked for and the budget allows, else small. */
+  acquire(full: boolean): Uint8Array {
+    if (full && this.affordable) {
+      this.held += this.size
+      return this.free.pop() ?? new Uint8Array(this.size)
+    }
+    return new Uint8Array(this.smallSize)
+  }
+
+  /** A socket is done with `buffer`; `reuse` false when a write may still read from it. */
+  release(buffer: Uint8Array, reuse = true): void {
+    if (buffer.length !== this.size || this.size === this.smallSize) return
+    this.held -= this.size
+    if (reuse) this.free.push(buffer)
+  }
+
+  get affordable(): boolean {
+    return this.held + this.size <= this.budget
+  }
+
+  /** Over three quarters of the budget is held: sockets that go quiet give their full-size buffer back. */
+  get pressed(): boolean {
+    return this.held * 4 > this.budget * 3
+  }
+}
 
 const nameOf = (cause: unknown): string | undefined => (cause instanceof Error ? cause.name : undefined)
 
@@ -118,11 +169,13 @@ class DenoSocket implements Socket {
   private writeShut = false
   private writeClosed = false
   private readEnded = false
+  /** The last read filled the buffer (more is probably waiting); true before the first read. */
+  private filled = true
   closed = false
 
   constructor(
     readonly conn: Deno.TcpConn,
-    private readonly bufferSize: number,
+    private readonly buffers: ReadBuffers,
     private readonly owner: Set<DenoSocket> | null
   ) {}
 
@@ -132,9 +185,9 @@ class DenoSocket implements Socket {
     this.maybeRead()
   }
 
-  // --- Socket -------------------------------------------------------------
+  // --- Socket (prototype methods: call them on the socket) ----------------
 
-  readonly write = (bytes: Uint8Array): boolean => {
+  write(bytes: Uint8Array): boolean {
     if (this.closed || this.ending) return false
     if (bytes.length === 0) return this.inFlight === null
     const buf = this.buf
@@ -146,28 +199,28 @@ class DenoSocket implements Socket {
     return false
   }
 
-  readonly pause = (): void => {
+  pause(): void {
     this.paused = true
   }
 
-  readonly resume = (): void => {
+  resume(): void {
     if (!this.paused) return
     this.paused = false
     if (this.held >= 0) queueMicrotask(this.deliverHeld)
     else this.maybeRead()
   }
 
-  readonly end = (): void => {
+  end(): void {
     if (this.closed || this.ending) return
     this.ending = true
     if (this.inFlight === null) this.shutdown()
   }
 
-  readonly destroy = (): void => {
+  destroy(): void {
     this.close(undefined)
   }
 
-  readonly setNoDelay = (noDelay: boolean): void => {
+  setNoDelay(noDelay: boolean): void {
     if (this.closed) return
     try {
       this.conn.setNoDelay(noDelay)
@@ -181,7 +234,20 @@ class DenoSocket implements Socket {
   private maybeRead(): void {
     if (this.reading || this.paused || this.bufRefs !== 0 || this.readEnded || this.closed) return
     let buf = this.buf
-    if (buf === null) buf = this.buf = new Uint8Array(this.bufferSize)
+    const buffers = this.buffers
+    if (buf === null) {
+      buf = this.buf = buffers.acquire(this.filled)
+    } else if (buf.length === buffers.size) {
+      // A socket that went quiet (its last read did not fill the buffer) gives a full-size one back under pressure.
+      if (!this.filled && buffers.pressed && buffers.size !== buffers.smallSize) {
+        buffers.release(buf)
+        buf = this.buf = buffers.acquire(false)
+      }
+    } else if (this.filled && buffers.affordable) {
+      // More is waiting than the small buffer took: go full size while the budget allows.
+      buffers.release(buf)
+      buf = this.buf = buffers.acquire(true)
+    }
     this.reading = true
     this.conn.read(buf).then(this.onRead, this.onReadError)
   }
@@ -191,20 +257,27 @@ class DenoSocket implements Socket {
     if (this.closed) return
     if (n === null) {
       this.readEnded = true
-      this.buf = null
+      this.dropBuffer()
       this.h.onEnd()
       this.maybeFinish()
       return
     }
     if (n > 0) {
+      const buf = this.buf!
+      this.filled = n === buf.length
       if (this.paused) {
         this.held = n
         return
       }
-      const buf = this.buf!
       this.h.onData(n === buf.length ? buf : buf.subarray(0, n))
     }
     this.maybeRead()
+  }
+
+  /** Gives the read buffer back; to the pool only when no write still reads from it. */
+  private dropBuffer(): void {
+    if (this.buf !== null) this.buffers.release(this.buf, this.bufRefs === 0)
+    this.buf = null
   }
 
   private readonly deliverHeld = (): void => {
@@ -246,7 +319,10 @@ class DenoSocket implements Socket {
       this.maybeRead()
       return
     }
-    if (this.ending) this.shutdown()
+    if (this.ending) {
+      this.shutdown()
+      if (this.closed) return // closed at once (see `shutdown`): onClose was the last call
+    }
     if (this.needDrain) {
       this.needDrain = false
       this.h.onDrain()
@@ -262,6 +338,13 @@ class DenoSocket implements Socket {
   private shutdown(): void {
     if (this.writeShut) return
     this.writeShut = true
+    if (this.readEnded) {
+      // The peer's EOF is read, so nothing is left unread and closing sends a FIN, as shutdown would:
+      // one op (close) instead of two (shutdown, then close), as the raw server does.
+      this.writeClosed = true
+      this.close(undefined)
+      return
+    }
     this.conn.closeWrite().then(this.onShutdown, this.onWriteError)
   }
 
@@ -284,7 +367,7 @@ class DenoSocket implements Socket {
     } catch {
       // already closed
     }
-    this.buf = null
+    this.dropBuffer()
     this.queue = null
     this.inFlight = null
     this.owner?.delete(this)
@@ -316,7 +399,7 @@ interface ListenerState {
   closed: boolean
 }
 
-const startAcceptLoop = (state: ListenerState, options: ListenOptions, bufferSize: number, address: string) => {
+const startAcceptLoop = (state: ListenerState, options: ListenOptions, buffers: ReadBuffers, address: string) => {
   let backoffMs = 0
   let reported = false
   const next = (): void => {
@@ -332,7 +415,7 @@ const startAcceptLoop = (state: ListenerState, options: ListenOptions, bufferSiz
       }
       return
     }
-    const socket = new DenoSocket(conn, bufferSize, state.sockets)
+    const socket = new DenoSocket(conn, buffers, state.sockets)
     state.sockets.add(socket)
     let handlers: SocketHandlers
     try {
@@ -362,9 +445,16 @@ const startAcceptLoop = (state: ListenerState, options: ListenOptions, bufferSiz
 /** Builds the Deno transport service. */
 export const makeTransport = (options: DenoTransportOptions = {}): TransportService => {
   const bufferSize = options.readBufferSize ?? defaultReadBufferSize
-  if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-    throw new RangeError(`readBufferSize must be a positive integer, got ${bufferSize}`)
+  const smallSize = Math.min(bufferSize, options.smallReadBufferSize ?? defaultSmallReadBufferSize)
+  const budget = options.readBufferBudget ?? defaultReadBufferBudget
+  for (const [name, value] of [
+    ["readBufferSize", bufferSize],
+    ["smallReadBufferSize", smallSize],
+    ["readBufferBudget", budget]
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`)
   }
+  const buffers = new ReadBuffers(bufferSize, smallSize, budget)
 
   const listen = (options: ListenOptions): Effect.Effect<Listening, TransportError, Scope.Scope> =>
     Effect.acquireRelease(
@@ -395,7 +485,7 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
       Effect.map((state): Listening => {
         const addr = state.listener.addr
         const address = { host: addr.hostname, port: addr.port }
-        startAcceptLoop(state, options, bufferSize, `${address.host}:${address.port}`)
+        startAcceptLoop(state, options, buffers, `${address.host}:${address.port}`)
         const somaxconn = readSomaxconn()
         return {
           address,
@@ -444,7 +534,7 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
         }
         settled = true
         if (timer !== undefined) clearTimeout(timer)
-        const socket = new DenoSocket(conn, bufferSize, null)
+        const socket = new DenoSocket(conn, buffers, null)
         let handlers: SocketHandlers
         try {
           if (options.noDelay) conn.setNoDelay(true)

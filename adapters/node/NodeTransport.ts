@@ -2,13 +2,46 @@
  * The transport on `node:net`.
  *
  * How Node differs: the listen backlog is what `somaxconn` allows (the
- * original benchmark asked for 32768). Reads are push-based and arrive as a
- * freshly allocated Buffer per read (about 52 KiB under load), so the echo
- * handler can queue the very Buffer it received. `socket.write` never writes
- * partially from the caller's view: it queues the rest internally and
- * returns false, then emits `drain`, which maps one to one onto the contract.
- * `allowHalfOpen` is on so that the peer's EOF reaches the owner, who decides
- * when to end its own side.
+ * original benchmark asked for 32768). `allowHalfOpen` is on so that the
+ * peer's EOF reaches the owner, who decides when to end its own side.
+ *
+ * Reads. node:net's usual `data` event hands over a freshly allocated Buffer
+ * per read (malloc'd by Node at 64 KiB, then shrunk), pushed through a
+ * Readable stream. Under an echo flood that is a malloc/free per read, and
+ * glibc then keeps returning the top of its heap to the kernel and faulting
+ * it back in: measured here, page faults and zeroing made our Effect-core
+ * server use 1.6× the CPU of the raw node:net server (whose heap happens to
+ * sit differently) until `MALLOC_TRIM_THRESHOLD_` was raised. So this adapter
+ * reads with node:net's `onread` option instead: the kernel's bytes land in ONE
+ * read buffer shared by every socket of the process, and the callback is
+ * called straight from the stream handle (no allocation, no Readable push, no
+ * `data` event). Sharing is safe because callbacks run one at a time and the
+ * view is valid only until `onData` returns; the one exception the contract
+ * allows (the owner writes the view back, as the echo does) is handled by
+ * `write`, which copies such bytes into a 64 KiB slab from a small pool and
+ * returns the slab to the pool as soon as the kernel has taken it (at once,
+ * in the common case). `onread` is documented for client sockets
+ * (`net.connect`); accepted sockets are created by the server, so they get it
+ * through node:net's own `kBuffer`/`kBufferCb` slots and the handle's
+ * `useUserBuffer`, exactly what the Socket constructor does for `onread`
+ * (Node 12+; checked on Node 20 and 22). The server accepts with
+ * `pauseOnConnect`, so no read starts before the buffer is in place; if those
+ * slots are ever missing, accepted sockets fall back to `data` events.
+ *
+ * Writes. `socket.write` never writes partially from the caller's view: it
+ * queues the rest internally. It returns false for every write of 16 KiB or
+ * more (the stream's high-water mark), even one the kernel took at once, so
+ * `write` here answers the contract's question itself: true when nothing is
+ * left queued (`writableLength === 0`), and false (with `onDrain` to follow,
+ * from node:net's `drain`) only when something is. The echo therefore pauses
+ * only when the kernel really pushes back.
+ *
+ * Per connection. One `NodeConn` object is the `Socket` handed to the owner,
+ * its methods on the prototype (call them on the socket, do not detach them),
+ * and every listener is a function shared by all sockets that finds its
+ * `NodeConn` on the net.Socket: nothing is allocated per connection but the
+ * NodeConn itself, which matters at 16,000 connections (and under tsx, which
+ * wraps every closure it creates in a `__name` call).
  */
 import * as net from "node:net"
 import * as Effect from "effect/Effect"
@@ -23,31 +56,172 @@ import {
 } from "../../src/transport/Transport.ts"
 import { ConnectTimeout, errorCodeOf, fromErrorCode, type TransportError } from "../../src/transport/TransportError.ts"
 
-const wrap = (socket: net.Socket): Socket => ({
-  write: (bytes) => socket.write(bytes),
-  pause: () => {
-    socket.pause()
-  },
-  resume: () => {
-    socket.resume()
-  },
-  end: () => {
-    socket.end()
-  },
-  destroy: () => {
-    socket.destroy()
-  },
-  setNoDelay: (noDelay) => {
-    socket.setNoDelay(noDelay)
-  }
-})
+/** Bytes of the read buffer shared by every socket: what node:net reads at most per call by default. */
+export const READ_BUFFER_SIZE = 64 * 1024
+/** Copies of read bytes waiting to be written (one slab each); more than this idle ones are left to the GC. */
+const MAX_IDLE_SLABS = 64
 
-const install = (socket: net.Socket, address: string, handlers: SocketHandlers): void => {
-  socket.on("data", handlers.onData)
-  socket.on("drain", handlers.onDrain)
-  socket.on("end", handlers.onEnd)
-  socket.on("error", (error) => handlers.onError(fromErrorCode(address, errorCodeOf(error), error)))
-  socket.on("close", handlers.onClose)
+const noop = () => {}
+const noHandlers: SocketHandlers = { onData: noop, onDrain: noop, onEnd: noop, onError: noop, onClose: noop }
+
+let readBuffer: Buffer | undefined
+const sharedReadBuffer = (): Buffer => (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE))
+
+const idleSlabs: Array<Buffer> = []
+const takeSlab = (): Buffer => idleSlabs.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+const releaseSlab = (slab: Buffer): void => {
+  if (idleSlabs.length < MAX_IDLE_SLABS) idleSlabs.push(slab)
+}
+
+/** Where a net.Socket keeps its NodeConn. */
+const kConn = Symbol("echoflood.NodeConn")
+type Tagged = net.Socket & { [kConn]: NodeConn }
+
+/** One socket: the contract's `Socket` over a net.Socket. */
+class NodeConn implements Socket {
+  handlers: SocketHandlers = noHandlers
+  /** `write` returned false: the owner waits for `onDrain`. */
+  drainWanted = false
+  /** Slabs holding bytes node:net has queued but not yet written. */
+  slabs: Array<Buffer> | undefined = undefined
+  /** The owner paused reading (accepted sockets start paused until installed, see `listen`). */
+  paused = false
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly address: string,
+    /** The listener's set of open sockets (accepted sockets only). */
+    readonly owner: Set<net.Socket> | undefined
+  ) {
+    ;(socket as Tagged)[kConn] = this
+  }
+
+  write(bytes: Uint8Array): boolean {
+    const socket = this.socket
+    let slab: Buffer | undefined
+    let data = bytes
+    if (bytes.buffer === readBuffer?.buffer) {
+      // The next read (of any socket) overwrites the shared buffer: write a copy.
+      slab = takeSlab()
+      slab.set(bytes)
+      data = bytes.length === slab.length ? slab : slab.subarray(0, bytes.length)
+    }
+    socket.write(data)
+    if (socket.writableLength === 0) {
+      if (slab !== undefined) releaseSlab(slab)
+      if (this.slabs !== undefined) this.releaseSlabs()
+      return true
+    }
+    if (slab !== undefined) (this.slabs ??= []).push(slab)
+    // Queued below the stream's high-water mark: node:net emits no `drain` for it, and buffers it itself.
+    if (!socket.writableNeedDrain) return true
+    this.drainWanted = true
+    return false
+  }
+
+  releaseSlabs(): void {
+    const slabs = this.slabs!
+    this.slabs = undefined
+    for (const slab of slabs) releaseSlab(slab)
+  }
+
+  pause(): void {
+    this.paused = true
+    this.socket.pause()
+  }
+
+  resume(): void {
+    this.paused = false
+    this.socket.resume()
+  }
+
+  end(): void {
+    this.socket.end()
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.socket.setNoDelay(noDelay)
+  }
+}
+
+// Listeners shared by every socket: node:net calls them with `this` = the net.Socket.
+function onData(this: Tagged, bytes: Buffer): void {
+  this[kConn].handlers.onData(bytes)
+}
+/** node:net's `onread` callback (`this` is the net.Socket there too). */
+function onRead(this: Tagged, length: number, buffer: Buffer): boolean {
+  this[kConn].handlers.onData(length === buffer.length ? buffer : buffer.subarray(0, length))
+  return true // keep reading; the owner pauses through `pause`
+}
+function onDrain(this: Tagged): void {
+  const conn = this[kConn]
+  if (conn.slabs !== undefined && this.writableLength === 0) conn.releaseSlabs()
+  if (!conn.drainWanted) return
+  conn.drainWanted = false
+  conn.handlers.onDrain()
+}
+function onEnd(this: Tagged): void {
+  this[kConn].handlers.onEnd()
+}
+function onError(this: Tagged, error: Error): void {
+  const conn = this[kConn]
+  conn.handlers.onError(fromErrorCode(conn.address, errorCodeOf(error), error))
+}
+function onClose(this: Tagged): void {
+  const conn = this[kConn]
+  // Slabs of a closed socket may still be referenced by cancelled writes: leave them to the GC.
+  conn.slabs = undefined
+  conn.owner?.delete(this)
+  conn.handlers.onClose()
+}
+
+const install = (socket: net.Socket, conn: NodeConn, handlers: SocketHandlers, data: boolean): void => {
+  conn.handlers = handlers
+  if (data) socket.on("data", onData)
+  socket.on("drain", onDrain)
+  socket.on("end", onEnd)
+  socket.on("error", onError)
+  socket.on("close", onClose)
+}
+
+/** node:net's private slots for `onread`, found by name on a socket; undefined when absent. */
+interface OnreadSlots {
+  readonly buffer: symbol
+  readonly callback: symbol
+}
+let onreadSlots: OnreadSlots | null | undefined
+
+const findOnreadSlots = (socket: net.Socket): OnreadSlots | null => {
+  const symbols = Object.getOwnPropertySymbols(socket)
+  const buffer = symbols.find((s) => s.description === "kBuffer")
+  const callback = symbols.find((s) => s.description === "kBufferCb")
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } })._handle
+  const slots = socket as unknown as Record<symbol, unknown>
+  return buffer !== undefined &&
+    callback !== undefined &&
+    slots[buffer] === null &&
+    slots[callback] === null &&
+    typeof handle?.useUserBuffer === "function"
+    ? { buffer, callback }
+    : null
+}
+
+/** Gives an accepted (still paused) socket the shared read buffer, as `onread` would; false when it cannot. */
+const readIntoSharedBuffer = (socket: net.Socket): boolean => {
+  if (onreadSlots === undefined) onreadSlots = findOnreadSlots(socket)
+  if (onreadSlots === null) return false
+  const handle = (socket as unknown as { _handle: { useUserBuffer: (buffer: Uint8Array) => void } | null })._handle
+  if (handle === null) return false
+  const buffer = sharedReadBuffer()
+  const slots = socket as unknown as Record<symbol, unknown>
+  slots[onreadSlots.buffer] = buffer
+  slots[onreadSlots.callback] = onRead
+  handle.useUserBuffer(buffer)
+  return true
 }
 
 const listen = (options: ListenOptions) =>
@@ -55,10 +229,13 @@ const listen = (options: ListenOptions) =>
     Effect.async<{ server: net.Server; sockets: Set<net.Socket>; listening: Listening }, TransportError>((resume) => {
       const address = `${options.host}:${options.port}`
       const sockets = new Set<net.Socket>()
-      const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
         sockets.add(socket)
-        socket.once("close", () => sockets.delete(socket))
-        install(socket, address, options.onAccept(wrap(socket)))
+        const conn = new NodeConn(socket, address, sockets)
+        const shared = readIntoSharedBuffer(socket)
+        install(socket, conn, options.onAccept(conn), !shared)
+        // Reading starts here (pauseOnConnect), unless the owner paused or closed it already.
+        if (!socket.destroyed && !conn.paused) socket.resume()
       })
       const onStartError = (error: Error) => resume(Effect.fail(fromErrorCode(address, errorCodeOf(error), error)))
       server.once("error", onStartError)
@@ -78,7 +255,7 @@ const listen = (options: ListenOptions) =>
     }),
     ({ server, sockets }) =>
       Effect.async<void>((resume) => {
-        for (const socket of sockets) socket.destroy()
+        for (const socket of Array.from(sockets)) socket.destroy()
         server.close(() => resume(Effect.void))
       })
   ).pipe(Effect.map(({ listening }) => listening))
@@ -88,7 +265,15 @@ const connect = (
   done: (error: TransportError | undefined, socket: Socket | undefined) => void
 ): void => {
   const address = `${options.host}:${options.port}`
-  const socket = net.connect({ host: options.host, port: options.port, allowHalfOpen: true, noDelay: options.noDelay })
+  const socket = net.connect({
+    host: options.host,
+    port: options.port,
+    allowHalfOpen: true,
+    noDelay: options.noDelay,
+    // Reads only start once connected, after the NodeConn below is attached.
+    onread: { buffer: sharedReadBuffer(), callback: onRead as (length: number, buffer: Uint8Array) => boolean }
+  })
+  const conn = new NodeConn(socket, address, undefined)
   let settled = false
   const timer = setTimeout(() => {
     if (settled) return
@@ -108,9 +293,8 @@ const connect = (
     settled = true
     clearTimeout(timer)
     socket.off("error", onConnectError)
-    const wrapped = wrap(socket)
-    install(socket, address, options.handlers(wrapped))
-    done(undefined, wrapped)
+    install(socket, conn, options.handlers(conn), false)
+    done(undefined, conn)
   })
 }
 
@@ -119,7 +303,7 @@ export const make: Transport["Type"] = {
   runtime: { name: "node", version: process.versions.node },
   listen,
   connect,
-  equalBytes: (a, b) => Buffer.compare(a, b) === 0
+  equalBytes: (a, b) => a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 /** @category layers */

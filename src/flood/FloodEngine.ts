@@ -4,10 +4,16 @@
  * connection. Effect runs the flood as one interruptible effect; inside, the
  * per-chunk path (data → verify → next write) is plain synchronous code over
  * the transport's callbacks, touching only preallocated per-connection state.
+ *
+ * Per chunk it costs one view of the pattern for the write, one native
+ * compare of each read against the pattern (the byte-walking diagnosis in
+ * Verifier.ts only runs on a mismatch), two clock reads, and one round-trip
+ * time stored in a typed array; the HdrHistogram is filled from that array
+ * when it is full and after the flood, not per chunk.
  */
 import * as Effect from "effect/Effect"
 import * as hdr from "hdr-histogram-js"
-import { expectedView } from "../protocol/PayloadPattern.ts"
+import { expectedView, PATTERN_LENGTH, patternBytes, startOffset } from "../protocol/PayloadPattern.ts"
 import { verify } from "../protocol/Verifier.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
@@ -16,6 +22,8 @@ import type { FloodOptions } from "./FloodOptions.ts"
 import type { ErrorDetail, ErrorKind, FloodReport } from "./FloodReport.ts"
 
 const MAX_DETAILS = 5
+/** Round-trip times kept before they are moved into the histogram (4 bytes each). */
+const LATENCY_BATCH = 1 << 16
 
 /** Live counters, readable while a flood runs (progress lines, saturation sampling). */
 export interface FloodProgress {
@@ -51,12 +59,15 @@ class Connection implements SocketHandlers {
   lastProgress = 0
   /** Send time of each chunk in flight, by chunk number modulo the ring size. */
   readonly sendTimes: Float64Array
+  /** Where this connection's stream starts in the pattern. */
+  readonly patternStart: number
 
   constructor(
     readonly index: number,
     readonly run: FloodRun
   ) {
     this.sendTimes = run.sendTimeRing()
+    this.patternStart = startOffset(index)
   }
 
   pump(): void {
@@ -81,12 +92,14 @@ class Connection implements SocketHandlers {
     const total = run.options.bytesPerConnection
     const before = this.received
     const usable = Math.min(bytes.length, this.sent - before)
-    const mismatch = verify(
-      run.equalBytes,
-      this.index,
-      before,
-      usable === bytes.length ? bytes : bytes.subarray(0, usable)
-    )
+    const got = usable === bytes.length ? bytes : bytes.subarray(0, usable)
+    // The common case: one native compare against the pattern (reads are far below its period).
+    let position = this.patternStart + before
+    if (position >= PATTERN_LENGTH) position %= PATTERN_LENGTH
+    const mismatch =
+      usable <= PATTERN_LENGTH && run.equalBytes(got, run.pattern.subarray(position, position + usable))
+        ? undefined
+        : verify(run.equalBytes, this.index, before, got)
     if (mismatch !== undefined) {
       const what =
         mismatch.kind === "corrupted"
@@ -120,9 +133,8 @@ class Connection implements SocketHandlers {
     const chunk = run.options.chunk
     const firstDone = Math.ceil((before + 1) / chunk)
     const lastDone = this.received === total ? Math.ceil(total / chunk) : Math.floor(this.received / chunk)
-    for (let c = firstDone; c <= lastDone; c++) {
-      run.latency.recordValue(Math.max(1, Math.round((now - this.sendTimes[(c - 1) % this.sendTimes.length]!) * 1000)))
-    }
+    for (let c = firstDone; c <= lastDone; c++)
+      run.recordRoundTrip(now - this.sendTimes[(c - 1) % this.sendTimes.length]!)
     if (this.received === total) this.complete(now)
     else this.pump()
   }
@@ -168,6 +180,10 @@ class Connection implements SocketHandlers {
 /** One flood in progress. */
 class FloodRun {
   readonly latency = hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true })
+  /** Round trips in microseconds not yet in `latency`. */
+  private readonly roundTrips = new Uint32Array(LATENCY_BATCH)
+  private roundTripCount = 0
+  readonly pattern = patternBytes()
   readonly progress: FloodProgress = { connected: 0, completed: 0, failed: 0, bytesVerified: 0 }
   readonly connections: Array<Connection> = []
   readonly completionTimes: Array<number> = []
@@ -192,6 +208,19 @@ class FloodRun {
 
   get equalBytes() {
     return this.transport.equalBytes
+  }
+
+  /** Keeps one chunk's round trip (milliseconds); the histogram gets it later, in bulk. */
+  recordRoundTrip(ms: number): void {
+    if (this.roundTripCount === LATENCY_BATCH) this.flushRoundTrips()
+    this.roundTrips[this.roundTripCount++] = ms >= 0.0015 ? Math.round(ms * 1000) : 1
+  }
+
+  private flushRoundTrips(): void {
+    const latency = this.latency
+    const roundTrips = this.roundTrips
+    for (let i = 0; i < this.roundTripCount; i++) latency.recordValue(roundTrips[i]!)
+    this.roundTripCount = 0
   }
 
   sendTimeRing(): Float64Array {
@@ -324,6 +353,7 @@ class FloodRun {
   }
 
   report(): FloodReport {
+    this.flushRoundTrips()
     const end = this.lastVerifiedAt > 0 ? this.lastVerifiedAt : performance.now()
     const seconds = (end - this.startedAt) / 1000
     const times = this.completionTimes.slice().sort((a, b) => a - b)

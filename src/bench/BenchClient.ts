@@ -1,0 +1,66 @@
+/**
+ * The TS flood client as the core bench runs it, on any runtime:
+ *
+ *   <runtime> src/bench/BenchClient.ts --options '<FloodOptions as JSON>'
+ *
+ * It runs the same `runFlood` as `flood --json`, and brackets exactly the
+ * flood (not the runtime's start-up) with readings of its own CPU time and
+ * memory and of every core's time split, so the bench can say how busy the
+ * client and both cores were while the bytes flowed. Prints one JSON object:
+ * `{ report, client, cores }` (see `ClientRun`).
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { loadCurrentAdapter } from "../../adapters/current.ts"
+import { runFlood } from "../flood/FloodEngine.ts"
+import { type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
+import type { FloodReport } from "../flood/FloodReport.ts"
+import { type CoreShare, coreShares, readCores, readProcess } from "./ProcReadings.ts"
+
+/** What one bench client run prints. */
+export interface ClientRun {
+  readonly report: FloodReport
+  /** The client process over the flood alone. */
+  readonly client: {
+    readonly cpuUserSeconds: number
+    readonly cpuSystemSeconds: number
+    readonly rssBytes: number
+    readonly peakRssBytes: number
+  }
+  /** Every core's time split over the flood alone. */
+  readonly cores: ReadonlyArray<CoreShare>
+}
+
+const adapter = await loadCurrentAdapter()
+
+const program = Effect.gen(function* () {
+  const at = adapter.argv.indexOf("--options")
+  const text = at >= 0 ? adapter.argv[at + 1] : undefined
+  if (text === undefined) return yield* Effect.dieMessage("usage: BenchClient.ts --options '<FloodOptions JSON>'")
+  const options = yield* validateFloodOptions(JSON.parse(text) as FloodOptions)
+  const coresBefore = yield* readCores
+  const before = yield* readProcess("self")
+  const report = yield* runFlood(options)
+  const after = yield* readProcess("self")
+  const coresAfter = yield* readCores
+  const run: ClientRun = {
+    report,
+    client: {
+      cpuUserSeconds: after.userSeconds - before.userSeconds,
+      cpuSystemSeconds: after.systemSeconds - before.systemSeconds,
+      rssBytes: after.rssBytes,
+      peakRssBytes: after.peakRssBytes
+    },
+    cores: coreShares(coresBefore, coresAfter)
+  }
+  yield* Console.log(JSON.stringify(run))
+})
+
+adapter.runMain(
+  program.pipe(
+    Effect.tapError((error) => Console.error(`bench client: ${error.message}`)),
+    Effect.provide(Layer.merge(adapter.transport, adapter.platform))
+  ),
+  { disableErrorReporting: true }
+)
