@@ -109,16 +109,26 @@ const pinSelf = (cpus: string) =>
 const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
   parsed.client === "native"
     ? runNativeFlood(floodOptions)
-    : runFlood(floodOptions, (progress) => {
-        if (!parsed.json) {
-          // Progress goes to stderr so stdout stays the result alone.
-          void Effect.runFork(
-            Console.error(
-              `  … ${progress.connected} connected, ${progress.completed} done, ${progress.failed} failed, ${(progress.bytesVerified / 1e6).toFixed(1)} MB verified`
+    : runFlood(
+        floodOptions,
+        (progress) => {
+          if (!parsed.json) {
+            // Progress goes to stderr so stdout stays the result alone.
+            void Effect.runFork(
+              Console.error(
+                `  … ${progress.connected} connected, ${progress.completed} done, ${progress.failed} failed, ${(progress.bytesVerified / 1e6).toFixed(1)} MB verified`
+              )
             )
+          }
+        },
+        // Ctrl-C: show what was measured, marked as interrupted, rather than nothing.
+        (partial) =>
+          Console.log(
+            parsed.json
+              ? JSON.stringify({ ...partial, ok: false, interrupted: true })
+              : `interrupted — measured so far:\n${formatSummary(partial, `${floodOptions.host}:${floodOptions.port}`)}`
           )
-        }
-      })
+      )
 
 const report = (parsed: Parsed, result: FloodReport, serverLabel: string) =>
   Effect.gen(function* () {

@@ -401,7 +401,9 @@ class FloodRun {
  */
 export const runFlood = (
   options: FloodOptions,
-  onProgress?: (progress: FloodProgress) => void
+  onProgress?: (progress: FloodProgress) => void,
+  /** Receives what was measured so far when the flood is interrupted (Ctrl-C). */
+  onInterrupt?: (partial: FloodReport) => Effect.Effect<void>
 ): Effect.Effect<FloodReport, never, Transport> =>
   Effect.gen(function* () {
     const transport = yield* Transport
@@ -411,6 +413,9 @@ export const runFlood = (
       if (onProgress !== undefined) ticker = setInterval(() => onProgress(run.progress), 1000)
       run.start(() => resume(Effect.void))
     }).pipe(
+      Effect.onInterrupt(() =>
+        onInterrupt === undefined ? Effect.void : Effect.suspend(() => onInterrupt(run.report()))
+      ),
       Effect.ensuring(
         Effect.sync(() => {
           if (ticker !== undefined) clearInterval(ticker)
