@@ -7,26 +7,9 @@
  */
 import * as Schema from "effect/Schema"
 import { ErrorDetail } from "../flood/FloodReport.ts"
+import { CoreLoad } from "../suite/CoreLoad.ts"
 
-/**
- * Time split of one core over a sample, from per-core /proc/stat. The same
- * shape as RunFile's CoreLoad, declared here so that RunFile can import this
- * module for its `saturation` field without an import cycle.
- *
- * @category models
- */
-export const CoreLoad = Schema.Struct({
-  core: Schema.Number,
-  /** 1 - idle share. */
-  busy: Schema.Number,
-  user: Schema.Number,
-  /** system + irq */
-  system: Schema.Number,
-  softirq: Schema.Number,
-  /** idle + iowait */
-  idle: Schema.Number
-})
-export type CoreLoad = typeof CoreLoad.Type
+export { CoreLoad }
 
 /**
  * Mean and spread of one per-second series over the steady state.

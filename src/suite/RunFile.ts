@@ -6,18 +6,9 @@
 import * as Schema from "effect/Schema"
 import { FloodReport } from "../flood/FloodReport.ts"
 import { SaturationResult } from "../saturate/SaturationResult.ts"
+import { CoreLoad } from "./CoreLoad.ts"
 
-/** Time split of one CPU core over a sample, from per-core /proc/stat (includes softirq). */
-export const CoreLoad = Schema.Struct({
-  core: Schema.Number,
-  /** 1 - idle share: what the core spent on anything. */
-  busy: Schema.Number,
-  user: Schema.Number,
-  system: Schema.Number,
-  softirq: Schema.Number,
-  idle: Schema.Number
-})
-export type CoreLoad = typeof CoreLoad.Type
+export { CoreLoad }
 
 /** The server process over one sample, from /proc/<pid>/stat and status. */
 export const ServerUsage = Schema.Struct({
