@@ -86,7 +86,15 @@ export interface DenoTransportOptions {
 
 export const defaultReadBufferSize = 32 * 1024
 export const defaultSmallReadBufferSize = 2 * 1024
-export const defaultReadBufferBudget = 64 * 1024 * 1024
+/**
+ * No budget by default: every socket reads into a full-size buffer, as the raw
+ * Deno server does. With a 64 MiB budget the sockets beyond it (16384 × 512 KiB
+ * flood) read into 2 KiB buffers, 16 read and write ops per 32 KiB chunk, and
+ * Deno then left hundreds of sockets' pending reads unserved for over 10 s while
+ * their data sat in the kernel (stalled connections); pass `readBufferBudget`
+ * to cap full-size buffers anyway.
+ */
+export const defaultReadBufferBudget = Number.MAX_SAFE_INTEGER
 
 /**
  * The read buffers of all sockets of one transport: full-size ones while the
