@@ -16,7 +16,8 @@ import { loadCurrentAdapter } from "../../adapters/current.ts"
 import { runFlood } from "../flood/FloodEngine.ts"
 import { type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
 import type { FloodReport } from "../flood/FloodReport.ts"
-import { type CoreShare, coreShares, readCores, readProcess } from "./ProcReadings.ts"
+import type { CoreLoad } from "../suite/CoreLoad.ts"
+import { CLOCK_TICKS, coreLoads, readProcessSnapshot, systemSnapshot } from "../suite/ProcStat.ts"
 
 /** What one bench client run prints. */
 export interface ClientRun {
@@ -29,7 +30,7 @@ export interface ClientRun {
     readonly peakRssBytes: number
   }
   /** Every core's time split over the flood alone. */
-  readonly cores: ReadonlyArray<CoreShare>
+  readonly cores: ReadonlyArray<CoreLoad | null>
 }
 
 const adapter = await loadCurrentAdapter()
@@ -39,20 +40,20 @@ const program = Effect.gen(function* () {
   const text = at >= 0 ? adapter.argv[at + 1] : undefined
   if (text === undefined) return yield* Effect.dieMessage("usage: BenchClient.ts --options '<FloodOptions JSON>'")
   const options = yield* validateFloodOptions(JSON.parse(text) as FloodOptions)
-  const coresBefore = yield* readCores
-  const before = yield* readProcess("self")
+  const coresBefore = yield* systemSnapshot
+  const before = yield* readProcessSnapshot("self")
   const report = yield* runFlood(options)
-  const after = yield* readProcess("self")
-  const coresAfter = yield* readCores
+  const after = yield* readProcessSnapshot("self")
+  const coresAfter = yield* systemSnapshot
   const run: ClientRun = {
     report,
     client: {
-      cpuUserSeconds: after.userSeconds - before.userSeconds,
-      cpuSystemSeconds: after.systemSeconds - before.systemSeconds,
+      cpuUserSeconds: (after.userTicks - before.userTicks) / CLOCK_TICKS,
+      cpuSystemSeconds: (after.systemTicks - before.systemTicks) / CLOCK_TICKS,
       rssBytes: after.rssBytes,
       peakRssBytes: after.peakRssBytes
     },
-    cores: coreShares(coresBefore, coresAfter)
+    cores: coreLoads(coresBefore, coresAfter).map((load) => load ?? null)
   }
   yield* Console.log(JSON.stringify(run))
 })

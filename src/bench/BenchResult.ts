@@ -4,8 +4,8 @@
  * Every summary and table is a function of the samples alone.
  */
 import type { FloodReport } from "../flood/FloodReport.ts"
+import type { CoreLoad } from "../suite/CoreLoad.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
-import type { CoreShare } from "./ProcReadings.ts"
 
 /** Who floods: the C client (build/c-epoll/flood) or the TS client on a runtime. */
 export type ClientName = "native" | RuntimeName
@@ -45,8 +45,8 @@ export interface FloodSample {
    */
   readonly clientUsage: Omit<ProcessUsage, "pid"> | undefined
   /** Busy share of the server's core (0) and the client's core (1) during the flood. */
-  readonly serverCore: CoreShare | undefined
-  readonly clientCore: CoreShare | undefined
+  readonly serverCore: CoreLoad | undefined
+  readonly clientCore: CoreLoad | undefined
   /** The client's core was busier than the server's and above 90%: the client set the pace. */
   readonly clientBound: boolean
   /**
@@ -81,8 +81,8 @@ export interface MemorySample {
   readonly seconds: number
   readonly connectSeconds: number
   readonly serverUsage: ProcessUsage | undefined
-  readonly serverCore: CoreShare | undefined
-  readonly clientCore: CoreShare | undefined
+  readonly serverCore: CoreLoad | undefined
+  readonly clientCore: CoreLoad | undefined
   readonly idleBusyBefore: number
   readonly report: FloodReport | undefined
   readonly problem?: string

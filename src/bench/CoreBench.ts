@@ -26,7 +26,6 @@
  */
 import * as CliCommand from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as PlatformCommand from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -38,6 +37,16 @@ import { loadCurrentAdapter } from "../../adapters/current.ts"
 import { defaultFloodOptions, type FloodOptions } from "../flood/FloodOptions.ts"
 import { FloodReport } from "../flood/FloodReport.ts"
 import { nativeClientPath, nativeFloodArgs } from "../flood/NativeClient.ts"
+import type { CoreLoad } from "../suite/CoreLoad.ts"
+import { pinSelf } from "../suite/CpuAffinity.ts"
+import {
+  CLOCK_TICKS,
+  coreLoads,
+  type ProcessSnapshot,
+  readProcessSnapshot,
+  resetPeakRss,
+  systemSnapshot
+} from "../suite/ProcStat.ts"
 import { capture } from "../targets/CapturedCommand.ts"
 import { entryArgv, entryPoint, repoRoot } from "../targets/Runtimes.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
@@ -56,14 +65,6 @@ import {
   summarizeMemory
 } from "./BenchResult.ts"
 import { allTables } from "./BenchTables.ts"
-import {
-  type CoreShare,
-  coreShares,
-  type ProcessReading,
-  readCores,
-  readProcess,
-  resetPeakRss
-} from "./ProcReadings.ts"
 
 const SERVER_CPUS = "0"
 const CLIENT_CPUS = "1"
@@ -78,7 +79,7 @@ interface ClientOutcome {
   readonly report: FloodReport | undefined
   readonly clientUsage: Omit<ProcessUsage, "pid"> | undefined
   /** Core shares over the flood, when the client measured them itself. */
-  readonly cores: ReadonlyArray<CoreShare> | undefined
+  readonly cores: ReadonlyArray<CoreLoad | undefined> | undefined
   readonly problem?: string
 }
 
@@ -156,15 +157,16 @@ const runTsClient = (runtime: RuntimeName, options: FloodOptions) =>
     return {
       report: report.value,
       clientUsage: { ...run.client, cpuSeconds: run.client.cpuUserSeconds + run.client.cpuSystemSeconds },
-      cores: run.cores
+      // The client writes null for a core it could not read.
+      cores: run.cores.map((load) => load ?? undefined)
     } satisfies ClientOutcome
   })
 
-const usageBetween = (before: ProcessReading, after: ProcessReading): ProcessUsage => ({
+const usageBetween = (before: ProcessSnapshot, after: ProcessSnapshot): ProcessUsage => ({
   pid: after.pid,
-  cpuUserSeconds: after.userSeconds - before.userSeconds,
-  cpuSystemSeconds: after.systemSeconds - before.systemSeconds,
-  cpuSeconds: after.userSeconds - before.userSeconds + after.systemSeconds - before.systemSeconds,
+  cpuUserSeconds: (after.userTicks - before.userTicks) / CLOCK_TICKS,
+  cpuSystemSeconds: (after.systemTicks - before.systemTicks) / CLOCK_TICKS,
+  cpuSeconds: (after.userTicks - before.userTicks + after.systemTicks - before.systemTicks) / CLOCK_TICKS,
   rssBytes: after.rssBytes,
   peakRssBytes: after.peakRssBytes
 })
@@ -178,8 +180,8 @@ interface Running {
 interface Flooded {
   readonly outcome: ClientOutcome
   readonly serverUsage: ProcessUsage | undefined
-  readonly serverCore: CoreShare | undefined
-  readonly clientCore: CoreShare | undefined
+  readonly serverCore: CoreLoad | undefined
+  readonly clientCore: CoreLoad | undefined
   readonly startedAt: string
   /** Busier core's share just before the flood, with none of our processes working. */
   readonly idleBusy: number
@@ -197,9 +199,9 @@ const QUIET_WAIT_SECONDS = 20
 const waitQuiet = Effect.gen(function* () {
   const deadline = Date.now() + QUIET_WAIT_SECONDS * 1000
   for (;;) {
-    const before = yield* readCores
+    const before = yield* systemSnapshot
     yield* Effect.sleep("200 millis")
-    const busy = Math.max(...coreShares(before, yield* readCores).map((c) => c.busy))
+    const busy = Math.max(...coreLoads(before, yield* systemSnapshot).map((c) => c?.busy ?? 0))
     if (busy <= QUIET_BUSY || Date.now() >= deadline) return busy
   }
 })
@@ -209,12 +211,12 @@ const flood = (server: Running, client: ClientName, options: FloodOptions) =>
   Effect.gen(function* () {
     const idleBusy = yield* waitQuiet
     const startedAt = new Date().toISOString()
-    const before = yield* readProcess(server.pid).pipe(Effect.option)
-    const coresBefore = yield* readCores
+    const before = yield* readProcessSnapshot(server.pid).pipe(Effect.option)
+    const coresBefore = yield* systemSnapshot
     const outcome = client === "native" ? yield* runNativeClient(options) : yield* runTsClient(client, options)
-    const coresAfter = yield* readCores
-    const after = yield* readProcess(server.pid).pipe(Effect.option)
-    const cores = outcome.cores ?? coreShares(coresBefore, coresAfter)
+    const coresAfter = yield* systemSnapshot
+    const after = yield* readProcessSnapshot(server.pid).pipe(Effect.option)
+    const cores = outcome.cores ?? coreLoads(coresBefore, coresAfter)
     return {
       outcome,
       serverUsage: Option.isSome(before) && Option.isSome(after) ? usageBetween(before.value, after.value) : undefined,
@@ -273,7 +275,7 @@ const save = (state: State) =>
 
 const fmt = (n: number | undefined, digits: number) =>
   n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits)
-const share = (core: CoreShare | undefined) => (core === undefined ? "-" : `${(core.busy * 100).toFixed(0)}%`)
+const share = (core: CoreLoad | undefined) => (core === undefined ? "-" : `${(core.busy * 100).toFixed(0)}%`)
 const sizeText = (connections: number, bytes: number) => `${connections}×${bytes / 1024}K`
 
 const progress = (line: string) => Console.error(line)
@@ -309,12 +311,6 @@ const readEnvironment = Effect.gen(function* () {
     somaxconn: (yield* read("/proc/sys/net/core/somaxconn")).trim()
   } satisfies BenchEnvironment
 })
-
-/** Pins this process (the orchestrator, idle during floods) to the client's core. */
-const pinSelf = Effect.gen(function* () {
-  const self = yield* readProcess("self")
-  yield* PlatformCommand.make("taskset", "-pc", CLIENT_CPUS, String(self.pid)).pipe(PlatformCommand.string)
-}).pipe(Effect.ignore)
 
 // --- parts (a), (b), (c): interleaved rounds ----------------------------------------
 
@@ -429,7 +425,7 @@ const measureMemory = (state: State, target: Target, repetition: number) =>
       }
       const server: Running = { name, pid: launched.right.pid, port: launched.right.port }
       yield* Effect.sleep("1 second")
-      const idle = yield* readProcess(server.pid)
+      const idle = yield* readProcessSnapshot(server.pid)
       // From here VmHWM is the peak of the flood, not of start-up (JIT, module loading).
       yield* resetPeakRss(server.pid).pipe(Effect.ignore)
       const options: FloodOptions = {
@@ -580,7 +576,8 @@ const benchCommand = CliCommand.make("bench-core", options, (parsed) =>
       all,
       ALL_SERVERS.filter((s) => serverNames.includes(s))
     )
-    yield* pinSelf
+    // The orchestrator is idle during floods; keep it off the server's core.
+    yield* pinSelf(CLIENT_CPUS)
     const environment = yield* readEnvironment
     const startedAt = new Date()
     const id = `bench-core_${startedAt

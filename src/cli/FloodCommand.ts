@@ -5,9 +5,8 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as PlatformCommand from "@effect/platform/Command"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
@@ -18,6 +17,7 @@ import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "..
 import type { FloodReport } from "../flood/FloodReport.ts"
 import { formatSummary } from "../flood/FloodSummary.ts"
 import { runNativeFlood } from "../flood/NativeClient.ts"
+import { pinSelf } from "../suite/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../suite/Limits.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
@@ -97,14 +97,6 @@ const toFloodOptions = (parsed: Parsed, port: number): FloodOptions => ({
   connectTimeoutSeconds: defaultFloodOptions.connectTimeoutSeconds,
   noDelay: defaultFloodOptions.noDelay
 })
-
-/** Pins this process to `cpus` (best effort: taskset may be missing). */
-const pinSelf = (cpus: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const pid = (yield* fs.readFileString("/proc/self/stat")).split(" ")[0]!
-    yield* PlatformCommand.make("taskset", "-pc", cpus, pid).pipe(PlatformCommand.string)
-  }).pipe(Effect.ignore)
 
 const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
   parsed.client === "native"

@@ -8,8 +8,6 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as PlatformCommand from "@effect/platform/Command"
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -25,6 +23,7 @@ import {
 import type { SaturationResult } from "../saturate/SaturationResult.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../saturate/SaturationRun.ts"
 import { formatSaturationSummary } from "../saturate/SaturationSummary.ts"
+import { pinSelf } from "../suite/CpuAffinity.ts"
 import { cpuCount } from "../suite/Limits.ts"
 import { connectionsVerdict, readLimits } from "../suite/Preflight.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
@@ -82,14 +81,6 @@ const options = {
   clientCore: integerOption("client-core", "1").pipe(Options.withDefault(1)),
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
 }
-
-/** Pins this process to `cpus` (best effort: taskset may be missing). */
-const pinSelf = (cpus: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const pid = (yield* fs.readFileString("/proc/self/stat")).split(" ")[0]!
-    yield* PlatformCommand.make("taskset", "-pc", cpus, pid).pipe(PlatformCommand.string)
-  }).pipe(Effect.ignore)
 
 const checkCore = (option: string, core: number, cores: number) =>
   Number.isInteger(core) && core >= 0 && core < cores

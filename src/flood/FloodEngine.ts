@@ -19,7 +19,7 @@ import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
 import type { FloodOptions } from "./FloodOptions.ts"
-import type { ErrorDetail, ErrorKind, FloodReport } from "./FloodReport.ts"
+import { type ErrorDetail, type ErrorKind, errorKindOf, type FloodReport } from "./FloodReport.ts"
 
 const MAX_DETAILS = 5
 /** Round-trip times kept before they are moved into the histogram (4 bytes each). */
@@ -31,22 +31,6 @@ export interface FloodProgress {
   completed: number
   failed: number
   bytesVerified: number
-}
-
-const kindOfTransportError = (error: TransportError): ErrorKind => {
-  switch (error._tag) {
-    case "ConnectionRefused":
-      return "refused"
-    case "ConnectionReset":
-      return "reset"
-    case "ConnectTimeout":
-      return "connect-timeout"
-    case "TooManyOpenFiles":
-      return "too-many-open-files"
-    case "AddressInUse":
-    case "SocketFailure":
-      return "socket-error"
-  }
 }
 
 /** One connection's state; everything the hot path touches is a field here. */
@@ -155,7 +139,7 @@ class Connection implements SocketHandlers {
 
   onError = (error: TransportError): void => {
     if (this.finished) return
-    this.fail(kindOfTransportError(error), this.received, `connection ${this.index}: ${error.message}`)
+    this.fail(errorKindOf(error), this.received, `connection ${this.index}: ${error.message}`)
   }
 
   onClose = (): void => {
@@ -260,7 +244,7 @@ class FloodRun {
     this.connectsSettled++
     if (this.connectsSettled === this.options.connections) this.connectsDoneAt = performance.now()
     if (error !== undefined) {
-      connection.fail(kindOfTransportError(error), 0, `connection ${connection.index}: ${error.message}`)
+      connection.fail(errorKindOf(error), 0, `connection ${connection.index}: ${error.message}`)
     } else if (connection.finished) {
       // The flood timed out while this connect was in flight.
       connection.socket?.destroy()

@@ -4,6 +4,7 @@
  * field name says otherwise; latency is milliseconds.
  */
 import * as Schema from "effect/Schema"
+import type { TransportError } from "../transport/TransportError.ts"
 
 /** Why a connection failed. */
 export const ErrorKind = Schema.Literal(
@@ -33,6 +34,23 @@ export const ErrorKind = Schema.Literal(
   "socket-error"
 )
 export type ErrorKind = typeof ErrorKind.Type
+
+/** The error kind a failed connect or socket error is counted under. */
+export const errorKindOf = (error: TransportError): ErrorKind => {
+  switch (error._tag) {
+    case "ConnectionRefused":
+      return "refused"
+    case "ConnectionReset":
+      return "reset"
+    case "ConnectTimeout":
+      return "connect-timeout"
+    case "TooManyOpenFiles":
+      return "too-many-open-files"
+    case "AddressInUse":
+    case "SocketFailure":
+      return "socket-error"
+  }
+}
 
 export const ErrorDetail = Schema.Struct({
   kind: ErrorKind,

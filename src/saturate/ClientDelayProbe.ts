@@ -12,12 +12,12 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as hdr from "hdr-histogram-js"
+import { errorKindOf } from "../flood/FloodReport.ts"
 import { expectedView } from "../protocol/PayloadPattern.ts"
 import { verify } from "../protocol/Verifier.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
-import { kindOfTransportError } from "./SaturationEngine.ts"
 import type { ProbeOptions } from "./SaturationOptions.ts"
 import type { Percentiles, ProbeReport } from "./SaturationResult.ts"
 
@@ -81,7 +81,7 @@ class ProbeConnection implements SocketHandlers {
   }
 
   onError = (error: TransportError): void => {
-    this.fail(kindOfTransportError(error), `probe ${this.index}: ${error.message}`)
+    this.fail(errorKindOf(error), `probe ${this.index}: ${error.message}`)
   }
 
   onClose = (): void => {
@@ -201,7 +201,7 @@ class ProbeRun {
       (error, socket) => {
         if (error !== undefined) {
           if (error._tag === "ConnectTimeout") probe.timeOut()
-          else probe.fail(kindOfTransportError(error), `probe ${index}: ${error.message}`)
+          else probe.fail(errorKindOf(error), `probe ${index}: ${error.message}`)
         } else {
           probe.connectedNow(socket)
         }

@@ -16,7 +16,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ErrorDetail, ErrorKind } from "../flood/FloodReport.ts"
+import { type ErrorDetail, type ErrorKind, errorKindOf } from "../flood/FloodReport.ts"
 import { expectedView } from "../protocol/PayloadPattern.ts"
 import { verify } from "../protocol/Verifier.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
@@ -45,22 +45,6 @@ export interface SaturationProgress {
   failed: number
   /** Verified echo since the first connect. */
   bytesVerified: number
-}
-
-export const kindOfTransportError = (error: TransportError): ErrorKind => {
-  switch (error._tag) {
-    case "ConnectionRefused":
-      return "refused"
-    case "ConnectionReset":
-      return "reset"
-    case "ConnectTimeout":
-      return "connect-timeout"
-    case "TooManyOpenFiles":
-      return "too-many-open-files"
-    case "AddressInUse":
-    case "SocketFailure":
-      return "socket-error"
-  }
 }
 
 /** One connection; everything the hot path touches is a field here. */
@@ -149,7 +133,7 @@ class SaturatingConnection implements SocketHandlers {
   }
 
   onError = (error: TransportError): void => {
-    this.fail(kindOfTransportError(error), this.received, `connection ${this.index}: ${error.message}`)
+    this.fail(errorKindOf(error), this.received, `connection ${this.index}: ${error.message}`)
   }
 
   onClose = (): void => {
@@ -226,7 +210,7 @@ class SaturationRun {
   private connectSettled(connection: SaturatingConnection, error: TransportError | undefined): void {
     this.connectsSettled++
     if (error !== undefined) {
-      connection.fail(kindOfTransportError(error), 0, `connection ${connection.index}: ${error.message}`)
+      connection.fail(errorKindOf(error), 0, `connection ${connection.index}: ${error.message}`)
     } else if (this.stopped || connection.closed) {
       connection.closed = true
       connection.socket?.destroy()

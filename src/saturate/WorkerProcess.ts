@@ -15,6 +15,7 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { entryArgv, entryPoint, repoRoot } from "../targets/Runtimes.ts"
+import { withHardFileLimit } from "../targets/ServerProcess.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
 import { decodeEvent, type WorkerCommand, type WorkerEvent } from "./WorkerProtocol.ts"
 
@@ -67,14 +68,7 @@ export const startWorker = (
     )
     const commands = yield* Queue.unbounded<WorkerCommand>()
     yield* Effect.addFinalizer(() => Queue.shutdown(commands))
-    const launcher = [
-      "sh",
-      "-c",
-      'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
-      "sh",
-      ...(cpus === undefined ? [] : ["taskset", "-c", cpus]),
-      ...argv
-    ]
+    const launcher = withHardFileLimit(argv, cpus)
     const command = Command.make(launcher[0]!, ...launcher.slice(1)).pipe(
       Command.stdin(
         Stream.fromQueue(commands).pipe(

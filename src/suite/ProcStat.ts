@@ -77,6 +77,10 @@ export const coreLoad = (before: SystemSnapshot, after: SystemSnapshot, core: nu
   }
 }
 
+/** Every core's load between two snapshots, indexed by core number. */
+export const coreLoads = (before: SystemSnapshot, after: SystemSnapshot): Array<CoreLoad | undefined> =>
+  after.cores.map((_, core) => coreLoad(before, after, core))
+
 export interface ProcessSnapshot {
   readonly pid: number
   readonly userTicks: number
@@ -96,8 +100,8 @@ const count = (status: string, field: string) => {
   return match === null ? 0 : Number(match[1])
 }
 
-/** None when the process is gone. */
-export const processSnapshot = (pid: number) =>
+/** Reads a process's CPU, context switches and memory; fails when it is gone. */
+export const readProcessSnapshot = (pid: number | "self") =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const stat = yield* fs.readFileString(`/proc/${pid}/stat`)
@@ -105,7 +109,7 @@ export const processSnapshot = (pid: number) =>
     // The command name (field 2) may hold spaces; fields after it are fixed.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     return {
-      pid,
+      pid: Number(stat.slice(0, stat.indexOf(" "))),
       userTicks: Number(fields[11]),
       systemTicks: Number(fields[12]),
       voluntary: count(status, "voluntary_ctxt_switches"),
@@ -113,7 +117,10 @@ export const processSnapshot = (pid: number) =>
       peakRssBytes: kib(status, "VmHWM"),
       rssBytes: kib(status, "VmRSS")
     } satisfies ProcessSnapshot
-  }).pipe(Effect.option)
+  })
+
+/** None when the process is gone. */
+export const processSnapshot = (pid: number) => readProcessSnapshot(pid).pipe(Effect.option)
 
 /** Resets VmHWM so the next reading is the peak of what follows (Linux clear_refs 5). */
 export const resetPeakRss = (pid: number) =>
