@@ -4,7 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { doctorLines, largestPowerOfTwo, readLimits, restore, tune } from "../suite/Preflight.ts"
+import { doctorLines, largestPowerOfTwo, readLimits, restore, tune } from "../run/Preflight.ts"
 
 export const doctorCommand = Command.make(
   "doctor",

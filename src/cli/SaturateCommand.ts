@@ -12,20 +12,20 @@ import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidOption } from "../flood/FloodOptions.ts"
+import { InvalidOption } from "../engine/FloodOptions.ts"
+import { formatSaturationSummary } from "../report/SaturationSummary.ts"
+import { connectionsVerdict, readLimits } from "../run/Preflight.ts"
 import {
   defaultSaturationConnections,
   defaultSaturationOptions,
   MAX_CONNECTIONS,
   validateDuration,
   validateProbeOptions
-} from "../saturate/SaturationOptions.ts"
-import type { SaturationResult } from "../saturate/SaturationResult.ts"
-import { saturateTargetOrReport, saturationRunOptions } from "../saturate/SaturationRun.ts"
-import { formatSaturationSummary } from "../saturate/SaturationSummary.ts"
-import { pinSelf } from "../suite/CpuAffinity.ts"
-import { cpuCount } from "../suite/Limits.ts"
-import { connectionsVerdict, readLimits } from "../suite/Preflight.ts"
+} from "../run/SaturationOptions.ts"
+import type { SaturationResult } from "../run/SaturationResult.ts"
+import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
+import { pinSelf } from "../system/CpuAffinity.ts"
+import { cpuCount } from "../system/Limits.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
 import { integerOption, numberOption } from "./NumericOptions.ts"

@@ -8,7 +8,7 @@ import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { capture } from "../targets/CapturedCommand.ts"
+import { capture } from "../system/CapturedCommand.ts"
 import { buildTarget, discoverTargets } from "../targets/TargetRegistry.ts"
 
 /** @category errors */

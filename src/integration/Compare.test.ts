@@ -11,7 +11,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { RunFile } from "../suite/RunFile.ts"
+import { RunFile } from "../run/RunFile.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { runCli } from "./Harness.ts"
 

@@ -5,8 +5,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { FloodReport } from "../flood/FloodReport.ts"
-import { capture } from "../targets/CapturedCommand.ts"
+import { FloodReport } from "../engine/FloodResult.ts"
+import { capture } from "../system/CapturedCommand.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import type { RuntimeName } from "../transport/Transport.ts"

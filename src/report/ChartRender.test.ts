@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { renderTimeCharts } from "./ChartRender.ts"
 import { CLIENT_BOUND } from "./ChartSpecs.ts"
-import { fixtureRun } from "./fixture.ts"
+import { fixtureRun } from "./fixtures/run.ts"
 
 const ran = ["C epoll", "Go io.Copy", "Node.js node:net"]
 

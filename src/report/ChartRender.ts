@@ -9,7 +9,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as vega from "vega"
 import { compile, type TopLevelSpec } from "vega-lite"
-import type { RunFile } from "../suite/RunFile.ts"
+import type { RunFile } from "../run/RunFile.ts"
 import { timeChartSpecs } from "./ChartSpecs.ts"
 
 /** @category errors */

@@ -4,7 +4,7 @@
  * payload size. The same spec serves the HTML report and README images.
  */
 import type { TopLevelSpec } from "vega-lite"
-import type { RunFile } from "../suite/RunFile.ts"
+import type { RunFile } from "../run/RunFile.ts"
 import { formatSize } from "./NumberFormat.ts"
 import { CLIENT_BOUND_MARK } from "./ReportDocument.ts"
 import { type ResultGrid, resultGrid } from "./ResultGrid.ts"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import type { RunFile } from "../suite/RunFile.ts"
+import type { RunFile } from "../run/RunFile.ts"
 import { compareRuns, renderComparison } from "./CompareReport.ts"
-import { FAILED, fixtureRun, targets } from "./fixture.ts"
+import { FAILED, fixtureRun, targets } from "./fixtures/run.ts"
 
 /** Run B: node twice as fast, one C epoll cell never written, a target A did not have. */
 const runB = (): RunFile => {

@@ -4,7 +4,7 @@
  * what each side has; and what differs between the two runs' machines,
  * versions and options, since a ratio across machines means little.
  */
-import type { CellSummary, RunFile } from "../suite/RunFile.ts"
+import type { CellSummary, RunFile } from "../run/RunFile.ts"
 import { escapeMarkdown } from "./MarkdownReport.ts"
 import { formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
 import { CLIENT_BOUND_MARK } from "./ReportDocument.ts"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { CSV_COLUMNS, csvField, renderCsv } from "./CsvReport.ts"
-import { FAILED, fixtureRun, fixtureSampleCount, SKIPPED } from "./fixture.ts"
+import { FAILED, fixtureRun, fixtureSampleCount, SKIPPED } from "./fixtures/run.ts"
 
 /** A strict RFC 4180 reader: CRLF records, quoted fields with doubled quotes. */
 const parseCsv = (text: string): Array<Array<string>> => {

@@ -5,7 +5,7 @@
  * field quoted when it holds a comma, quote or line break. Numbers are as
  * measured, unrounded; busy shares are percentages; latency milliseconds.
  */
-import type { RunFile, Sample } from "../suite/RunFile.ts"
+import type { RunFile, Sample } from "../run/RunFile.ts"
 import { type GridCell, resultGrid } from "./ResultGrid.ts"
 
 export const CSV_COLUMNS = [

@@ -10,7 +10,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { FAILED, fixtureRun, SKIPPED } from "./fixture.ts"
+import { FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
 import { escapeHtml, renderHtml } from "./HtmlReport.ts"
 import { resultGrid } from "./ResultGrid.ts"
 

@@ -5,7 +5,7 @@
  * figure; its legend names every target it plots.
  */
 import * as Effect from "effect/Effect"
-import type { RunFile } from "../suite/RunFile.ts"
+import type { RunFile } from "../run/RunFile.ts"
 import { type ChartRenderError, renderTimeCharts } from "./ChartRender.ts"
 import { formatSize } from "./NumberFormat.ts"
 import { type Block, reportDocument, type Table } from "./ReportDocument.ts"

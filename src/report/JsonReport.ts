@@ -3,7 +3,7 @@
  * its status and reason, for tools that want the results without walking
  * every sample of run.json (README tables, regression checks).
  */
-import type { CellStatus, CellSummary, RunFile } from "../suite/RunFile.ts"
+import type { CellStatus, CellSummary, RunFile } from "../run/RunFile.ts"
 import { resultGrid } from "./ResultGrid.ts"
 
 export interface SummaryCell extends Partial<CellSummary> {

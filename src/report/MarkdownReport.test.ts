@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { CLIENT_BOUND, CONNECTIONS, FAILED, fixtureRun, SKIPPED } from "./fixture.ts"
+import { CLIENT_BOUND, CONNECTIONS, FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
 import { renderMarkdown } from "./MarkdownReport.ts"
 
 /** The table right after a heading: its rows split into trimmed cells. */

@@ -1,5 +1,5 @@
 /** report.md: the run as GitHub-flavoured Markdown, readable raw in a terminal as well. */
-import type { RunFile } from "../suite/RunFile.ts"
+import type { RunFile } from "../run/RunFile.ts"
 import { type Block, reportDocument, type Table } from "./ReportDocument.ts"
 import { saturationChartFileName } from "./SaturationCharts.ts"
 import { renderSaturationMarkdown } from "./SaturationMarkdown.ts"

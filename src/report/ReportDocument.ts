@@ -3,7 +3,7 @@
  * charts built from a run. The Markdown and HTML reports only render this, so
  * they cannot disagree about a number, a mark or a reason.
  */
-import type { CellStatus, RunFile } from "../suite/RunFile.ts"
+import type { CellStatus, RunFile } from "../run/RunFile.ts"
 import {
   formatCount,
   formatGiB,

@@ -2,7 +2,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { fixtureRun } from "./fixture.ts"
+import { fixtureRun } from "./fixtures/run.ts"
 import { ReportInputError, writeComparison, writeReports } from "./ReportWriter.ts"
 
 const runDir = (content: string | undefined) =>

@@ -10,7 +10,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { RunFile } from "../suite/RunFile.ts"
+import { RunFile } from "../run/RunFile.ts"
 import { renderTimeCharts } from "./ChartRender.ts"
 import { renderComparison } from "./CompareReport.ts"
 import { renderCsv } from "./CsvReport.ts"
@@ -69,7 +69,7 @@ export const readRunFile = (runDir: string) =>
         (error) =>
           new ReportInputError({
             path: file,
-            problem: `does not match the run.json schema (src/suite/RunFile.ts):\n${ParseResult.TreeFormatter.formatErrorSync(error)}`
+            problem: `does not match the run.json schema (src/run/RunFile.ts):\n${ParseResult.TreeFormatter.formatErrorSync(error)}`
           })
       )
     )

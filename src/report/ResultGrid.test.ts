@@ -1,7 +1,7 @@
 import * as Schema from "effect/Schema"
 import { describe, expect, it } from "vitest"
-import { RunFile } from "../suite/RunFile.ts"
-import { CONNECTIONS, FAILED, fixtureRun, NO_SUMMARY, SIZES, SKIPPED, targets } from "./fixture.ts"
+import { RunFile } from "../run/RunFile.ts"
+import { CONNECTIONS, FAILED, fixtureRun, NO_SUMMARY, SIZES, SKIPPED, targets } from "./fixtures/run.ts"
 import { resultGrid, statusCounts, summarizeSamples } from "./ResultGrid.ts"
 
 describe("ResultGrid", () => {

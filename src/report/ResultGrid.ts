@@ -5,7 +5,7 @@
  * (an interrupted run, a target left out) are resolved here too, so no
  * report can leave a position silently empty.
  */
-import type { Cell, CellStatus, CellSummary, RunFile, Sample, TargetInfo } from "../suite/RunFile.ts"
+import type { Cell, CellStatus, CellSummary, RunFile, Sample, TargetInfo } from "../run/RunFile.ts"
 
 export interface GridCell {
   readonly target: TargetInfo

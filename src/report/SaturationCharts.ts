@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { TopLevelSpec } from "vega-lite"
-import type { SaturationResult } from "../saturate/SaturationResult.ts"
+import type { SaturationResult } from "../run/SaturationResult.ts"
 import { type ChartRenderError, renderSvg } from "./ChartRender.ts"
 
 export type SaturationChartName = "throughput" | "client-delay"

@@ -5,7 +5,7 @@
  * chart), so it reads like the rest of the page when inserted into it.
  */
 import * as Effect from "effect/Effect"
-import type { SaturationResult } from "../saturate/SaturationResult.ts"
+import type { SaturationResult } from "../run/SaturationResult.ts"
 import type { ChartRenderError } from "./ChartRender.ts"
 import { escapeHtml } from "./HtmlReport.ts"
 import type { Table } from "./ReportDocument.ts"

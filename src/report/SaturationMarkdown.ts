@@ -6,7 +6,7 @@
  * ramp, fairness and probe counts; and each target's notes. The tables are
  * `Table`s of ReportDocument, so the Markdown and HTML views share them.
  */
-import type { SaturationResult } from "../saturate/SaturationResult.ts"
+import type { SaturationResult } from "../run/SaturationResult.ts"
 import { escapeMarkdown } from "./MarkdownReport.ts"
 import { formatCount, formatMbPerSecond, formatMiB } from "./NumberFormat.ts"
 import type { Table, TableCell } from "./ReportDocument.ts"

@@ -4,8 +4,8 @@
  * and only calls it ready once it has echoed one verified chunk.
  */
 import * as Effect from "effect/Effect"
-import { runFlood } from "../flood/FloodEngine.ts"
-import { defaultFloodOptions } from "../flood/FloodOptions.ts"
+import { runFlood } from "../engine/FloodEngine.ts"
+import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { Transport } from "../transport/Transport.ts"
 import { AddressInUse } from "../transport/TransportError.ts"
 import { ServerFailedToStart, startServer } from "./ServerProcess.ts"

@@ -8,7 +8,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { capture } from "./CapturedCommand.ts"
+import { capture } from "../system/CapturedCommand.ts"
 import { repoRoot, runtimeBinary } from "./Runtimes.ts"
 import { TargetManifest } from "./TargetManifest.ts"
 

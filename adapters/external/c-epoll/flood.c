@@ -1,8 +1,8 @@
 /*
  * c-epoll flood: the native flood client, the yardstick the JS clients are
- * measured against. Same options, semantics and report as src/flood/ (the
- * FloodReport schema in src/flood/FloodReport.ts, the checks in
- * src/flood/FloodOptions.ts, the diagnosis in src/protocol/Verifier.ts).
+ * measured against. Same options, semantics and report as src/engine/ (the
+ * FloodReport schema in src/engine/FloodResult.ts, the checks in
+ * src/engine/FloodOptions.ts, the diagnosis in src/protocol/Verifier.ts).
  *
  * One thread, one epoll instance, edge-triggered, non-blocking sockets.
  * N connections, at most K connects in flight; each sends X bytes of its
@@ -224,7 +224,7 @@ static void usage(FILE *to) {
             "  --connect-concurrency K   connects in flight at once (default 256)\n"
             "  --nodelay / --no-nodelay  TCP_NODELAY on the client sockets (default on)\n"
             "  --source-addresses K      spread connections over 127.0.0.1..127.0.0.K (IPv4 only)\n"
-            "  --json                    print one JSON report (src/flood/FloodReport.ts) on stdout\n",
+            "  --json                    print one JSON report (src/engine/FloodResult.ts) on stdout\n",
             MAX_CHUNK);
 }
 

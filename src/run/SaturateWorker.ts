@@ -1,8 +1,8 @@
 /**
  * Entry of the two worker processes of a saturation run, on any runtime:
  *
- *   <runtime> src/saturate/SaturateWorker.ts client '<SaturationClientOptions JSON>'
- *   <runtime> src/saturate/SaturateWorker.ts probe '<ProbeOptions JSON>'
+ *   <runtime> src/run/SaturateWorker.ts client '<SaturationClientOptions JSON>'
+ *   <runtime> src/run/SaturateWorker.ts probe '<ProbeOptions JSON>'
  *
  * Each is a process of its own (pinned by the parent) so that its CPU time
  * is its own, apart from the parent's sampling; it speaks the line protocol
@@ -19,9 +19,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { loadCurrentAdapter } from "../../adapters/current.ts"
-import { CLOCK_TICKS, type ProcessSnapshot, processSnapshot } from "../suite/ProcStat.ts"
-import { makeProbe } from "./ClientDelayProbe.ts"
-import { startSaturation } from "./SaturationEngine.ts"
+import { makeProbe } from "../engine/ClientDelayProbe.ts"
+import { startSaturation } from "../engine/SaturationEngine.ts"
+import { CLOCK_TICKS, type ProcessSnapshot, processSnapshot } from "../system/ProcStat.ts"
 import {
   type ProbeOptions,
   type SaturationClientOptions,

@@ -17,7 +17,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { CLOCK_TICKS, coreLoad, type ProcessSnapshot, processSnapshot, systemSnapshot } from "../suite/ProcStat.ts"
+import { CLOCK_TICKS, coreLoad, type ProcessSnapshot, processSnapshot, systemSnapshot } from "../system/ProcStat.ts"
+import { processSwitches } from "../system/ThreadSwitches.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
@@ -31,7 +32,6 @@ import type {
   SaturationStatus
 } from "./SaturationResult.ts"
 import { steadySummary } from "./SteadyStats.ts"
-import { processSwitches } from "./ThreadSwitches.ts"
 import { startWorker } from "./WorkerProcess.ts"
 import type { WorkerEvent } from "./WorkerProtocol.ts"
 

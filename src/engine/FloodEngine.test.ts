@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { runFlood } from "../flood/FloodEngine.ts"
-import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
 import { echoHandlers, makeEchoStats } from "../protocol/EchoHandler.ts"
 import { type MemoryServer, memoryTransportLayer } from "../transport/MemoryTransport.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
+import { runFlood } from "./FloodEngine.ts"
+import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "./FloodOptions.ts"
 
 const options = (overrides: Partial<FloodOptions> = {}): FloodOptions => ({
   ...defaultFloodOptions,

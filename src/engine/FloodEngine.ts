@@ -19,7 +19,7 @@ import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
 import type { FloodOptions } from "./FloodOptions.ts"
-import { type ErrorDetail, type ErrorKind, errorKindOf, type FloodReport } from "./FloodReport.ts"
+import { type ErrorDetail, type ErrorKind, errorKindOf, type FloodReport } from "./FloodResult.ts"
 
 const MAX_DETAILS = 5
 /** Round-trip times kept before they are moved into the histogram (4 bytes each). */

@@ -1,7 +1,7 @@
 /**
  * The TS flood client as the core bench runs it, on any runtime:
  *
- *   <runtime> src/bench/BenchClient.ts --options '<FloodOptions as JSON>'
+ *   <runtime> src/run/BenchClient.ts --options '<FloodOptions as JSON>'
  *
  * It runs the same `runFlood` as `flood --json`, and brackets exactly the
  * flood (not the runtime's start-up) with readings of its own CPU time and
@@ -13,11 +13,11 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { loadCurrentAdapter } from "../../adapters/current.ts"
-import { runFlood } from "../flood/FloodEngine.ts"
-import { type FloodOptions, validateFloodOptions } from "../flood/FloodOptions.ts"
-import type { FloodReport } from "../flood/FloodReport.ts"
-import type { CoreLoad } from "../suite/CoreLoad.ts"
-import { CLOCK_TICKS, coreLoads, readProcessSnapshot, systemSnapshot } from "../suite/ProcStat.ts"
+import { runFlood } from "../engine/FloodEngine.ts"
+import { type FloodOptions, validateFloodOptions } from "../engine/FloodOptions.ts"
+import type { FloodReport } from "../engine/FloodResult.ts"
+import type { CoreLoad } from "../system/CoreLoad.ts"
+import { CLOCK_TICKS, coreLoads, readProcessSnapshot, systemSnapshot } from "../system/ProcStat.ts"
 
 /** What one bench client run prints. */
 export interface ClientRun {

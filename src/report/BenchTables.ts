@@ -3,7 +3,7 @@
  * targets of issue 3 checked against the figures. All of it is computed from
  * the summaries in bench-core.json.
  */
-import type { BenchCore, FloodSummary, MemorySummary } from "./BenchResult.ts"
+import type { BenchCore, FloodSummary, MemorySummary } from "../run/BenchResult.ts"
 
 const RUNTIMES = ["node", "deno", "bun"] as const
 

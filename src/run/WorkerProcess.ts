@@ -19,7 +19,7 @@ import { withHardFileLimit } from "../targets/ServerProcess.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
 import { decodeEvent, type WorkerCommand, type WorkerEvent } from "./WorkerProtocol.ts"
 
-export const workerPath = `${repoRoot}/src/saturate/SaturateWorker.ts`
+export const workerPath = `${repoRoot}/src/run/SaturateWorker.ts`
 
 /** @category errors */
 export class WorkerFailedToStart extends Data.TaggedError("WorkerFailedToStart")<{

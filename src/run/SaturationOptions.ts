@@ -5,10 +5,10 @@
  * the option and the fix.
  */
 import * as Effect from "effect/Effect"
-import { InvalidOption } from "../flood/FloodOptions.ts"
+import { InvalidOption } from "../engine/FloodOptions.ts"
 import { PATTERN_LENGTH } from "../protocol/PayloadPattern.ts"
-import { FD_RESERVE } from "../suite/Limits.ts"
-import { type Limits, portCount } from "../suite/Preflight.ts"
+import { FD_RESERVE } from "../system/Limits.ts"
+import { type Limits, portCount } from "./Preflight.ts"
 
 /** The saturating client: N connections sending and verifying without end. */
 export interface SaturationClientOptions {

@@ -3,8 +3,8 @@
  * Times are seconds, sizes bytes, shares 0..1, unless a field name says otherwise.
  * Every summary and table is a function of the samples alone.
  */
-import type { FloodReport } from "../flood/FloodReport.ts"
-import type { CoreLoad } from "../suite/CoreLoad.ts"
+import type { FloodReport } from "../engine/FloodResult.ts"
+import type { CoreLoad } from "../system/CoreLoad.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
 
 /** Who floods: the C client (build/c-epoll/flood) or the TS client on a runtime. */

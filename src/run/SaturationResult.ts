@@ -6,8 +6,8 @@
  * of this data alone.
  */
 import * as Schema from "effect/Schema"
-import { ErrorDetail } from "../flood/FloodReport.ts"
-import { CoreLoad } from "../suite/CoreLoad.ts"
+import { ErrorDetail } from "../engine/FloodResult.ts"
+import { CoreLoad } from "../system/CoreLoad.ts"
 
 export { CoreLoad }
 

@@ -12,14 +12,14 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as hdr from "hdr-histogram-js"
-import { errorKindOf } from "../flood/FloodReport.ts"
 import { expectedView } from "../protocol/PayloadPattern.ts"
 import { verify } from "../protocol/Verifier.ts"
+import type { ProbeOptions } from "../run/SaturationOptions.ts"
+import type { Percentiles, ProbeReport } from "../run/SaturationResult.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
-import type { ProbeOptions } from "./SaturationOptions.ts"
-import type { Percentiles, ProbeReport } from "./SaturationResult.ts"
+import { errorKindOf } from "./FloodResult.ts"
 
 const MAX_DETAILS = 5
 

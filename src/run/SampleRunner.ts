@@ -10,12 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { FloodOptions } from "../flood/FloodOptions.ts"
-import { FloodReport } from "../flood/FloodReport.ts"
-import { nativeClientPath, nativeFloodArgs } from "../flood/NativeClient.ts"
-import { entryArgv } from "../targets/Runtimes.ts"
-import { withHardFileLimit } from "../targets/ServerProcess.ts"
-import type { RuntimeName } from "../transport/Transport.ts"
+import type { FloodOptions } from "../engine/FloodOptions.ts"
+import { FloodReport } from "../engine/FloodResult.ts"
 import {
   coreLoad,
   processSnapshot,
@@ -23,7 +19,11 @@ import {
   type SystemSnapshot,
   serverUsage,
   systemSnapshot
-} from "./ProcStat.ts"
+} from "../system/ProcStat.ts"
+import { entryArgv } from "../targets/Runtimes.ts"
+import { withHardFileLimit } from "../targets/ServerProcess.ts"
+import type { RuntimeName } from "../transport/Transport.ts"
+import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
 import type { Sample } from "./RunFile.ts"
 
 export type ClientKind = RuntimeName | "native"

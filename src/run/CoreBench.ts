@@ -34,11 +34,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { loadCurrentAdapter } from "../../adapters/current.ts"
-import { defaultFloodOptions, type FloodOptions } from "../flood/FloodOptions.ts"
-import { FloodReport } from "../flood/FloodReport.ts"
-import { nativeClientPath, nativeFloodArgs } from "../flood/NativeClient.ts"
-import type { CoreLoad } from "../suite/CoreLoad.ts"
-import { pinSelf } from "../suite/CpuAffinity.ts"
+import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
+import { FloodReport } from "../engine/FloodResult.ts"
+import { allTables } from "../report/BenchTables.ts"
+import { capture } from "../system/CapturedCommand.ts"
+import type { CoreLoad } from "../system/CoreLoad.ts"
+import { pinSelf } from "../system/CpuAffinity.ts"
 import {
   CLOCK_TICKS,
   coreLoads,
@@ -46,8 +47,7 @@ import {
   readProcessSnapshot,
   resetPeakRss,
   systemSnapshot
-} from "../suite/ProcStat.ts"
-import { capture } from "../targets/CapturedCommand.ts"
+} from "../system/ProcStat.ts"
 import { entryArgv, entryPoint, repoRoot } from "../targets/Runtimes.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets, selectTargets, type Target } from "../targets/TargetRegistry.ts"
@@ -64,14 +64,14 @@ import {
   summarizeFloods,
   summarizeMemory
 } from "./BenchResult.ts"
-import { allTables } from "./BenchTables.ts"
+import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
 
 const SERVER_CPUS = "0"
 const CLIENT_CPUS = "1"
 const CHUNK = defaultFloodOptions.chunk
 const ALL_SERVERS = ["node", "node-raw", "deno", "deno-raw", "bun", "bun-raw", "c-epoll"]
 const TIME_TAG = "echoflood-client-time"
-const benchClientPath = `${repoRoot}/src/bench/BenchClient.ts`
+const benchClientPath = `${repoRoot}/src/run/BenchClient.ts`
 
 // --- one flood ---------------------------------------------------------------
 

@@ -4,9 +4,9 @@
  * sizes bytes, shares 0..1 unless a field says otherwise.
  */
 import * as Schema from "effect/Schema"
-import { FloodReport } from "../flood/FloodReport.ts"
-import { SaturationResult } from "../saturate/SaturationResult.ts"
-import { CoreLoad } from "./CoreLoad.ts"
+import { FloodReport } from "../engine/FloodResult.ts"
+import { CoreLoad } from "../system/CoreLoad.ts"
+import { SaturationResult } from "./SaturationResult.ts"
 
 export { CoreLoad }
 

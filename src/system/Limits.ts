@@ -5,7 +5,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidOption } from "../flood/FloodOptions.ts"
+import { InvalidOption } from "../engine/FloodOptions.ts"
 
 export interface OpenFileLimit {
   readonly soft: number

@@ -16,14 +16,14 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type ErrorDetail, type ErrorKind, errorKindOf } from "../flood/FloodReport.ts"
 import { expectedView } from "../protocol/PayloadPattern.ts"
 import { verify } from "../protocol/Verifier.ts"
+import type { SaturationClientOptions } from "../run/SaturationOptions.ts"
+import type { Fairness, SaturationClientReport } from "../run/SaturationResult.ts"
 import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
-import type { SaturationClientOptions } from "./SaturationOptions.ts"
-import type { Fairness, SaturationClientReport } from "./SaturationResult.ts"
+import { type ErrorDetail, type ErrorKind, errorKindOf } from "./FloodResult.ts"
 
 const MAX_DETAILS = 5
 

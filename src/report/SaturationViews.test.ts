@@ -5,13 +5,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { renderSaturationCharts, saturationChartFileName } from "../report/SaturationCharts.ts"
-import { renderSaturationHtml } from "../report/SaturationHtml.ts"
-import { renderSaturationMarkdown, saturationTable } from "../report/SaturationMarkdown.ts"
-import { SaturationResult } from "./SaturationResult.ts"
-import { notStartedResult, saturationRunOptions } from "./SaturationRun.ts"
+import { SaturationResult } from "../run/SaturationResult.ts"
+import { notStartedResult, saturationRunOptions } from "../run/SaturationRun.ts"
+import { steadySummary } from "../run/SteadyStats.ts"
+import { renderSaturationCharts, saturationChartFileName } from "./SaturationCharts.ts"
+import { renderSaturationHtml } from "./SaturationHtml.ts"
+import { renderSaturationMarkdown, saturationTable } from "./SaturationMarkdown.ts"
 import { formatSaturationSummary } from "./SaturationSummary.ts"
-import { steadySummary } from "./SteadyStats.ts"
 
 const load = (busy: number, core: number) => ({
   core,

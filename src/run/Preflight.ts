@@ -9,10 +9,10 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { readSysctl, readSysctls, writeSysctl } from "../system/Environment.ts"
+import { cpuCount, FD_RESERVE, openFileLimit } from "../system/Limits.ts"
+import { timeWaitCount } from "../system/ProcStat.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
-import { readSysctl, readSysctls, writeSysctl } from "./Environment.ts"
-import { cpuCount, FD_RESERVE, openFileLimit } from "./Limits.ts"
-import { timeWaitCount } from "./ProcStat.ts"
 
 export interface Limits {
   readonly openFilesSoft: number

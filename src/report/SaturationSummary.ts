@@ -1,5 +1,5 @@
 /** The human-readable summary `saturate` prints without `--json`. */
-import type { CoreSpread, Percentiles, SaturationResult, Spread } from "./SaturationResult.ts"
+import type { CoreSpread, Percentiles, SaturationResult, Spread } from "../run/SaturationResult.ts"
 
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`
 const f0 = (n: number) => n.toFixed(0)

@@ -7,10 +7,10 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { capture } from "../targets/CapturedCommand.ts"
+import type { FloodOptions } from "../engine/FloodOptions.ts"
+import { FloodReport } from "../engine/FloodResult.ts"
+import { capture } from "../system/CapturedCommand.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
-import type { FloodOptions } from "./FloodOptions.ts"
-import { FloodReport } from "./FloodReport.ts"
 
 export const nativeClientPath = `${repoRoot}/build/c-epoll/flood`
 

@@ -2,10 +2,10 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { capture } from "../targets/CapturedCommand.ts"
+import type { Environment } from "../run/RunFile.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
+import { capture } from "./CapturedCommand.ts"
 import { cpuCount, openFileLimit } from "./Limits.ts"
-import type { Environment } from "./RunFile.ts"
 
 /** The kernel settings that decide how many connections a run can hold and how fast loopback is. */
 export const SYSCTLS = [

@@ -1,5 +1,5 @@
 /** The human-readable summary `flood` prints without `--json`. */
-import type { FloodReport } from "./FloodReport.ts"
+import type { FloodReport } from "../engine/FloodResult.ts"
 
 const kib = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`)
 const f3 = (n: number) => n.toFixed(3)

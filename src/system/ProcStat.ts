@@ -6,7 +6,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { CoreLoad, ServerUsage } from "./RunFile.ts"
+import type { CoreLoad, ServerUsage } from "../run/RunFile.ts"
 
 /** USER_HZ: /proc reports CPU time in these ticks; 100 on every Linux we run on. */
 export const CLOCK_TICKS = 100
