@@ -13,12 +13,14 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { runFlood } from "../engine/FloodEngine.ts"
-import { defaultFloodOptions, type FloodOptions, validateFloodOptions } from "../engine/FloodOptions.ts"
+import { defaultFloodOptions, type FloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
 import type { FloodReport } from "../engine/FloodResult.ts"
 import { formatSummary } from "../report/FloodSummary.ts"
 import { runNativeFlood } from "../run/NativeClient.ts"
+import { decideNetwork, describeNetwork, type NetworkChoice, networkKinds } from "../run/NetworkChoice.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../system/Limits.ts"
+import { acquireTestHost, describeLink } from "../system/TestHost.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
@@ -74,6 +76,20 @@ const options = {
   server: Options.choice("server", runtimeNames).pipe(
     Options.optional,
     Options.withDescription("Runtime of the server started when --port is not given (default: this one)")
+  ),
+  network: Options.choice("network", networkKinds).pipe(
+    Options.withDefault("loopback" as const),
+    Options.withDescription(
+      "loopback, or veth: our server runs in a test host (a network namespace, 198.18.0.0/15) behind a veth link; needs root"
+    )
+  ),
+  linkRate: Options.text("link-rate").pipe(
+    Options.optional,
+    Options.withDescription("With --network veth: the link's rate each way, e.g. 1gbit, 200mbit (tc tbf)")
+  ),
+  linkDelay: Options.text("link-delay").pipe(
+    Options.optional,
+    Options.withDescription("With --network veth: delay added on each end of the link, e.g. 5ms (needs sch_netem)")
   ),
   client: Options.choice("client", ["ts", "native"] as const).pipe(
     Options.withDefault("ts" as const),
@@ -135,23 +151,30 @@ const report = (parsed: Parsed, result: FloodReport, serverLabel: string) =>
     }
   })
 
-const floodOwnServer = (parsed: Parsed) =>
+const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
   Effect.gen(function* () {
     const transport = yield* Transport
     const serverRuntime = Option.getOrElse(parsed.server, () => transport.runtime.name)
     const cores = yield* cpuCount
-    const argv = yield* entryArgv(serverRuntime, ["serve", "--host", parsed.host, "--port", "0"])
+    const testHost = network.kind === "veth" ? yield* acquireTestHost(0, network.link) : undefined
+    const host = testHost?.insideAddress ?? parsed.host
+    const argv = yield* entryArgv(serverRuntime, ["serve", "--host", host, "--port", "0"])
+    if (testHost !== undefined && !parsed.json)
+      yield* Console.error(
+        `test host ${testHost.namespace} at ${host} behind a veth link (${describeLink(network.link)})`
+      )
     const server = yield* startServer({
       name: `${serverRuntime} echo server`,
-      argv,
+      argv: testHost === undefined ? argv : testHost.exec(argv),
       cpus: cores >= 2 ? "0" : undefined,
       readyTimeout: "30 seconds"
     })
     if (cores >= 2) yield* pinSelf("1")
     if (!parsed.json)
-      yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${parsed.host}:${server.port}`)
-    const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, server.port))
-    const result = yield* flood(parsed, floodOptions)
+      yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${host}:${server.port}`)
+    const floodOptions = yield* validateFloodOptions({ ...toFloodOptions(parsed, server.port), host })
+    const measured = yield* flood(parsed, floodOptions)
+    const result = testHost === undefined ? measured : { ...measured, network: describeNetwork(network) }
     const died = yield* Deferred.poll(server.exited)
     if (Option.isSome(died)) {
       const code = yield* died.value
@@ -172,7 +195,16 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
       )
     )
     yield* checkConnectionsFit(parsed.connections, "the flood client")
-    if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed)
+    const network = yield* decideNetwork(parsed.network, parsed.linkRate, parsed.linkDelay)
+    if (network.kind === "veth" && Option.isSome(parsed.port)) {
+      return yield* new InvalidOption({
+        option: "network",
+        value: "veth",
+        problem: "puts the server that flood starts in a test host, and --port names a server already running",
+        fix: "Drop --port to let flood start its server in the test host, or drop --network veth"
+      })
+    }
+    if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed, network)
     const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))
     const result = yield* flood(parsed, floodOptions)
     yield* report(parsed, result, `${parsed.host}:${parsed.port.value}`)

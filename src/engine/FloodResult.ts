@@ -74,6 +74,14 @@ export const LatencySummary = Schema.Struct({
 })
 export type LatencySummary = typeof LatencySummary.Type
 
+/** Where the bytes went: loopback, or a veth link to a test host (shaped or not). */
+export const NetworkDescription = Schema.Struct({
+  kind: Schema.Literal("loopback", "veth"),
+  rateBitsPerSecond: Schema.optional(Schema.Number),
+  delayMs: Schema.optional(Schema.Number)
+})
+export type NetworkDescription = typeof NetworkDescription.Type
+
 export const FloodReport = Schema.Struct({
   ok: Schema.Boolean,
   /** The client that flooded: node, deno, bun or native. */
@@ -101,6 +109,8 @@ export const FloodReport = Schema.Struct({
   /** Failed connections by kind. */
   errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
   /** The first few failures in full. */
-  errorDetails: Schema.Array(ErrorDetail)
+  errorDetails: Schema.Array(ErrorDetail),
+  /** Absent: loopback. */
+  network: Schema.optional(NetworkDescription)
 })
 export type FloodReport = typeof FloodReport.Type
