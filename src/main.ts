@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { loadCurrentAdapter } from "../adapters/current.ts"
 import { cli } from "./cli/Cli.ts"
+import * as LinuxSystem from "./system/LinuxSystem.ts"
 
 const adapter = await loadCurrentAdapter()
 
@@ -17,6 +18,7 @@ const program = cli(adapter.argv).pipe(
     // @effect/cli has already printed its own validation errors with usage.
     ValidationError.isValidationError(error) ? Effect.void : Console.error(`echoflood: ${error.message}`)
   ),
+  Effect.provide(LinuxSystem.layer),
   Effect.provide(Layer.merge(adapter.transport, adapter.platform))
 )
 

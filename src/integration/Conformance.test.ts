@@ -13,10 +13,11 @@ import * as Layer from "effect/Layer"
 import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
 
-const env = Layer.merge(NodeContext.layer, nodeTransport)
+const env = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
 const targets = await Effect.runPromise(discoverTargets().pipe(Effect.provide(env)))
 const inCI = process.env.CI === "true"
 

@@ -2,12 +2,11 @@
  * The flood against deliberately faulty echo servers (adapters/node/faulty):
  * each fault must fail the flood with the right error kind, promptly.
  */
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
-import { parseReport, runCli } from "./Harness.ts"
+import { nodeLive, parseReport, runCli } from "./Harness.ts"
 
 const cases = [
   ["flip", "corrupted"],
@@ -51,7 +50,7 @@ describe("flood against faulty servers", () => {
           expect(report.errorDetails[0]?.kind).toBe(kind)
           // Stalls are cut at the stall timeout, never at the overall timeout.
           expect(Date.now() - started).toBeLessThan(15_000)
-        }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
+        }).pipe(Effect.scoped, Effect.provide(nodeLive)),
       60_000
     )
   }

@@ -2,11 +2,10 @@
  * `serve` and `flood` on every pair of (client runtime × server runtime),
  * over real loopback sockets, with every byte verified.
  */
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { runtimeNames } from "../transport/Transport.ts"
-import { parseReport, runCli, startEchoServer } from "./Harness.ts"
+import { nodeLive, parseReport, runCli, startEchoServer } from "./Harness.ts"
 
 describe("serve × flood on every runtime pair", () => {
   for (const server of runtimeNames) {
@@ -33,8 +32,8 @@ describe("serve × flood on every runtime pair", () => {
             expect(report).toMatchObject({ ok: true, runtime: client, connections: 50, connectionsCompleted: 50 })
             expect(report.bytesVerified).toBe(50 * 262144)
             expect(report.latency.count).toBe(50 * 8)
-            expect(echo.stdoutTail()).toContain(`echoflood serve: ${server} `)
-          }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
+            expect(echo.child.output()).toContain(`echoflood serve: ${server} `)
+          }).pipe(Effect.scoped, Effect.provide(nodeLive)),
         90_000
       )
     }

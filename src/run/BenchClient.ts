@@ -17,6 +17,7 @@ import { runFlood } from "../engine/FloodEngine.ts"
 import { type FloodOptions, validateFloodOptions } from "../engine/FloodOptions.ts"
 import type { FloodReport } from "../engine/FloodResult.ts"
 import type { CoreLoad } from "../system/CoreLoad.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { CLOCK_TICKS, coreLoads, readProcessSnapshot, systemSnapshot } from "../system/ProcStat.ts"
 
 /** What one bench client run prints. */
@@ -61,6 +62,7 @@ const program = Effect.gen(function* () {
 adapter.runMain(
   program.pipe(
     Effect.tapError((error) => Console.error(`bench client: ${error.message}`)),
+    Effect.provide(LinuxSystem.layer),
     Effect.provide(Layer.merge(adapter.transport, adapter.platform))
   ),
   { disableErrorReporting: true }

@@ -38,8 +38,11 @@ import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.t
 import { FloodReport } from "../engine/FloodResult.ts"
 import { allTables } from "../report/BenchTables.ts"
 import { capture } from "../system/CapturedCommand.ts"
+import { runToCompletion } from "../system/ChildProcess.ts"
 import type { CoreLoad } from "../system/CoreLoad.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
+import { OperatingSystem } from "../system/OperatingSystem.ts"
 import {
   CLOCK_TICKS,
   coreLoads,
@@ -65,6 +68,7 @@ import {
   summarizeMemory
 } from "./BenchResult.ts"
 import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
+import { CLIENT_START_SECONDS, clientBoundSeconds } from "./SampleRunner.ts"
 
 const SERVER_CPUS = "0"
 const CLIENT_CPUS = "1"
@@ -94,20 +98,33 @@ const lastLine = (text: string) =>
 
 const tail = (text: string) => text.trim().split("\n").slice(-5).join(" | ")
 
+/** A client process pinned to the client core, waited on no longer than its own timeouts allow. */
+const runClient = (name: string, argv: ReadonlyArray<string>, options: FloodOptions) =>
+  runToCompletion(
+    { name, argv, cpus: CLIENT_CPUS },
+    clientBoundSeconds(options),
+    `its --timeout ${options.timeoutSeconds} s + ${CLIENT_START_SECONDS} s to start and report`
+  ).pipe(
+    Effect.map((r) => ({
+      exitCode: r.exit.signal ?? r.exit.code,
+      stdout: r.stdout,
+      stderr: r.output
+    })),
+    Effect.catchTag("ChildOverran", (e) => Effect.succeed({ exitCode: "overran", stdout: "", stderr: e.message })),
+    Effect.catchTag("ChildFailedToStart", (e) => Effect.succeed({ exitCode: 127, stdout: "", stderr: e.message }))
+  )
+
 /** The native client, under /usr/bin/time for its CPU and peak RSS. */
 const runNativeClient = (options: FloodOptions) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const timed = yield* fs.exists("/usr/bin/time").pipe(Effect.orElseSucceed(() => false))
     const argv = [
-      "taskset",
-      "-c",
-      CLIENT_CPUS,
       ...(timed ? ["/usr/bin/time", "-f", `${TIME_TAG} %e %U %S %M`] : []),
       nativeClientPath,
       ...nativeFloodArgs(options)
     ]
-    const result = yield* capture(argv)
+    const result = yield* runClient("native client", argv, options)
     const timing = new RegExp(`${TIME_TAG} (\\S+) (\\S+) (\\S+) (\\d+)`).exec(result.stderr)
     const clientUsage =
       timing === null
@@ -138,7 +155,7 @@ const benchClientArgv = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
 const runTsClient = (runtime: RuntimeName, options: FloodOptions) =>
   Effect.gen(function* () {
     const argv = yield* benchClientArgv(runtime, ["--options", JSON.stringify(options)])
-    const result = yield* capture(["taskset", "-c", CLIENT_CPUS, ...argv])
+    const result = yield* runClient(`${runtime} client`, argv, options)
     let run: ClientRun | undefined
     try {
       run = JSON.parse(lastLine(result.stdout)) as ClientRun
@@ -288,9 +305,8 @@ const firstLine = (argv: ReadonlyArray<string>) =>
   )
 
 const readEnvironment = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  const read = (path: string) => fs.readFileString(path).pipe(Effect.orElseSucceed(() => ""))
-  const cpuinfo = yield* read("/proc/cpuinfo")
+  const os = yield* OperatingSystem
+  const machine = yield* os.machine
   const git = yield* capture(["git", "-C", repoRoot, "rev-parse", "HEAD"])
   const dirty = yield* capture(["git", "-C", repoRoot, "status", "--porcelain"])
   const versions: Record<string, string> = {}
@@ -301,14 +317,14 @@ const readEnvironment = Effect.gen(function* () {
   }
   versions.cc = yield* firstLine(["cc", "--version"])
   return {
-    host: (yield* read("/proc/sys/kernel/hostname")).trim() || "unknown",
-    kernel: (yield* read("/proc/sys/kernel/osrelease")).trim(),
-    cpuModel: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
-    cores: cpuinfo.split("\n").filter((l) => l.startsWith("processor")).length,
+    host: machine.host,
+    kernel: machine.kernel,
+    cpuModel: machine.cpuModel,
+    cores: yield* os.cpuCount,
     gitCommit: git.exitCode === 0 ? git.stdout.trim() : "unknown",
     gitDirty: dirty.stdout.trim() !== "",
     versions,
-    somaxconn: (yield* read("/proc/sys/net/core/somaxconn")).trim()
+    somaxconn: Option.getOrElse(yield* os.sysctl("net.core.somaxconn"), () => "")
   } satisfies BenchEnvironment
 })
 
@@ -619,6 +635,7 @@ const adapter = await loadCurrentAdapter()
 
 const program = CliCommand.run(benchCommand, { name: "bench-core", version: "0.1.0" })(adapter.argv).pipe(
   Effect.tapError((error) => Console.error(`bench:core: ${error instanceof Error ? error.message : String(error)}`)),
+  Effect.provide(LinuxSystem.layer),
   Effect.provide(Layer.merge(adapter.transport, adapter.platform))
 )
 

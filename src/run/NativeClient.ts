@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
 import { FloodReport } from "../engine/FloodResult.ts"
-import { capture } from "../system/CapturedCommand.ts"
+import { describeExit, runToCompletion } from "../system/ChildProcess.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 
 export const nativeClientPath = `${repoRoot}/build/c-epoll/flood`
@@ -54,10 +54,14 @@ export const runNativeFlood = (options: FloodOptions) =>
         reason: `${nativeClientPath} is missing: build it with \`npm run build:native\``
       })
     }
-    const result = yield* capture([nativeClientPath, ...nativeFloodArgs(options)])
+    const result = yield* runToCompletion(
+      { name: "native flood client", argv: [nativeClientPath, ...nativeFloodArgs(options)] },
+      options.timeoutSeconds + options.stallTimeoutSeconds + 10,
+      `its --timeout ${options.timeoutSeconds} s + --stall-timeout ${options.stallTimeoutSeconds} s + 10 s`
+    ).pipe(Effect.mapError((e) => new NativeClientFailed({ reason: e.message })))
     // Exit 2 is a usage or limit error with no report; its stderr says why.
-    if (result.exitCode !== 0 && result.exitCode !== 1) {
-      return yield* new NativeClientFailed({ reason: result.stderr.trim() || `exit code ${result.exitCode}` })
+    if (result.exit.code !== 0 && result.exit.code !== 1) {
+      return yield* new NativeClientFailed({ reason: result.output.trim() || `it ${describeExit(result.exit)}` })
     }
     return yield* decode(result.stdout.trim()).pipe(
       Effect.mapError(

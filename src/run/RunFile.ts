@@ -58,6 +58,25 @@ export const CellSummary = Schema.Struct({
 })
 export type CellSummary = typeof CellSummary.Type
 
+/** A child process (server or client) that died while a cell needed it. */
+export const Crash = Schema.Struct({
+  /** Which process, e.g. "node-raw server". */
+  process: Schema.String,
+  pid: Schema.Number,
+  exitCode: Schema.optional(Schema.Number),
+  /** Signal name when a signal ended it, e.g. "SIGKILL". */
+  signal: Schema.optional(Schema.String),
+  /** ISO time of the exit. */
+  at: Schema.String,
+  /** Seconds from the start of the run (this invocation) to the exit. */
+  secondsIntoRun: Schema.Number,
+  /** The repetition being measured (0: warm-up). */
+  repetition: Schema.Number,
+  /** Last lines of its stdout and stderr. */
+  output: Schema.String
+})
+export type Crash = typeof Crash.Type
+
 export const Cell = Schema.Struct({
   target: Schema.String,
   connections: Schema.Number,
@@ -66,7 +85,9 @@ export const Cell = Schema.Struct({
   /** Why a cell was skipped or failed, in words a reader can act on. */
   reason: Schema.optional(Schema.String),
   samples: Schema.Array(Sample),
-  summary: Schema.optional(CellSummary)
+  summary: Schema.optional(CellSummary),
+  /** The crash that failed this cell, if one did. */
+  crash: Schema.optional(Crash)
 })
 export type Cell = typeof Cell.Type
 

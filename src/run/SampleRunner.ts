@@ -4,14 +4,13 @@
  * busy share of the server's and the client's cores, the server's CPU time,
  * context switches and peak memory.
  */
-import * as Command from "@effect/platform/Command"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
 import { FloodReport } from "../engine/FloodResult.ts"
+import { describeExit, runToCompletion } from "../system/ChildProcess.ts"
 import {
   coreLoad,
   processSnapshot,
@@ -21,7 +20,6 @@ import {
   systemSnapshot
 } from "../system/ProcStat.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
-import { withHardFileLimit } from "../targets/ServerProcess.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
 import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
 import type { Sample } from "./RunFile.ts"
@@ -34,6 +32,13 @@ export class ClientFailed extends Data.TaggedError("ClientFailed")<{ readonly re
     return `flood client failed: ${this.reason}`
   }
 }
+
+/** What a client may take beyond its own --timeout: loading its runtime on a busy core, closing, reporting. */
+export const CLIENT_START_SECONDS = 30
+
+/** The longest the runner waits on one flood client: its own timeout plus start and report time. */
+export const clientBoundSeconds = (options: FloodOptions) =>
+  options.timeoutSeconds + options.stallTimeoutSeconds + CLIENT_START_SECONDS
 
 /** Below this the core shares are mostly sampling padding, so no client-bound verdict is given. */
 const MIN_WINDOW_SECONDS = 0.1
@@ -81,29 +86,25 @@ export const runSample = (spec: SampleSpec) =>
       yield* resetPeakRss(spec.serverPid)
       const serverBefore = yield* processSnapshot(spec.serverPid)
       const startedAt = new Date().toISOString()
-      const proc = yield* Command.start(
-        Command.make(...(withHardFileLimit(argv, String(spec.clientCore)) as [string, ...Array<string>])).pipe(
-          Command.env({ DENO_NO_UPDATE_CHECK: "1" })
-        )
-      ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
       let reportAt = 0
-      const stdoutFiber = yield* proc.stdout.pipe(
-        Stream.decodeText(),
-        Stream.runFold("", (acc, text) => {
+      const boundSeconds = clientBoundSeconds(spec.options)
+      const ran = yield* runToCompletion(
+        {
+          name: `${spec.client} flood client`,
+          argv,
+          cpus: String(spec.clientCore),
+          env: { DENO_NO_UPDATE_CHECK: "1" },
           // The report is the client's last act before exiting: its arrival marks the flood's end.
-          if (reportAt === 0 && text.includes("{")) reportAt = performance.now()
-          return acc + text
-        }),
-        Effect.fork
-      )
-      const stderrFiber = yield* proc.stderr.pipe(
-        Stream.decodeText(),
-        Stream.runFold("", (a, b) => a + b),
-        Effect.fork
-      )
-      const exitCode = yield* proc.exitCode.pipe(Effect.orElseSucceed(() => -1))
-      const stdout = yield* Fiber.join(stdoutFiber).pipe(Effect.orElseSucceed(() => ""))
-      const stderr = yield* Fiber.join(stderrFiber).pipe(Effect.orElseSucceed(() => ""))
+          onStdout: (line) => {
+            if (reportAt === 0 && line.startsWith("{")) reportAt = performance.now()
+            return true
+          }
+        },
+        boundSeconds,
+        `its --timeout ${spec.options.timeoutSeconds} s + ${CLIENT_START_SECONDS} s to start and report`
+      ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
+      const stdout = ran.stdout
+      const stderr = ran.output
       const serverAfter = yield* processSnapshot(spec.serverPid)
       snapshots.push(yield* systemSnapshot)
       yield* Fiber.interrupt(sampler)
@@ -111,7 +112,7 @@ export const runSample = (spec: SampleSpec) =>
         Effect.mapError(
           () =>
             new ClientFailed({
-              reason: `exit code ${exitCode}, no report: ${(stderr.trim() || stdout.trim()).slice(-600)}`
+              reason: `it ${describeExit(ran.exit)} without a report: ${(stderr.trim() || stdout.trim()).slice(-600)}`
             })
         )
       )

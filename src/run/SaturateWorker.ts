@@ -21,6 +21,7 @@ import * as Schedule from "effect/Schedule"
 import { loadCurrentAdapter } from "../../adapters/current.ts"
 import { makeProbe } from "../engine/ClientDelayProbe.ts"
 import { startSaturation } from "../engine/SaturationEngine.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { CLOCK_TICKS, type ProcessSnapshot, processSnapshot } from "../system/ProcStat.ts"
 import {
   type ProbeOptions,
@@ -148,6 +149,7 @@ const program = Effect.gen(function* () {
 adapter.runMain(
   program.pipe(
     Effect.tapError((error) => emit({ _tag: "failed", message: error.message })),
+    Effect.provide(LinuxSystem.layer),
     Effect.provide(Layer.merge(adapter.transport, adapter.platform))
   ),
   { disableErrorReporting: true }

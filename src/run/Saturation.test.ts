@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
@@ -20,7 +21,7 @@ import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
 import { SaturationResult } from "./SaturationResult.ts"
 import { saturateServer, saturateTarget, saturationRunOptions } from "./SaturationRun.ts"
 
-const live = Layer.merge(NodeContext.layer, nodeTransport)
+const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
 
 describe("saturate", () => {
   it.live(

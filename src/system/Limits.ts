@@ -1,40 +1,22 @@
 /**
- * Machine limits read from /proc, so bad input fails before any traffic with
+ * Machine limits, so bad input fails before any traffic with
  * the limit and the way to raise it.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
+import { OperatingSystem } from "./OperatingSystem.ts"
 
-export interface OpenFileLimit {
-  readonly soft: number
-  readonly hard: number
-}
+export type { OpenFileLimit } from "./OperatingSystem.ts"
 
 /** Sockets a process needs beyond its connections (stdio, listener, runtime internals). */
 export const FD_RESERVE = 64
 
-// "unlimited" becomes a finite number so run.json (JSON) can hold it.
-const parseLimit = (value: string) => (value === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(value))
+/** The open-file limit of the process that reads it, or none where the system does not say. */
+export const openFileLimit = Effect.flatMap(OperatingSystem, (os) => os.openFileLimit)
 
-/** The open-file limit of the process that reads it, or none where /proc is missing. */
-export const openFileLimit = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  const text = yield* fs.readFileString("/proc/self/limits").pipe(Effect.option)
-  if (Option.isNone(text)) return Option.none<OpenFileLimit>()
-  const line = text.value.split("\n").find((l) => l.startsWith("Max open files"))
-  const match = line?.match(/Max open files\s+(\S+)\s+(\S+)/)
-  if (match === null || match === undefined) return Option.none<OpenFileLimit>()
-  return Option.some({ soft: parseLimit(match[1]!), hard: parseLimit(match[2]!) })
-})
-
-/** Number of online CPUs, from /proc/stat's per-core lines. */
-export const cpuCount = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  const text = yield* fs.readFileString("/proc/stat").pipe(Effect.orElseSucceed(() => ""))
-  return Math.max(1, text.split("\n").filter((l) => /^cpu\d+ /.test(l)).length)
-})
+/** Number of online CPUs. */
+export const cpuCount = Effect.flatMap(OperatingSystem, (os) => os.cpuCount)
 
 /**
  * Fails when `connections` sockets cannot be open at once in one process

@@ -1,32 +1,26 @@
 /**
- * CPU, context-switch and memory readings from /proc. Per-process figures
- * miss softirq time (a quarter of a core on loopback here), so each core's
- * busy share comes from per-core /proc/stat as well.
+ * Parsers for /proc text and the measurement arithmetic on top of them.
+ * Per-process figures miss softirq time (a quarter of a core on loopback
+ * here), so each core's busy share comes from per-core /proc/stat as well.
+ * The readings themselves come from the `OperatingSystem` service.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { CoreLoad, ServerUsage } from "../run/RunFile.ts"
+import type { ServerUsage } from "../run/RunFile.ts"
+import type { CoreLoad } from "./CoreLoad.ts"
+import {
+  type CoreTimes,
+  type OpenFileLimit,
+  OperatingSystem,
+  type ProcessSnapshot,
+  type Sockstat,
+  type SystemSnapshot
+} from "./OperatingSystem.ts"
+
+export type { CoreTimes, ProcessSnapshot, SystemSnapshot }
 
 /** USER_HZ: /proc reports CPU time in these ticks; 100 on every Linux we run on. */
 export const CLOCK_TICKS = 100
-
-export interface CoreTimes {
-  readonly user: number
-  readonly nice: number
-  readonly system: number
-  readonly idle: number
-  readonly iowait: number
-  readonly irq: number
-  readonly softirq: number
-  readonly steal: number
-}
-
-export interface SystemSnapshot {
-  readonly at: number
-  readonly cores: ReadonlyArray<CoreTimes>
-  readonly contextSwitches: number
-}
 
 export const parseProcStat = (text: string, at: number): SystemSnapshot => {
   const cores: Array<CoreTimes> = []
@@ -52,11 +46,61 @@ export const parseProcStat = (text: string, at: number): SystemSnapshot => {
   return { at, cores, contextSwitches }
 }
 
-export const systemSnapshot = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  const text = yield* fs.readFileString("/proc/stat")
-  return parseProcStat(text, performance.now())
-})
+/** Online CPUs from /proc/stat's per-core lines. */
+export const parseCpuCount = (procStat: string) =>
+  Math.max(1, procStat.split("\n").filter((l) => /^cpu\d+ /.test(l)).length)
+
+const kib = (status: string, field: string) => {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)
+  return match === null ? 0 : Number(match[1]) * 1024
+}
+
+/** A numeric field of a /proc status file, 0 when absent. */
+export const statusField = (status: string, field: string) => {
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)
+  return match === null ? 0 : Number(match[1])
+}
+
+/** /proc/<pid>/stat and /proc/<pid>/status of one process. */
+export const parseProcessSnapshot = (stat: string, status: string): ProcessSnapshot => {
+  // The command name (field 2) may hold spaces; fields after it are fixed.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return {
+    pid: Number(stat.slice(0, stat.indexOf(" "))),
+    userTicks: Number(fields[11]),
+    systemTicks: Number(fields[12]),
+    voluntary: statusField(status, "voluntary_ctxt_switches"),
+    involuntary: statusField(status, "nonvoluntary_ctxt_switches"),
+    peakRssBytes: kib(status, "VmHWM"),
+    rssBytes: kib(status, "VmRSS")
+  }
+}
+
+/** The parent PID, field 4 of /proc/<pid>/stat. */
+export const parseParentPid = (stat: string) => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+
+export const parseSockstat = (text: string): Sockstat => {
+  const tcp = /^TCP:(.*)$/m.exec(text)?.[1] ?? ""
+  const value = (name: string) => {
+    const match = new RegExp(`\\b${name} (\\d+)`).exec(tcp)
+    return match === null ? undefined : Number(match[1])
+  }
+  const pages = value("mem")
+  return {
+    tcpInUse: value("inuse") ?? 0,
+    timeWait: value("tw") ?? 0,
+    tcpMemoryBytes: pages === undefined ? undefined : pages * 4096
+  }
+}
+
+// "unlimited" becomes a finite number so run.json (JSON) can hold it.
+const parseLimit = (value: string) => (value === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(value))
+
+/** The "Max open files" line of /proc/<pid>/limits. */
+export const parseOpenFileLimit = (limits: string): Option.Option<OpenFileLimit> => {
+  const match = /Max open files\s+(\S+)\s+(\S+)/.exec(limits)
+  return match === null ? Option.none() : Option.some({ soft: parseLimit(match[1]!), hard: parseLimit(match[2]!) })
+}
 
 /** Share of each kind of time on one core between two snapshots. */
 export const coreLoad = (before: SystemSnapshot, after: SystemSnapshot, core: number): CoreLoad | undefined => {
@@ -81,53 +125,15 @@ export const coreLoad = (before: SystemSnapshot, after: SystemSnapshot, core: nu
 export const coreLoads = (before: SystemSnapshot, after: SystemSnapshot): Array<CoreLoad | undefined> =>
   after.cores.map((_, core) => coreLoad(before, after, core))
 
-export interface ProcessSnapshot {
-  readonly pid: number
-  readonly userTicks: number
-  readonly systemTicks: number
-  readonly voluntary: number
-  readonly involuntary: number
-  readonly peakRssBytes: number
-  readonly rssBytes: number
+/** System-wide context switches per second between two snapshots; undefined over no time. */
+export const contextSwitchRate = (before: SystemSnapshot, after: SystemSnapshot) => {
+  const seconds = (after.at - before.at) / 1000
+  return seconds > 0 ? (after.contextSwitches - before.contextSwitches) / seconds : undefined
 }
 
-const kib = (status: string, field: string) => {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)
-  return match === null ? 0 : Number(match[1]) * 1024
-}
-const count = (status: string, field: string) => {
-  const match = new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)
-  return match === null ? 0 : Number(match[1])
-}
-
-/** Reads a process's CPU, context switches and memory; fails when it is gone. */
-export const readProcessSnapshot = (pid: number | "self") =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const stat = yield* fs.readFileString(`/proc/${pid}/stat`)
-    const status = yield* fs.readFileString(`/proc/${pid}/status`)
-    // The command name (field 2) may hold spaces; fields after it are fixed.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    return {
-      pid: Number(stat.slice(0, stat.indexOf(" "))),
-      userTicks: Number(fields[11]),
-      systemTicks: Number(fields[12]),
-      voluntary: count(status, "voluntary_ctxt_switches"),
-      involuntary: count(status, "nonvoluntary_ctxt_switches"),
-      peakRssBytes: kib(status, "VmHWM"),
-      rssBytes: kib(status, "VmRSS")
-    } satisfies ProcessSnapshot
-  })
-
-/** None when the process is gone. */
-export const processSnapshot = (pid: number) => readProcessSnapshot(pid).pipe(Effect.option)
-
-/** Resets VmHWM so the next reading is the peak of what follows (Linux clear_refs 5). */
-export const resetPeakRss = (pid: number) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    yield* fs.writeFileString(`/proc/${pid}/clear_refs`, "5")
-  }).pipe(Effect.ignore)
+/** CPU seconds (user + system) a process spent between two snapshots. */
+export const cpuSeconds = (before: ProcessSnapshot, after: ProcessSnapshot) =>
+  (after.userTicks - before.userTicks + after.systemTicks - before.systemTicks) / CLOCK_TICKS
 
 export const serverUsage = (before: ProcessSnapshot, after: ProcessSnapshot): ServerUsage => ({
   pid: after.pid,
@@ -139,11 +145,24 @@ export const serverUsage = (before: ProcessSnapshot, after: ProcessSnapshot): Se
   rssBytes: after.rssBytes
 })
 
-/** TIME_WAIT sockets on the machine, from /proc/net/sockstat. */
-export const timeWaitCount = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  const text = yield* fs.readFileString("/proc/net/sockstat").pipe(Effect.option)
-  if (Option.isNone(text)) return 0
-  const match = /TCP:.*\btw (\d+)/.exec(text.value)
-  return match === null ? 0 : Number(match[1])
-})
+/** Memory a process holds per open connection: the growth of its RSS over the idle baseline. */
+export const memoryPerConnection = (idle: ProcessSnapshot, loaded: ProcessSnapshot, connections: number) =>
+  connections > 0 ? Math.max(0, loaded.rssBytes - idle.rssBytes) / connections : 0
+
+/** /proc/stat now; fails only where there is no /proc. */
+export const systemSnapshot = Effect.flatMap(OperatingSystem, (os) => os.cpuTimes)
+
+/** Reads a process's CPU, context switches and memory; fails when it is gone. */
+export const readProcessSnapshot = (pid: number | "self") => Effect.flatMap(OperatingSystem, (os) => os.process(pid))
+
+/** None when the process is gone. */
+export const processSnapshot = (pid: number) => readProcessSnapshot(pid).pipe(Effect.option)
+
+/** Resets VmHWM so the next reading is the peak of what follows (Linux clear_refs 5). */
+export const resetPeakRss = (pid: number) => Effect.flatMap(OperatingSystem, (os) => os.resetPeakRss(pid))
+
+/** TIME_WAIT sockets on the machine. */
+export const timeWaitCount = Effect.flatMap(OperatingSystem, (os) => Effect.map(os.sockstat, (s) => s.timeWait))
+
+/** Kernel TCP memory in use, when the kernel says. */
+export const tcpMemoryBytes = Effect.flatMap(OperatingSystem, (os) => Effect.map(os.sockstat, (s) => s.tcpMemoryBytes))

@@ -1,18 +1,16 @@
 /**
- * Runs an echo server under test as a child process: pinned to a CPU set,
- * allowed the hard open-file limit, its output captured, stopped by PID
- * (SIGTERM, then SIGKILL after a grace period) when its scope closes,
- * whether the run succeeded, failed or was interrupted.
+ * Runs an echo server under test as a pinned child process (see
+ * system/ChildProcess.ts for pinning, death of the parent and the bounded
+ * stop) and waits for its "listening on host:port" line.
  */
-import * as Command from "@effect/platform/Command"
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import { awaitReady, type Child, type ChildExit, spawn } from "../system/ChildProcess.ts"
+import type { OperatingSystem } from "../system/OperatingSystem.ts"
 
 /** @category errors */
 export class ServerFailedToStart extends Data.TaggedError("ServerFailedToStart")<{
@@ -22,7 +20,7 @@ export class ServerFailedToStart extends Data.TaggedError("ServerFailedToStart")
 }> {
   override get message() {
     const tail = this.stderrTail.trim()
-    return `${this.name} did not start: ${this.reason}${tail === "" ? "" : `\n--- last lines of its stderr ---\n${tail}`}`
+    return `${this.name} did not start: ${this.reason}${tail === "" ? "" : `\n--- last lines of its output ---\n${tail}`}`
   }
 }
 
@@ -35,7 +33,7 @@ export interface ServerSpec {
   /** CPU list for taskset, e.g. "0"; undefined leaves the server unpinned. */
   readonly cpus?: string
   readonly readyTimeout: Duration.DurationInput
-  /** Grace between SIGTERM and SIGKILL. */
+  /** Grace between SIGTERM and SIGKILL (default 5 s). */
   readonly stopGrace?: Duration.DurationInput
 }
 
@@ -45,38 +43,16 @@ export interface RunningServer {
   readonly pid: number
   /** The port parsed from the server's "listening on host:port" line. */
   readonly port: number
-  readonly stdoutTail: () => string
+  readonly child: Child
+  /** Last lines of its stdout and stderr, interleaved. */
   readonly stderrTail: () => string
-  /** Completes with the exit code if the server exits while we run. */
+  /** Completes when the server exits: code or signal, and when. */
+  readonly exit: Deferred.Deferred<ChildExit>
+  /** Completes with the exit code (-1 for a signal) if the server exits while we run. */
   readonly exited: Deferred.Deferred<number>
 }
 
-const TAIL_BYTES = 4096
 const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/
-
-class Tail {
-  text = ""
-  push(line: string) {
-    this.text += `${line}\n`
-    if (this.text.length > TAIL_BYTES * 2) this.text = this.text.slice(-TAIL_BYTES)
-  }
-  get value() {
-    return this.text.slice(-TAIL_BYTES)
-  }
-}
-
-/**
- * argv that runs `argv` with the hard open-file limit as its soft limit and
- * pinned to `cpus` (when given); `exec` keeps the PID, so it is the program's.
- */
-export const withHardFileLimit = (argv: ReadonlyArray<string>, cpus: string | undefined): Array<string> => [
-  "sh",
-  "-c",
-  'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
-  "sh",
-  ...(cpus === undefined ? [] : ["taskset", "-c", cpus]),
-  ...argv
-]
 
 /**
  * Starts the server and waits until it prints its listening line. The scope
@@ -84,73 +60,37 @@ export const withHardFileLimit = (argv: ReadonlyArray<string>, cpus: string | un
  */
 export const startServer = (
   spec: ServerSpec
-): Effect.Effect<RunningServer, ServerFailedToStart, Scope.Scope | CommandExecutor.CommandExecutor> =>
+): Effect.Effect<RunningServer, ServerFailedToStart, Scope.Scope | CommandExecutor.CommandExecutor | OperatingSystem> =>
   Effect.gen(function* () {
-    const [program, ...args] = withHardFileLimit(spec.argv, spec.cpus)
-    let command = Command.make(program!, ...args).pipe(Command.env(spec.env ?? {}))
-    if (spec.cwd !== undefined) command = Command.workingDirectory(command, spec.cwd)
-    const stdout = new Tail()
-    const stderr = new Tail()
-    const fail = (reason: string) => new ServerFailedToStart({ name: spec.name, reason, stderrTail: stderr.value })
-    const proc = yield* Command.start(command).pipe(
-      Effect.mapError((error) => fail(`could not run ${spec.argv[0]}: ${error.message}`))
-    )
-    const grace = spec.stopGrace ?? "3 seconds"
-    yield* Effect.addFinalizer(() =>
-      proc.kill("SIGTERM").pipe(
-        Effect.timeoutFail({ duration: grace, onTimeout: () => "grace" as const }),
-        Effect.catchAll(() => proc.kill("SIGKILL").pipe(Effect.timeout("2 seconds"))),
-        Effect.ignore
-      )
-    )
     const port = yield* Deferred.make<number>()
+    const child = yield* spawn({
+      ...spec,
+      onStdout: (line) => {
+        const match = LISTENING.exec(line)
+        if (match !== null) Deferred.unsafeDone(port, Effect.succeed(Number(match[3])))
+        return false
+      }
+    }).pipe(
+      Effect.mapError((e) => new ServerFailedToStart({ name: spec.name, reason: e.reason, stderrTail: e.output }))
+    )
+    const listening = yield* awaitReady(child, port, spec.readyTimeout, {
+      sign: `"listening on host:port" line`,
+      before: "listening"
+    }).pipe(
+      Effect.mapError((e) => new ServerFailedToStart({ name: spec.name, reason: e.reason, stderrTail: e.output }))
+    )
     const exited = yield* Deferred.make<number>()
-    const lines = (stream: Stream.Stream<Uint8Array, unknown>) => stream.pipe(Stream.decodeText(), Stream.splitLines)
-    yield* lines(proc.stdout).pipe(
-      Stream.runForEach((line) =>
-        Effect.sync(() => stdout.push(line)).pipe(
-          Effect.zipRight(
-            Effect.suspend(() => {
-              const match = LISTENING.exec(line)
-              return match === null ? Effect.void : Deferred.succeed(port, Number(match[3]))
-            })
-          )
-        )
-      ),
-      Effect.ignore,
+    yield* Deferred.await(child.exit).pipe(
+      Effect.flatMap((exit) => Deferred.succeed(exited, exit.code ?? -1)),
       Effect.forkScoped
-    )
-    yield* lines(proc.stderr).pipe(
-      Stream.runForEach((line) => Effect.sync(() => stderr.push(line))),
-      Effect.ignore,
-      Effect.forkScoped
-    )
-    yield* proc.exitCode.pipe(
-      Effect.catchAll(() => Effect.succeed(-1)),
-      Effect.flatMap((code) => Deferred.succeed(exited, code)),
-      Effect.forkScoped
-    )
-    const ready = yield* Effect.raceFirst(
-      Deferred.await(port).pipe(Effect.map(Option.some)),
-      Deferred.await(exited).pipe(
-        // Let the stderr reader catch the last lines before we quote them.
-        Effect.delay("100 millis"),
-        Effect.flatMap((code) => Effect.fail(fail(`it exited with code ${code} before listening`)))
-      )
-    ).pipe(
-      Effect.timeout(spec.readyTimeout),
-      Effect.catchTag("TimeoutException", () =>
-        Effect.fail(
-          fail(`no "listening on host:port" line within ${Duration.format(Duration.decode(spec.readyTimeout))}`)
-        )
-      )
     )
     return {
       name: spec.name,
-      pid: proc.pid,
-      port: Option.getOrThrow(ready),
-      stdoutTail: () => stdout.value,
-      stderrTail: () => stderr.value,
+      pid: child.pid,
+      port: listening,
+      child,
+      stderrTail: () => child.output(),
+      exit: child.exit,
       exited
     }
   })

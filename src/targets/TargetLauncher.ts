@@ -94,7 +94,8 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
       argv: fill(target.manifest.start),
       env: target.manifest.env ?? {},
       cpus: options.cpus,
-      readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`
+      readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`,
+      stopGrace: `${target.manifest.stopGraceSeconds ?? 5} seconds`
     })
     if (server.port !== port) {
       return yield* new ServerFailedToStart({

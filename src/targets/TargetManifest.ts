@@ -44,6 +44,8 @@ export const TargetManifest = Schema.Struct({
   env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   /** Seconds to wait for the readiness check (connect + verified echo of one chunk). */
   readyTimeoutSeconds: Schema.Number.pipe(Schema.positive()),
+  /** Seconds between SIGTERM and SIGKILL when the server is stopped (default 5). */
+  stopGraceSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),
   /** Whether several processes can share the port (SO_REUSEPORT). */
   reusePort: Schema.Boolean,
   /** Sets TCP_NODELAY on accepted sockets. */

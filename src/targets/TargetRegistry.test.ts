@@ -8,10 +8,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { launchTarget } from "./TargetLauncher.ts"
 import { checkAvailable, discoverTargets, selectTargets } from "./TargetRegistry.ts"
 
-const env = Layer.merge(NodeContext.layer, nodeTransport)
+const env = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
 
 const valid = {
   name: "fake",
