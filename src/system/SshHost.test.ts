@@ -1,0 +1,78 @@
+/**
+ * A server host over SSH, against a real sshd in a test host with keys made
+ * for the test: the checks that run before any flood (a refused key, an
+ * unreachable host and a wrong commit each fail naming the fix), and a server
+ * started there that ends with its SSH session. Needs root and sshd
+ * (openssh-server): skipped with the reason otherwise.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { repoRoot } from "../targets/Runtimes.ts"
+import { capture } from "./CapturedCommand.ts"
+import { SSHD, startSshd } from "./fixtures/Sshd.ts"
+import { checkSshHost, REMOTE_PID, readRemoteProc, sshServerArgv } from "./SshHost.ts"
+
+const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
+const { existsSync } = await import("node:fs")
+const missing = !isRoot ? "needs root" : !existsSync(SSHD) ? "needs sshd: apt-get install openssh-server" : undefined
+const headCommit = Effect.map(capture(["git", "-C", repoRoot, "rev-parse", "HEAD"]), (r) => r.stdout.trim())
+const failureText = <A, E>(exit: Exit.Exit<A, E>) => (Exit.isFailure(exit) ? String(exit.cause) : "succeeded")
+
+describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "sshd in a test host"})`, () => {
+  it.scoped(
+    "checks the key, the address and the commit before anything runs there",
+    () =>
+      Effect.gen(function* () {
+        const commit = yield* headCommit
+        const { host, testHost } = yield* startSshd(0, repoRoot)
+        yield* checkSshHost(host("client_key"), commit)
+
+        const refused = yield* Effect.exit(checkSshHost(host("stranger_key"), commit))
+        expect(failureText(refused)).toContain("refused our key")
+        expect(failureText(refused)).toContain("IdentityFile")
+
+        const unreachable = yield* Effect.exit(
+          checkSshHost(
+            {
+              ...host("client_key"),
+              destination: `root@${testHost.outsideAddress.replace(/\.1$/, ".3")}`,
+              options: [...host("client_key").options, "ConnectTimeout=2"]
+            },
+            commit
+          )
+        )
+        expect(failureText(unreachable)).toContain("cannot be reached")
+
+        const fs = yield* FileSystem.FileSystem
+        const other = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-other-checkout-" })
+        yield* capture([
+          "sh",
+          "-c",
+          `cd ${other} && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m other`
+        ])
+        const wrong = yield* Effect.exit(checkSshHost(host("client_key", other), commit))
+        expect(failureText(wrong)).toContain(`this one at ${commit.slice(0, 12)}`)
+        expect(failureText(wrong)).toContain("checkout")
+      }).pipe(Effect.provide(NodeContext.layer)),
+    180_000
+  )
+
+  it.scoped(
+    "a server started there ends with its SSH session",
+    () =>
+      Effect.gen(function* () {
+        const { host } = yield* startSshd(1, repoRoot)
+        const argv = sshServerArgv(host("client_key"), ["sleep", "300"], 1)
+        // The session ends at once (stdin at EOF): the server must be gone, SIGTERM first.
+        const run = yield* capture(["sh", "-c", `"$@" </dev/null`, "sh", ...argv])
+        const pid = Number(REMOTE_PID.exec(run.stderr)?.[1])
+        expect(pid).toBeGreaterThan(0)
+        const proc = yield* Effect.exit(readRemoteProc(host("client_key"), pid))
+        expect(Exit.isSuccess(proc) && proc.value.pidStat).toBe("")
+      }).pipe(Effect.provide(NodeContext.layer)),
+    180_000
+  )
+})
