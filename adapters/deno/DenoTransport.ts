@@ -1,67 +1,33 @@
 /**
- * The Deno transport: `Deno.listen` / `Deno.connect`, no node:net. Checked on
- * Deno 2.9.6; how Deno differs from node:net and Bun:
+ * The transport on `Deno.listen` / `Deno.connect` (no node:net). How Deno differs:
  *
- * - **Listen backlog.** `Deno.listen` takes `tcpBacklog` (default 511, as
- *   libuv; the option arrived around Deno 2.5, denoland/deno#30541, and before
- *   it the backlog was always 511). We pass the requested backlog and Linux caps
- *   it at `net.core.somaxconn` (`ss -ltn` shows 4096 for a request of 32768 with
- *   somaxconn 4096), so `effectiveBacklog` is `min(backlog, somaxconn)`, read
- *   from /proc when read permission is granted, else the requested backlog.
- * - **Reads are pull based.** There is no data event: a read op
- *   (`conn.read(buf)`) must be outstanding, and the op pins the buffer it was
- *   given until bytes arrive, so every connection waiting for data holds its read
- *   buffer. Buffers cannot be shared between connections (two outstanding reads
- *   would fill the same memory) and a pending read cannot be cancelled without
- *   closing the socket, so a smaller buffer is the only lever on idle memory.
- *   We keep ONE buffer per socket, allocated when the first read is issued and
- *   dropped at EOF or close, and reuse it for every read (no per-chunk
- *   allocation but the `subarray` view). Its size, `readBufferSize`, defaults to
- *   32 KiB, the flood's chunk size, and that is a floor as well as a ceiling:
- *   - measured RSS per idle connection (5000 connections that each echoed
- *     32 KiB): 66 KiB with a 64 KiB buffer (V8 zero-fills it, so all of it is
- *     resident), 40 KiB with 32 KiB, 25 KiB with 16 KiB; Deno's own state
- *     is the ~2.5–8 KiB left over;
- *   - below 32 KiB a chunk is echoed in two writes, and Nagle + delayed ACK then
- *     stall every chunk by ~40 ms (16 KiB buffer: 200 × 512 KiB took 0.69 s
- *     instead of 0.07 s) unless the socket has TCP_NODELAY;
- *   - above 32 KiB only helps when the peer keeps several chunks in flight
- *     (reads then arrive in ~52 KiB pieces): about 20% less wall time with
- *     4 chunks in flight, no difference with 1 or 2.
- *   `makeTransport({ readBufferSize })` picks another size.
- * - **The read view and writes.** The view given to `onData` aliases the read
- *   buffer. If the handler passes it to `write`, the socket issues no further
- *   read until every write referencing that buffer has completed (counted by
- *   buffer identity): backpressure for free and no copy.
- * - **Writes are async and may be partial.** `conn.write` resolves with the
- *   count the kernel took (it may be less than asked; we write the rest). JS
- *   cannot learn synchronously whether the kernel took the bytes, so `write`
- *   starts (or queues behind the write in flight) an async write and returns
- *   false, and `onDrain` is called once when the queue is empty again. The echo
- *   handler therefore calls `pause()` / `resume()` once per chunk: both only
- *   flip a flag (resume also issues the next read if none is outstanding), so
- *   this costs nothing measurable. Only one `conn.write` is in flight per socket.
- * - **Per chunk:** one read op and one write op, each settled by a
- *   pre-bound `then` callback (no async function, no closure per chunk).
- *   Deno's `conn.read`/`conn.write` themselves wrap the op's promise in an
- *   async function (one extra hop each); no public API is cheaper.
- * - **Errors.** Deno errors carry errno names in `code` (`ECONNREFUSED`,
- *   `EADDRINUSE`, `EPIPE`, `ECONNRESET`, `EMFILE`, …) and classes such as
- *   `Deno.errors.ConnectionRefused`; we map `code` (or the class name when there
- *   is no code, e.g. `BadResource`) through `fromErrorCode`. A reset from the
- *   peer usually shows up on a read as plain EOF (`read` resolves `null`), and as
- *   `EPIPE`/`ECONNRESET` (→ `ConnectionReset`) on the next write. Closing a
- *   conn cancels its pending read (rejects with `Interrupted`), which we ignore.
- * - **End/close.** `end()` waits for queued writes, then `closeWrite()`
- *   (shutdown(2) SHUT_WR). The conn is closed (and `onClose` called) when the
- *   peer's EOF has been seen and our side is shut down, on `destroy()`, or on
- *   an error. When the peer's EOF has already been read (the echo server's
- *   case: it ends its side when the client ends), `end()` closes at once:
- *   with nothing left unread, close(2) sends the same FIN, and it saves an op
- *   per connection (~20 µs here).
- * - **equalBytes** uses `Buffer.prototype.equals` from node:buffer: on Deno 2.9
- *   it is a native compare over the views, allocating nothing (measured ~0.6 µs
- *   per 32 KiB vs ~7 µs for a JS loop over Int32Array views).
+ * - **Backlog.** `tcpBacklog` is passed through; Linux caps it at
+ *   `net.core.somaxconn`, read from /proc for `effectiveBacklog` when allowed.
+ * - **Reads are pulled, and a pending read pins its buffer.** A read op must be
+ *   outstanding to see data or EOF, it holds the memory it was given until bytes
+ *   arrive, and it cannot be withdrawn (`core.cancelRead` cancels every later
+ *   read of the socket too). So an idle socket waits on a 1-byte read, and only a
+ *   socket with data gets a full-size (32 KiB) buffer, from a pool with a byte
+ *   budget; the byte read first is copied in front of the rest. A socket keeps
+ *   its buffer while its reads fill it and nobody waits; once the budget is used
+ *   up, sockets line up (first come, first served) and each socket that finishes
+ *   an echo hands its buffer to the head of the line. If no buffer comes back for
+ *   50 ms (the holders wait on quiet sockets), the pool lends beyond its budget,
+ *   so no socket starves. Smaller full-size reads would split a 32 KiB chunk into
+ *   several writes (Nagle + delayed ACK: 40 ms each without TCP_NODELAY).
+ * - **Ops without the wrappers.** `conn.read`/`conn.write` are async functions
+ *   around the runtime's core ops (one more promise, a Set insert/delete and a
+ *   microtask per call). Where `Deno[Deno.internal].core.read/write` and the
+ *   conn's internal rid exist, sockets call the ops directly; otherwise the
+ *   public methods. `runtime.readPath` says which.
+ * - **Writes are async and may be partial**: `write` starts (or queues) one op
+ *   and returns false; `onDrain` follows once the queue is empty. While a write
+ *   refers to the read buffer, no read is issued into it.
+ * - **Errors** carry errno names in `code` or a class (`Deno.errors.*`), mapped
+ *   by `fromErrorCode`. A peer reset usually reads as EOF, then `EPIPE` on write.
+ * - **End.** `closeWrite()` (shutdown) after queued writes; when the peer's EOF
+ *   is already read, `close()` sends the same FIN in one op.
+ * - **equalBytes** is node:buffer's native `equals` over the views.
  */
 import { Buffer } from "node:buffer"
 import type * as Context from "effect/Context"
@@ -76,65 +42,132 @@ type TransportService = Context.Tag.Service<Transport>
 
 /** Tuning knobs of the Deno transport. */
 export interface DenoTransportOptions {
-  /** Bytes of a full-size socket read buffer (held by every socket while it waits for data). */
+  /** Bytes of a full-size read buffer. */
   readonly readBufferSize?: number
-  /** Bytes of the read buffer a socket gets while the budget is spent. */
-  readonly smallReadBufferSize?: number
-  /** Total bytes of full-size read buffers the sockets of this transport hold at once. */
+  /** Bytes of full-size read buffers the sockets of this transport hold at once (lent beyond it only when stuck). */
   readonly readBufferBudget?: number
+  /** Use the public `conn.read`/`conn.write` even where the core ops are reachable. */
+  readonly publicApi?: boolean
 }
 
 export const defaultReadBufferSize = 32 * 1024
-export const defaultSmallReadBufferSize = 2 * 1024
-/**
- * No budget by default: every socket reads into a full-size buffer, as the raw
- * Deno server does. With a 64 MiB budget the sockets beyond it (16384 × 512 KiB
- * flood) read into 2 KiB buffers, 16 read and write ops per 32 KiB chunk, and
- * Deno then left hundreds of sockets' pending reads unserved for over 10 s while
- * their data sat in the kernel (stalled connections); pass `readBufferBudget`
- * to cap full-size buffers anyway.
- */
-export const defaultReadBufferBudget = Number.MAX_SAFE_INTEGER
+/** 16 MiB: 512 sockets read at once; 1 KiB per connection at 16,000. */
+export const defaultReadBufferBudget = 16 * 1024 * 1024
+/** How long the line may wait with no buffer given back before the pool lends beyond its budget. */
+const STUCK_MS = 50
+
+/** The runtime's core ops that `Deno.Conn` wraps (ext/net/01_net.js). */
+interface DenoCore {
+  readonly read: (rid: number, buffer: Uint8Array) => Promise<number>
+  readonly write: (rid: number, buffer: Uint8Array) => Promise<number>
+}
+
+const findCore = (): DenoCore | undefined => {
+  const key = Object.getOwnPropertySymbols(Deno).find((s) => s.description === "Deno.internal")
+  const internal = key === undefined ? undefined : (Deno as unknown as Record<symbol, unknown>)[key]
+  const core = (internal as { core?: Partial<DenoCore> } | undefined)?.core
+  return typeof core?.read === "function" && typeof core.write === "function" ? (core as DenoCore) : undefined
+}
+
+/** The resource id behind a conn, or undefined when Deno keeps it elsewhere. */
+let ridKey: symbol | undefined
+const ridOf = (conn: Deno.TcpConn): number | undefined => {
+  ridKey ??= Object.getOwnPropertySymbols(conn).find((s) => s.description === "Deno.internal.rid")
+  const rid = ridKey === undefined ? undefined : (conn as unknown as Record<symbol, unknown>)[ridKey]
+  return typeof rid === "number" ? rid : undefined
+}
 
 /**
- * The read buffers of all sockets of one transport: full-size ones while the
- * budget lasts, small ones beyond it (see the header).
+ * The full-size read buffers of one transport, and the line of sockets waiting
+ * for one (see the header).
  */
-class ReadBuffers {
-  /** Bytes of full-size buffers held by sockets now. */
+class ReadPool {
+  /** Buffers handed out now. */
   held = 0
-  /** Full-size buffers given back, reused before any new one is made (so they never exceed the budget). */
   private readonly free: Array<Uint8Array> = []
+  private readonly line: Array<DenoSocket | undefined> = []
+  private head = 0
+  /** Buffers given back so far: the stuck check compares it. */
+  private returned = 0
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  private returnedAtArm = 0
 
   constructor(
     readonly size: number,
-    readonly smallSize: number,
-    readonly budget: number
+    /** Buffers. */
+    readonly limit: number
   ) {}
 
-  /** A buffer for a socket's next read: full size when asked for and the budget allows, else small. */
-  acquire(full: boolean): Uint8Array {
-    if (full && this.affordable) {
-      this.held += this.size
+  /** Someone waits in line. */
+  get contended(): boolean {
+    return this.head < this.line.length
+  }
+
+  /** Three quarters of the limit are handed out: sockets whose last read fell short give theirs back. */
+  get pressed(): boolean {
+    return this.held * 4 > this.limit * 3
+  }
+
+  /** A buffer now, or null: the socket is put in line and `grant`ed one later. */
+  acquire(socket: DenoSocket): Uint8Array | null {
+    if (this.held < this.limit && !this.contended) {
+      this.held++
       return this.free.pop() ?? new Uint8Array(this.size)
     }
-    return new Uint8Array(this.smallSize)
+    this.line.push(socket)
+    this.arm()
+    return null
   }
 
-  /** A socket is done with `buffer`; `reuse` false when a write may still read from it. */
-  release(buffer: Uint8Array, reuse = true): void {
-    if (buffer.length !== this.size || this.size === this.smallSize) return
-    this.held -= this.size
-    if (reuse) this.free.push(buffer)
+  /** A socket is done with `buffer`; `reusable` false while a write may still read from it. */
+  release(buffer: Uint8Array, reusable: boolean): void {
+    this.returned++
+    while (this.head < this.line.length) {
+      const next = this.line[this.head]!
+      this.line[this.head++] = undefined
+      if (next.closed) continue
+      next.grant(reusable ? buffer : new Uint8Array(this.size))
+      this.compact()
+      return
+    }
+    this.compact()
+    this.held--
+    if (reusable && this.held + this.free.length < this.limit) this.free.push(buffer)
   }
 
-  get affordable(): boolean {
-    return this.held + this.size <= this.budget
+  private compact(): void {
+    if (this.head === this.line.length) {
+      this.line.length = 0
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.line.length) {
+      this.line.splice(0, this.head)
+      this.head = 0
+    }
   }
 
-  /** Over three quarters of the budget is held: sockets that go quiet give their full-size buffer back. */
-  get pressed(): boolean {
-    return this.held * 4 > this.budget * 3
+  private arm(): void {
+    if (this.timer !== undefined) return
+    this.returnedAtArm = this.returned
+    this.timer = setTimeout(this.check, STUCK_MS)
+    Deno.unrefTimer(this.timer as unknown as number)
+  }
+
+  /** Nothing came back for STUCK_MS: the holders wait on quiet sockets, so lend up to `limit` more. */
+  private readonly check = (): void => {
+    this.timer = undefined
+    if (!this.contended) return
+    if (this.returned === this.returnedAtArm) {
+      for (let lent = 0; lent < this.limit && this.contended; ) {
+        const next = this.line[this.head]!
+        this.line[this.head++] = undefined
+        if (next.closed) continue
+        this.held++
+        lent++
+        next.grant(this.free.pop() ?? new Uint8Array(this.size))
+      }
+      this.compact()
+    }
+    if (this.contended) this.arm()
   }
 }
 
@@ -156,14 +189,24 @@ const ignoreHandlers: SocketHandlers = {
 }
 
 /**
- * One socket over a `Deno.TcpConn`. The read loop is a small state machine:
- * a read is issued when none is outstanding, the socket is not paused, and no
- * pending write references the read buffer.
+ * One socket over a `Deno.TcpConn`. A read is issued when none is outstanding,
+ * the socket is not paused or waiting in the pool's line, and no pending write
+ * refers to the read buffer.
  */
 class DenoSocket implements Socket {
   h: SocketHandlers = ignoreHandlers
   private buf: Uint8Array | null = null
+  /** The 1-byte buffer an idle socket waits on. */
+  private peek: Uint8Array | null = null
+  /** A byte read into `peek` and not yet delivered (0 or 1). */
+  private peeked = 0
   private reading = false
+  /** In the pool's line for a buffer. */
+  private waiting = false
+  /** The last read filled the buffer: more is probably coming, so the next read is full size. */
+  private hot = false
+  /** A read into the current buffer completed: the socket had its turn and may be asked to give it back. */
+  private served = false
   private paused = false
   /** Bytes read while paused, delivered on resume (-1: none). */
   private held = -1
@@ -177,13 +220,14 @@ class DenoSocket implements Socket {
   private writeShut = false
   private writeClosed = false
   private readEnded = false
-  /** The last read filled the buffer (more is probably waiting); true before the first read. */
-  private filled = true
   closed = false
 
   constructor(
     readonly conn: Deno.TcpConn,
-    private readonly buffers: ReadBuffers,
+    /** The resource id for the core ops; -1 to use the conn's own methods. */
+    private readonly rid: number,
+    private readonly core: DenoCore | undefined,
+    private readonly pool: ReadPool,
     private readonly owner: Set<DenoSocket> | null
   ) {}
 
@@ -239,53 +283,98 @@ class DenoSocket implements Socket {
 
   // --- reading ------------------------------------------------------------
 
+  /** The pool hands this socket a buffer it waited for. */
+  grant(buffer: Uint8Array): void {
+    this.waiting = false
+    this.buf = buffer
+    this.served = false
+    this.maybeRead()
+  }
+
   private maybeRead(): void {
-    if (this.reading || this.paused || this.bufRefs !== 0 || this.readEnded || this.closed) return
+    if (this.reading || this.waiting || this.paused || this.bufRefs !== 0 || this.readEnded || this.closed) return
+    const pool = this.pool
     let buf = this.buf
-    const buffers = this.buffers
+    if (buf !== null && this.served && (pool.contended || (!this.hot && pool.pressed))) {
+      this.buf = null
+      pool.release(buf, true)
+      buf = null
+    }
     if (buf === null) {
-      buf = this.buf = buffers.acquire(this.filled)
-    } else if (buf.length === buffers.size) {
-      // A socket that went quiet (its last read did not fill the buffer) gives a full-size one back under pressure.
-      if (!this.filled && buffers.pressed && buffers.size !== buffers.smallSize) {
-        buffers.release(buf)
-        buf = this.buf = buffers.acquire(false)
+      if (!this.hot && this.peeked === 0) {
+        this.reading = true
+        const peek = (this.peek ??= new Uint8Array(1))
+        this.readInto(peek).then(this.onPeek, this.onReadError)
+        return
       }
-    } else if (this.filled && buffers.affordable) {
-      // More is waiting than the small buffer took: go full size while the budget allows.
-      buffers.release(buf)
-      buf = this.buf = buffers.acquire(true)
+      buf = pool.acquire(this)
+      if (buf === null) {
+        this.waiting = true
+        return
+      }
+      this.buf = buf
+      this.served = false
     }
     this.reading = true
-    this.conn.read(buf).then(this.onRead, this.onReadError)
+    let view = buf
+    if (this.peeked !== 0) {
+      buf[0] = this.peek![0]!
+      view = buf.subarray(1)
+    }
+    this.readInto(view).then(this.onRead, this.onReadError)
+  }
+
+  private readInto(view: Uint8Array): Promise<number | null> {
+    const core = this.core
+    return core !== undefined ? core.read(this.rid, view) : this.conn.read(view)
+  }
+
+  private readonly onPeek = (n: number | null): void => {
+    this.reading = false
+    if (this.closed) return
+    if (n === null || n === 0) {
+      this.ended()
+      return
+    }
+    this.peeked = 1
+    this.maybeRead()
   }
 
   private readonly onRead = (n: number | null): void => {
     this.reading = false
     if (this.closed) return
-    if (n === null) {
-      this.readEnded = true
-      this.dropBuffer()
-      this.h.onEnd()
-      this.maybeFinish()
+    const buf = this.buf!
+    const total = (n ?? 0) + this.peeked
+    this.peeked = 0
+    if (n === null || n === 0) {
+      // EOF; a byte read before it is still the owner's
+      if (total !== 0) this.h.onData(buf.subarray(0, total))
+      if (!this.closed) this.ended()
       return
     }
-    if (n > 0) {
-      const buf = this.buf!
-      this.filled = n === buf.length
-      if (this.paused) {
-        this.held = n
-        return
-      }
-      this.h.onData(n === buf.length ? buf : buf.subarray(0, n))
+    this.hot = total === buf.length
+    this.served = true
+    if (this.paused) {
+      this.held = total
+      return
     }
+    this.h.onData(this.hot ? buf : buf.subarray(0, total))
     this.maybeRead()
   }
 
-  /** Gives the read buffer back; to the pool only when no write still reads from it. */
+  private ended(): void {
+    this.readEnded = true
+    this.dropBuffer()
+    this.h.onEnd()
+    this.maybeFinish()
+  }
+
+  /** Gives the read buffer back; reusable only when no write still reads from it. */
   private dropBuffer(): void {
-    if (this.buf !== null) this.buffers.release(this.buf, this.bufRefs === 0)
+    const buf = this.buf
+    if (buf === null) return
     this.buf = null
+    this.pool.release(buf, this.bufRefs === 0)
   }
 
   private readonly deliverHeld = (): void => {
@@ -307,7 +396,8 @@ class DenoSocket implements Socket {
 
   private startWrite(bytes: Uint8Array): void {
     this.inFlight = bytes
-    this.conn.write(bytes).then(this.onWritten, this.onWriteError)
+    const core = this.core
+    ;(core !== undefined ? core.write(this.rid, bytes) : this.conn.write(bytes)).then(this.onWritten, this.onWriteError)
   }
 
   private readonly onWritten = (n: number): void => {
@@ -407,7 +497,20 @@ interface ListenerState {
   closed: boolean
 }
 
-const startAcceptLoop = (state: ListenerState, options: ListenOptions, buffers: ReadBuffers, address: string) => {
+/** How each new conn reads and writes: the core ops when reachable, else the conn's own methods. */
+interface ConnIo {
+  readonly core: DenoCore | undefined
+  readonly pool: ReadPool
+}
+
+const socketOf = (conn: Deno.TcpConn, io: ConnIo, owner: Set<DenoSocket> | null): DenoSocket => {
+  const rid = io.core === undefined ? undefined : ridOf(conn)
+  return rid === undefined
+    ? new DenoSocket(conn, -1, undefined, io.pool, owner)
+    : new DenoSocket(conn, rid, io.core, io.pool, owner)
+}
+
+const startAcceptLoop = (state: ListenerState, options: ListenOptions, io: ConnIo, address: string) => {
   let backoffMs = 0
   let reported = false
   const next = (): void => {
@@ -423,7 +526,7 @@ const startAcceptLoop = (state: ListenerState, options: ListenOptions, buffers: 
       }
       return
     }
-    const socket = new DenoSocket(conn, buffers, state.sockets)
+    const socket = socketOf(conn, io, state.sockets)
     state.sockets.add(socket)
     let handlers: SocketHandlers
     try {
@@ -453,16 +556,15 @@ const startAcceptLoop = (state: ListenerState, options: ListenOptions, buffers: 
 /** Builds the Deno transport service. */
 export const makeTransport = (options: DenoTransportOptions = {}): TransportService => {
   const bufferSize = options.readBufferSize ?? defaultReadBufferSize
-  const smallSize = Math.min(bufferSize, options.smallReadBufferSize ?? defaultSmallReadBufferSize)
   const budget = options.readBufferBudget ?? defaultReadBufferBudget
   for (const [name, value] of [
     ["readBufferSize", bufferSize],
-    ["smallReadBufferSize", smallSize],
     ["readBufferBudget", budget]
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`)
   }
-  const buffers = new ReadBuffers(bufferSize, smallSize, budget)
+  const core = options.publicApi === true ? undefined : findCore()
+  const io: ConnIo = { core, pool: new ReadPool(bufferSize, Math.max(1, Math.floor(budget / bufferSize))) }
 
   const listen = (options: ListenOptions): Effect.Effect<Listening, TransportError, Scope.Scope> =>
     Effect.acquireRelease(
@@ -493,7 +595,7 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
       Effect.map((state): Listening => {
         const addr = state.listener.addr
         const address = { host: addr.hostname, port: addr.port }
-        startAcceptLoop(state, options, buffers, `${address.host}:${address.port}`)
+        startAcceptLoop(state, options, io, `${address.host}:${address.port}`)
         const somaxconn = readSomaxconn()
         return {
           address,
@@ -542,7 +644,7 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
         }
         settled = true
         if (timer !== undefined) clearTimeout(timer)
-        const socket = new DenoSocket(conn, buffers, null)
+        const socket = socketOf(conn, io, null)
         let handlers: SocketHandlers
         try {
           if (options.noDelay) conn.setNoDelay(true)
@@ -569,7 +671,11 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
     a.length === b.length && (a.length === 0 || equals.call(a, b))
 
   return {
-    runtime: { name: "deno", version: Deno.version.deno },
+    runtime: {
+      name: "deno",
+      version: Deno.version.deno,
+      readPath: core === undefined ? "Deno.Conn read/write" : "core ops (core.read/core.write)"
+    },
     listen,
     connect,
     equalBytes
@@ -577,6 +683,15 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
 }
 
 /** The Deno transport with default tuning. */
-export const make: TransportService = makeTransport()
+/** `ECHOFLOOD_DENO_PUBLIC_API=1` measures the public `conn.read`/`conn.write` path instead of the core ops. */
+const publicApiAsked = (): boolean => {
+  try {
+    return Deno.env.get("ECHOFLOOD_DENO_PUBLIC_API") === "1"
+  } catch {
+    return false // no env permission
+  }
+}
+
+export const make: TransportService = makeTransport({ publicApi: publicApiAsked() })
 
 export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, make)

@@ -81,6 +81,8 @@ export interface Listening {
   readonly address: SocketAddress
   /** The backlog the runtime really uses, when it is known to differ. */
   readonly effectiveBacklog: number
+  /** How accepted sockets read, when it differs from `RuntimeInfo.readPath` (node:net's internal `onread` or `data` events). */
+  readonly readPath?: string
 }
 
 /** @category models */
@@ -97,6 +99,8 @@ export interface ConnectOptions {
 export interface RuntimeInfo {
   readonly name: RuntimeName
   readonly version: string
+  /** How this runtime's sockets read and write (e.g. Deno's core ops or its public wrappers), for run.json. */
+  readonly readPath?: string
 }
 
 /**
