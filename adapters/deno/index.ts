@@ -16,5 +16,7 @@ export const adapter: RuntimeAdapter = {
   transport: layer,
   platform: NodeContext.layer,
   argv: process.argv,
+  env: process.env,
+  stdoutIsTTY: process.stdout.isTTY === true,
   runMain: NodeRuntime.runMain
 }

@@ -10,7 +10,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { InvalidOption } from "../engine/FloodOptions.ts"
+import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
 import { nativeClientPath } from "../run/NativeClient.ts"
@@ -23,33 +23,52 @@ import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationR
 import { collectEnvironment } from "../system/Environment.ts"
 import { checkAvailable, discoverTargets, readVersion, selectTargets, type Target } from "../targets/TargetRegistry.ts"
 import { type RuntimeName, Transport } from "../transport/Transport.ts"
-import { integerOption, numberOption } from "./NumericOptions.ts"
-
-const list = (name: string, description: string) =>
-  Options.text(name).pipe(Options.optional, Options.withDescription(description))
+import {
+  checkCoresExist,
+  integerListOption,
+  integerOption,
+  nameListOption,
+  numberOption,
+  sizeListOption,
+  sizeOption
+} from "./OptionValues.ts"
 
 const options = {
-  targets: list("targets", "Comma-separated target names (default: all; see `targets`)"),
+  targets: nameListOption("targets", "c-epoll,node,bun").pipe(
+    Options.optional,
+    Options.withDescription("Comma-separated target names (default: all; see `targets`)")
+  ),
   client: Options.choice("client", ["native", "node", "deno", "bun"] as const).pipe(
     Options.optional,
-    Options.withDescription("Flood client: native (C, default) or our TS client on a runtime")
+    Options.withDescription("Flood client: native (C, default when built) or our TS client on that runtime")
   ),
-  connections: list(
-    "connections",
-    "Comma-separated connection counts (default 1,10,100,1000,10000 and the largest power of two allowed)"
+  connections: integerListOption("connections", "1,100,1000").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Comma-separated connection counts (default 1,10,100,1000,10000 and the largest power of two allowed; --quick: 1,100,1000)"
+    )
   ),
-  bytes: list("bytes", "Comma-separated bytes per connection (default 32768,524288)"),
-  repetitions: integerOption("repetitions", "3").pipe(
+  bytes: sizeListOption("bytes", "32KiB,512KiB").pipe(
+    Options.optional,
+    Options.withDescription("Comma-separated bytes per connection (default 32KiB,512KiB)")
+  ),
+  repetitions: integerOption("repetitions", "3", { min: 1 }).pipe(
     Options.optional,
     Options.withDescription("Measured repetitions per cell (default 3)")
   ),
-  chunk: integerOption("chunk", "32768").pipe(Options.withDefault(32768)),
-  window: integerOption("window", "32768").pipe(
+  chunk: sizeOption("chunk", "32KiB").pipe(Options.withDefault(32768), Options.withDescription("Largest write")),
+  window: sizeOption("window", "64KiB").pipe(
     Options.optional,
     Options.withDescription("Unechoed bytes per connection (default: one chunk)")
   ),
-  serverCore: integerOption("server-core", "0").pipe(Options.withDefault(0)),
-  clientCore: integerOption("client-core", "1").pipe(Options.withDefault(1)),
+  serverCore: integerOption("server-core", "0", { min: 0 }).pipe(
+    Options.withDefault(0),
+    Options.withDescription("Core the server under test is pinned to")
+  ),
+  clientCore: integerOption("client-core", "1", { min: 0 }).pipe(
+    Options.withDefault(1),
+    Options.withDescription("Core the flood client is pinned to")
+  ),
   timeout: numberOption("timeout", "60").pipe(
     Options.withDefault(120),
     Options.withDescription("Seconds before one flood is cut off")
@@ -78,23 +97,21 @@ const options = {
 
 type Parsed = Command.Command.ParseConfig<typeof options>
 
-const parseList = (option: string, value: Option.Option<string>) =>
-  Option.match(value, {
-    onNone: () => Effect.succeed(Option.none<Array<number>>()),
-    onSome: (text) => {
-      const numbers = text.split(",").map((s) => Number(s.trim()))
-      const bad = numbers.find((n) => !Number.isSafeInteger(n) || n <= 0)
-      return bad === undefined
-        ? Effect.succeed(Option.some(numbers))
-        : Effect.fail(
-            new InvalidOption({
-              option,
-              value: text,
-              problem: "must be whole numbers above 0, separated by commas",
-              fix: `e.g. --${option} 1,100,1000`
-            })
-          )
-    }
+/**
+ * What every cell will use, checked before any server starts: one bad value
+ * would otherwise start every server and fail every cell.
+ */
+const checkBeforeTraffic = (options: RunOptions) =>
+  Effect.gen(function* () {
+    yield* validateFloodOptions({
+      ...defaultFloodOptions,
+      port: 1,
+      chunk: options.chunk,
+      window: options.window,
+      timeoutSeconds: options.timeoutSeconds
+    })
+    yield* checkCoresExist("server-core", [Number(options.serverCpus)])
+    yield* checkCoresExist("client-core", [Number(options.clientCpus)])
   })
 
 const targetInfo = (target: Target) =>
@@ -143,21 +160,14 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
   Effect.gen(function* () {
     const parsed = { ...given, quick: given.quick && !given.full }
     const limits = yield* readLimits
-    const names = Option.match(parsed.targets, {
-      onNone: () => all.map((t) => t.manifest.name),
-      onSome: (text) =>
-        text
-          .split(",")
-          .map((s) => s.trim())
-          .filter((s) => s !== "")
-    })
+    const names = Option.getOrElse(parsed.targets, () => all.map((t) => t.manifest.name))
     const selected = yield* selectTargets(all, names)
     const largest = largestPowerOfTwo(limits)
     const defaultConnections = parsed.quick
       ? [1, 100, 1000]
       : [...new Set([1, 10, 100, 1000, 10000, largest])].sort((a, b) => a - b)
-    const connections = Option.getOrElse(yield* parseList("connections", parsed.connections), () => defaultConnections)
-    const bytes = Option.getOrElse(yield* parseList("bytes", parsed.bytes), () => [32768, 524288])
+    const connections = Option.getOrElse(parsed.connections, () => defaultConnections)
+    const bytes = Option.getOrElse(parsed.bytes, () => [32768, 524288])
     const fs = yield* FileSystem.FileSystem
     const nativeBuilt = yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false))
     const transport = yield* Transport
@@ -186,14 +196,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       quick: parsed.quick,
       saturate: parsed.saturate
     }
-    if (options.repetitions < 1) {
-      return yield* new InvalidOption({
-        option: "repetitions",
-        value: options.repetitions,
-        problem: "must be 1 or more",
-        fix: "e.g. --repetitions 3"
-      })
-    }
+    yield* checkBeforeTraffic(options)
     const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
     const environment = yield* collectEnvironment(
       client,

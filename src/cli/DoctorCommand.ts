@@ -5,6 +5,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { doctorLines, largestPowerOfTwo, readLimits, restore, tune } from "../run/Preflight.ts"
+import { integerListOption } from "./OptionValues.ts"
 
 export const doctorCommand = Command.make(
   "doctor",
@@ -13,9 +14,9 @@ export const doctorCommand = Command.make(
       Options.withDescription("Apply the original benchmark's sysctls (root); old values are saved")
     ),
     restore: Options.boolean("restore").pipe(Options.withDescription("Put back the sysctls saved by --tune")),
-    connections: Options.text("connections").pipe(
+    connections: integerListOption("connections", "1000,10000").pipe(
       Options.optional,
-      Options.withDescription("Comma-separated counts to check")
+      Options.withDescription("Comma-separated connection counts to check (default 1 to 32768 in powers of ten)")
     )
   },
   (parsed) =>
@@ -33,11 +34,7 @@ export const doctorCommand = Command.make(
       const limits = yield* readLimits
       const counts = Option.match(parsed.connections, {
         onNone: () => [...new Set([1, 10, 100, 1000, 10000, largestPowerOfTwo(limits), 32768])].sort((a, b) => a - b),
-        onSome: (text) =>
-          text
-            .split(",")
-            .map(Number)
-            .filter((n) => Number.isSafeInteger(n) && n > 0)
+        onSome: (counts) => counts
       })
       yield* Console.log(doctorLines(limits, counts).join("\n"))
     })

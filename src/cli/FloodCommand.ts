@@ -24,7 +24,7 @@ import { acquireTestHost, describeLink } from "../system/TestHost.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
-import { integerOption, numberOption } from "./NumericOptions.ts"
+import { integerOption, numberOption, sizeOption } from "./OptionValues.ts"
 
 /** @category errors */
 export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summary: string }> {
@@ -38,24 +38,24 @@ const options = {
     Options.withDefault(defaultFloodOptions.host),
     Options.withDescription("Echo server address")
   ),
-  port: integerOption("port", "7000").pipe(
+  port: integerOption("port", "7000", { min: 1, max: 65535 }).pipe(
     Options.optional,
     Options.withDescription("Echo server port; without it, flood starts our echo server itself")
   ),
-  connections: integerOption("connections", "100").pipe(
+  connections: integerOption("connections", "100", { min: 1 }).pipe(
     Options.withAlias("n"),
     Options.withDefault(defaultFloodOptions.connections),
     Options.withDescription("Concurrent connections")
   ),
-  bytes: integerOption("bytes", "524288").pipe(
+  bytes: sizeOption("bytes", "512KiB").pipe(
     Options.withDefault(defaultFloodOptions.bytesPerConnection),
     Options.withDescription("Bytes each connection sends and verifies")
   ),
-  chunk: integerOption("chunk", "32768").pipe(
+  chunk: sizeOption("chunk", "32KiB").pipe(
     Options.withDefault(defaultFloodOptions.chunk),
     Options.withDescription("Largest write")
   ),
-  window: integerOption("window", "32768").pipe(
+  window: sizeOption("window", "64KiB").pipe(
     Options.optional,
     Options.withDescription("Most unechoed bytes per connection (default: one chunk)")
   ),
@@ -68,7 +68,7 @@ const options = {
     Options.withDefault(defaultFloodOptions.stallTimeoutSeconds),
     Options.withDescription("Fail a connection with no echo for this many seconds")
   ),
-  connectConcurrency: integerOption("connect-concurrency", "256").pipe(
+  connectConcurrency: integerOption("connect-concurrency", "256", { min: 1 }).pipe(
     Options.withDefault(defaultFloodOptions.connectConcurrency),
     Options.withDescription("Connects in flight at once")
   ),

@@ -28,7 +28,7 @@ import { pinSelf } from "../system/CpuAffinity.ts"
 import { cpuCount } from "../system/Limits.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
 import { runtimeNames, Transport } from "../transport/Transport.ts"
-import { integerOption, numberOption } from "./NumericOptions.ts"
+import { checkCoresExist, integerOption, nameListOption, numberOption, sizeOption } from "./OptionValues.ts"
 
 /** @category errors */
 export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ readonly summary: string }> {
@@ -38,10 +38,10 @@ export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ rea
 }
 
 const options = {
-  target: Options.text("target").pipe(
-    Options.withDescription("Target name, or several separated by commas (see `targets`)")
+  targets: nameListOption("targets", "c-epoll,node").pipe(
+    Options.withDescription("Target names, separated by commas (see `targets`)")
   ),
-  connections: integerOption("connections", "1000").pipe(
+  connections: integerOption("connections", "1000", { min: 1 }).pipe(
     Options.withAlias("n"),
     Options.optional,
     Options.withDescription(`Saturating connections (default: the most this machine allows, up to ${MAX_CONNECTIONS})`)
@@ -61,15 +61,15 @@ const options = {
   sendDuringRamp: Options.boolean("send-during-ramp").pipe(
     Options.withDescription("Each connection sends as soon as it opens (default: all start together after the ramp)")
   ),
-  chunk: integerOption("chunk", "32768").pipe(
+  chunk: sizeOption("chunk", "32KiB", { min: 1, max: 512 * 1024 }).pipe(
     Options.withDefault(defaultSaturationOptions.chunk),
     Options.withDescription("Bytes each connection keeps in flight")
   ),
-  probeInterval: integerOption("probe-interval", "100").pipe(
+  probeInterval: integerOption("probe-interval", "100", { min: 1 }).pipe(
     Options.withDefault(defaultSaturationOptions.probeIntervalMs),
     Options.withDescription("Milliseconds between client-delay probes (open loop)")
   ),
-  probeTimeout: integerOption("probe-timeout", "5000").pipe(
+  probeTimeout: integerOption("probe-timeout", "5000", { min: 1 }).pipe(
     Options.withDefault(defaultSaturationOptions.probeTimeoutMs),
     Options.withDescription("Milliseconds before a probe counts as timed out")
   ),
@@ -77,22 +77,16 @@ const options = {
     Options.optional,
     Options.withDescription("Runtime of the saturating client and the probe (default: this one)")
   ),
-  serverCore: integerOption("server-core", "0").pipe(Options.withDefault(0)),
-  clientCore: integerOption("client-core", "1").pipe(Options.withDefault(1)),
+  serverCore: integerOption("server-core", "0", { min: 0 }).pipe(
+    Options.withDefault(0),
+    Options.withDescription("Core the target is pinned to")
+  ),
+  clientCore: integerOption("client-core", "1", { min: 0 }).pipe(
+    Options.withDefault(1),
+    Options.withDescription("Core the saturating client and the probe are pinned to")
+  ),
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
 }
-
-const checkCore = (option: string, core: number, cores: number) =>
-  Number.isInteger(core) && core >= 0 && core < cores
-    ? Effect.void
-    : Effect.fail(
-        new InvalidOption({
-          option,
-          value: core,
-          problem: `is not a core of this machine (it has ${cores}: 0 to ${cores - 1})`,
-          fix: `Give --${option} 0${cores > 1 ? ` or 1` : ""}.`
-        })
-      )
 
 export const saturateCommand = Command.make("saturate", options, (parsed) =>
   Effect.gen(function* () {
@@ -134,16 +128,8 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
         fix: "e.g. --warmup 2"
       })
     }
-    if (!(Number.isSafeInteger(parsed.chunk) && parsed.chunk > 0 && parsed.chunk <= 512 * 1024)) {
-      return yield* new InvalidOption({
-        option: "chunk",
-        value: parsed.chunk,
-        problem: "must be a whole number from 1 to 524288",
-        fix: "e.g. --chunk 32768"
-      })
-    }
-    yield* checkCore("server-core", parsed.serverCore, cores)
-    yield* checkCore("client-core", parsed.clientCore, cores)
+    yield* checkCoresExist("server-core", [parsed.serverCore])
+    yield* checkCoresExist("client-core", [parsed.clientCore])
     const client = Option.getOrElse(parsed.client, () => transport.runtime.name)
     const runOptions = saturationRunOptions(connections, client, {
       durationSeconds: parsed.duration,
@@ -167,11 +153,7 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
       bytes: runOptions.probeBytes,
       deadlineSeconds: 1
     })
-    const names = parsed.target
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "")
-    const targets = yield* selectTargets(yield* discoverTargets(), names)
+    const targets = yield* selectTargets(yield* discoverTargets(), parsed.targets)
     // This process only samples; keep it off the server's core.
     if (cores >= 2) yield* pinSelf(String(parsed.clientCore))
     const results: Array<SaturationResult> = []

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import { validatePort } from "../engine/FloodOptions.ts"
 import { echoHandlers, makeEchoStats } from "../protocol/EchoHandler.ts"
 import { Transport } from "../transport/Transport.ts"
-import { integerOption } from "./NumericOptions.ts"
+import { integerOption } from "./OptionValues.ts"
 
 export const DEFAULT_BACKLOG = 32768
 
@@ -14,11 +14,11 @@ const host = Options.text("host").pipe(
   Options.withDefault("127.0.0.1"),
   Options.withDescription("Address to listen on")
 )
-const port = integerOption("port", "7000").pipe(
+const port = integerOption("port", "7000", { min: 0, max: 65535 }).pipe(
   Options.withDefault(0),
   Options.withDescription("Port; 0 picks a free one")
 )
-const backlog = integerOption("backlog", "32768").pipe(
+const backlog = integerOption("backlog", "32768", { min: 1, max: 2147483647 }).pipe(
   Options.withDefault(DEFAULT_BACKLOG),
   Options.withDescription("Listen backlog to ask for (Bun and Deno cap it)")
 )

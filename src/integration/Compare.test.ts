@@ -47,7 +47,7 @@ describe("compare", () => {
         ]
         // An unknown target is refused before anything runs.
         const refused = yield* runCli("node", args)
-        expect(refused.exitCode).toBe(1)
+        expect(refused.exitCode).toBe(2)
         expect(refused.stderr).toContain('unknown target "no-such-toolchain-check": valid targets are')
         args[4] = "c-epoll,node-raw"
 

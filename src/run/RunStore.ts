@@ -6,10 +6,10 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { repoRoot } from "../targets/Runtimes.ts"
 import { RunFile } from "./RunFile.ts"
 
-export const runsDir = `${repoRoot}/runs`
+/** Relative, so runs go under the folder the command runs in (the repository for `npm run`). */
+export const runsDir = "runs"
 
 /** @category errors */
 export class RunFileUnreadable extends Data.TaggedError("RunFileUnreadable")<{

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { capture } from "../system/CapturedCommand.ts"
+import { didYouMean } from "./NearestName.ts"
 import { repoRoot, runtimeBinary } from "./Runtimes.ts"
 import { TargetManifest } from "./TargetManifest.ts"
 
@@ -53,7 +54,7 @@ export class UnknownTarget extends Data.TaggedError("UnknownTarget")<{
   readonly known: ReadonlyArray<string>
 }> {
   override get message() {
-    return `unknown target "${this.name}": valid targets are ${this.known.join(", ")}`
+    return `unknown target "${this.name}"${didYouMean(this.name, this.known)}: valid targets are ${this.known.join(", ")}`
   }
 }
 
