@@ -13,6 +13,9 @@ import * as Exit from "effect/Exit"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { capture } from "./CapturedCommand.ts"
 import { SSHD, startSshd } from "./fixtures/Sshd.ts"
+import * as LinuxSystem from "./LinuxSystem.ts"
+import { OperatingSystem } from "./OperatingSystem.ts"
+import { openSshControl, remoteSystem } from "./RemoteSystem.ts"
 import { checkSshHost, REMOTE_PID, readRemoteProc, sshServerArgv } from "./SshHost.ts"
 
 const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
@@ -73,6 +76,24 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         const proc = yield* Effect.exit(readRemoteProc(host("client_key"), pid))
         expect(Exit.isSuccess(proc) && proc.value.pidStat).toBe("")
       }).pipe(Effect.provide(NodeContext.layer)),
+    180_000
+  )
+
+  it.scoped(
+    "that host's /proc is read through one SSH connection with the same parsing as here",
+    () =>
+      Effect.gen(function* () {
+        const { host } = yield* startSshd(2, repoRoot)
+        const local = yield* OperatingSystem
+        const remote = yield* remoteSystem(yield* openSshControl(host("client_key")))
+        // The test host shares this kernel, so both must see the same machine and this process.
+        const self = yield* local.selfPid
+        const [here, there] = [yield* local.process(self), yield* remote.process(self)]
+        expect(there.rssBytes).toBeGreaterThan(0)
+        expect(Math.abs(there.rssBytes - here.rssBytes)).toBeLessThan(here.rssBytes)
+        expect((yield* remote.cpuTimes).cores.length).toBe((yield* local.cpuTimes).cores.length)
+        expect((yield* remote.machine).kernel).toBe((yield* local.machine).kernel)
+      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
     180_000
   )
 })
