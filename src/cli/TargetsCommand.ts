@@ -4,10 +4,11 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { checkAvailable, discoverTargets, readVersion } from "../targets/TargetRegistry.ts"
+import { checkAvailable, readVersion } from "../targets/TargetRegistry.ts"
+import { discoverTargetsWithVersions } from "../targets/VersionedTargets.ts"
 
 export const describeTargets = Effect.gen(function* () {
-  const targets = yield* discoverTargets()
+  const targets = yield* discoverTargetsWithVersions()
   return yield* Effect.forEach(
     targets,
     (target) =>

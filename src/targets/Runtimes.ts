@@ -7,7 +7,9 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { capture } from "../system/CapturedCommand.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
+import { denoPlatforms, findInstalled, type RuntimeSpec, runtimeOf, versionFromOutput } from "./RuntimeVersions.ts"
 
 /** The repository root, from this module's own location. */
 export const repoRoot: string = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/$/, "")
@@ -24,11 +26,14 @@ export class RuntimeNotFound extends Data.TaggedError("RuntimeNotFound")<{
   }
 }
 
-const denoPlatforms = ["linux-x64-glibc", "linux-arm64-glibc", "darwin-x64", "darwin-arm64"]
-
-/** Absolute path (or PATH name, for node) of a runtime's binary. */
-export const runtimeBinary = (runtime: RuntimeName) =>
+/**
+ * Absolute path (or PATH name, for node) of a runtime's binary; a versioned
+ * spec ("node@24") is the one `setup --runtimes` installed under build/runtimes.
+ */
+export const runtimeBinary = (spec: RuntimeSpec) =>
   Effect.gen(function* () {
+    if (spec.includes("@")) return (yield* findInstalled(repoRoot, spec)).binary
+    const runtime = runtimeOf(spec)
     const fs = yield* FileSystem.FileSystem
     const candidates =
       runtime === "node"
@@ -43,10 +48,18 @@ export const runtimeBinary = (runtime: RuntimeName) =>
     return yield* new RuntimeNotFound({ runtime, looked: candidates })
   })
 
-/** argv that runs `src/main.ts` with `args` on a runtime. */
-export const entryArgv = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
-  Effect.map(runtimeBinary(runtime), (binary): Array<string> => {
-    switch (runtime) {
+/** The exact version a runtime's binary reports ("24.21.0"), or "unknown". */
+export const runtimeVersion = (spec: RuntimeSpec) =>
+  Effect.gen(function* () {
+    const binary = yield* runtimeBinary(spec)
+    const result = yield* capture([binary, "--version"], { DENO_NO_UPDATE_CHECK: "1" })
+    return (result.exitCode === 0 ? versionFromOutput(result.stdout) : undefined) ?? "unknown"
+  })
+
+/** argv that runs `src/main.ts` with `args` on a runtime, at a version when the spec names one. */
+export const entryArgv = (spec: RuntimeSpec, args: ReadonlyArray<string>) =>
+  Effect.map(runtimeBinary(spec), (binary): Array<string> => {
+    switch (runtimeOf(spec)) {
       case "node":
         return [binary, "--import", "tsx", entryPoint, ...args]
       case "bun":

@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import { capture } from "../system/CapturedCommand.ts"
 import { didYouMean } from "./NearestName.ts"
 import { repoRoot, runtimeBinary } from "./Runtimes.ts"
+import { type RuntimeSpec, runtimeOf } from "./RuntimeVersions.ts"
 import { TargetManifest } from "./TargetManifest.ts"
 
 /** @category errors */
@@ -63,6 +64,8 @@ export interface Target {
   readonly manifest: TargetManifest
   /** Folder holding target.json. */
   readonly dir: string
+  /** Set on a versioned target (`node@24`): its runtime's binary is this installed version's. */
+  readonly runtimeSpec?: RuntimeSpec
 }
 
 const decodeManifest = Schema.decodeUnknown(Schema.parseJson(TargetManifest), {
@@ -155,7 +158,9 @@ export const fillPlaceholders = (target: Target, values: Placeholders) =>
   Effect.gen(function* () {
     const runtimes: Record<string, string> = {}
     for (const runtime of ["node", "bun", "deno"] as const) {
-      runtimes[runtime] = yield* runtimeBinary(runtime).pipe(Effect.orElseSucceed(() => `{${runtime}}`))
+      const spec =
+        target.runtimeSpec !== undefined && runtimeOf(target.runtimeSpec) === runtime ? target.runtimeSpec : runtime
+      runtimes[runtime] = yield* runtimeBinary(spec).pipe(Effect.orElseSucceed(() => `{${runtime}}`))
     }
     const table: Record<string, string> = {
       port: String(values.port ?? 0),
