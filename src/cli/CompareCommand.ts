@@ -21,14 +21,18 @@ import type { ClientKind } from "../run/SampleRunner.ts"
 import { defaultSaturationConnections } from "../run/SaturationOptions.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
 import { collectEnvironment } from "../system/Environment.ts"
-import { checkAvailable, discoverTargets, readVersion, selectTargets, type Target } from "../targets/TargetRegistry.ts"
-import { type RuntimeName, Transport } from "../transport/Transport.ts"
+import { runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
+import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
+import { checkAvailable, discoverTargets, readVersion, type Target } from "../targets/TargetRegistry.ts"
+import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
+import { Transport } from "../transport/Transport.ts"
 import {
   checkCoresExist,
   integerListOption,
   integerOption,
   nameListOption,
   numberOption,
+  runtimeOption,
   sizeListOption,
   sizeOption
 } from "./OptionValues.ts"
@@ -38,9 +42,11 @@ const options = {
     Options.optional,
     Options.withDescription("Comma-separated target names (default: all; see `targets`)")
   ),
-  client: Options.choice("client", ["native", "node", "deno", "bun"] as const).pipe(
+  client: runtimeOption("client", "node@24", ["native"]).pipe(
     Options.optional,
-    Options.withDescription("Flood client: native (C, default when built) or our TS client on that runtime")
+    Options.withDescription(
+      "Flood client: native (C, default when built) or our TS client on that runtime, at a version after setup:runtimes (node@24)"
+    )
   ),
   connections: integerListOption("connections", "1,100,1000").pipe(
     Options.optional,
@@ -172,6 +178,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
     const nativeBuilt = yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false))
     const transport = yield* Transport
     const client: ClientKind = Option.getOrElse(parsed.client, () => (nativeBuilt ? "native" : transport.runtime.name))
+    if (client !== "native") yield* runtimeBinary(client)
     if (client === "native" && !nativeBuilt) {
       return yield* new InvalidOption({
         option: "client",
@@ -200,7 +207,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
     const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
     const environment = yield* collectEnvironment(
       client,
-      client === "native" ? "C (build/c-epoll/flood)" : transport.runtime.version
+      client === "native" ? "C (build/c-epoll/flood)" : yield* runtimeVersion(client)
     )
     const now = new Date()
     const run: RunFile = {
@@ -232,8 +239,8 @@ const saturationPhase = (
   Effect.gen(function* () {
     const transport = yield* Transport
     const connections = defaultSaturationConnections(yield* readLimits)
-    const client: RuntimeName =
-      run.options.client === "native" ? transport.runtime.name : (run.options.client as RuntimeName)
+    const client: RuntimeSpec =
+      run.options.client === "native" ? transport.runtime.name : (run.options.client as RuntimeSpec)
     let current = run
     for (const target of selected) {
       const info = run.targets.find((t) => t.name === target.manifest.name)

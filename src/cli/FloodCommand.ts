@@ -18,13 +18,14 @@ import type { FloodReport } from "../engine/FloodResult.ts"
 import { formatSummary } from "../report/FloodSummary.ts"
 import { runNativeFlood } from "../run/NativeClient.ts"
 import { decideNetwork, describeNetwork, type NetworkChoice, networkKinds } from "../run/NetworkChoice.ts"
+import { runRuntimeClient } from "../run/RuntimeClient.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../system/Limits.ts"
 import { acquireTestHost, describeLink } from "../system/TestHost.ts"
-import { entryArgv } from "../targets/Runtimes.ts"
+import { entryArgv, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
-import { runtimeNames, Transport } from "../transport/Transport.ts"
-import { integerOption, numberOption, sizeOption } from "./OptionValues.ts"
+import { Transport } from "../transport/Transport.ts"
+import { integerOption, numberOption, runtimeOption, sizeOption } from "./OptionValues.ts"
 
 /** @category errors */
 export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summary: string }> {
@@ -73,9 +74,11 @@ const options = {
     Options.withDescription("Connects in flight at once")
   ),
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object instead of a summary")),
-  server: Options.choice("server", runtimeNames).pipe(
+  server: runtimeOption("server", "node@24").pipe(
     Options.optional,
-    Options.withDescription("Runtime of the server started when --port is not given (default: this one)")
+    Options.withDescription(
+      "Runtime of the server started when --port is not given (default: this one); node@24 etc. after setup:runtimes"
+    )
   ),
   network: Options.choice("network", networkKinds).pipe(
     Options.withDefault("loopback" as const),
@@ -91,9 +94,11 @@ const options = {
     Options.optional,
     Options.withDescription("With --network veth: delay added on each end of the link, e.g. 5ms (needs sch_netem)")
   ),
-  client: Options.choice("client", ["ts", "native"] as const).pipe(
+  client: runtimeOption("client", "node@24", ["ts", "native"]).pipe(
     Options.withDefault("ts" as const),
-    Options.withDescription("ts: this runtime's flood client; native: the C client (npm run build:native)")
+    Options.withDescription(
+      "ts: this runtime's flood client; native: the C client (npm run build:native); node, bun, deno or node@24 etc.: our TS client on that runtime, as its own process"
+    )
   )
 }
 
@@ -114,9 +119,13 @@ const toFloodOptions = (parsed: Parsed, port: number): FloodOptions => ({
   noDelay: defaultFloodOptions.noDelay
 })
 
+/** The C client, or our TS client on another runtime or version, each as its own process. */
+const childClient = (client: Exclude<Parsed["client"], "ts">, floodOptions: FloodOptions) =>
+  client === "native" ? runNativeFlood(floodOptions) : runRuntimeClient(client, floodOptions)
+
 const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
-  parsed.client === "native"
-    ? runNativeFlood(floodOptions)
+  parsed.client !== "ts"
+    ? childClient(parsed.client, floodOptions)
     : runFlood(
         floodOptions,
         (progress) => {
@@ -138,9 +147,13 @@ const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
           )
       )
 
-const report = (parsed: Parsed, result: FloodReport, serverLabel: string) =>
+const report = (parsed: Parsed, result: FloodReport, serverLabel: string, server?: unknown) =>
   Effect.gen(function* () {
-    yield* Console.log(parsed.json ? JSON.stringify(result) : formatSummary(result, serverLabel))
+    yield* Console.log(
+      parsed.json
+        ? JSON.stringify(server === undefined ? result : { ...result, server })
+        : formatSummary(result, serverLabel)
+    )
     if (!result.ok) {
       const kinds = Object.entries(result.errors)
         .map(([kind, count]) => `${kind} ${count}`)
@@ -182,7 +195,12 @@ const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
         `the echo server exited with code ${code} during the flood; its stderr:\n${server.stderrTail()}`
       )
     }
-    yield* report(parsed, result, `${serverRuntime} echo server (pid ${server.pid})`)
+    // The server's runtime and exact version sit beside the client's (runtime, runtimeVersion) in --json.
+    const serverVersion = yield* runtimeVersion(serverRuntime)
+    yield* report(parsed, result, `${serverRuntime} ${serverVersion} echo server (pid ${server.pid})`, {
+      runtime: serverRuntime,
+      runtimeVersion: serverVersion
+    })
   }).pipe(Effect.scoped)
 
 export const floodCommand = Command.make("flood", options, (parsed) =>
@@ -195,6 +213,9 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
       )
     )
     yield* checkConnectionsFit(parsed.connections, "the flood client")
+    // A runtime version that is not installed fails here, before a server is started.
+    if (parsed.client !== "ts" && parsed.client !== "native") yield* runtimeBinary(parsed.client)
+    if (Option.isSome(parsed.server)) yield* runtimeBinary(parsed.server.value)
     const network = yield* decideNetwork(parsed.network, parsed.linkRate, parsed.linkDelay)
     if (network.kind === "veth" && Option.isSome(parsed.port)) {
       return yield* new InvalidOption({

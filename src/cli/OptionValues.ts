@@ -12,6 +12,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { cpuCount } from "../system/Limits.ts"
+import { isRuntimeSpec, type RuntimeSpec } from "../targets/RuntimeVersions.ts"
 
 /** A value outside what the option accepts; the message is the whole user-facing line. */
 class BadValue extends Error {}
@@ -215,4 +216,23 @@ export const checkCoresExist = (option: string, cores: ReadonlyArray<number>) =>
         fix: `Pick cores below ${count}, e.g. --${option} ${count - 1}.`
       })
     }
+  })
+
+/**
+ * A runtime, optionally at a version `setup --runtimes` installed: `node`,
+ * `bun`, `deno`, `node@24`, `bun@1.4.4`; or one of the command's own words
+ * (`ts`, `native`). Whether the version is installed is checked by the command.
+ */
+export const runtimeOption = <const Extra extends string = never>(
+  name: string,
+  example: string,
+  extra: ReadonlyArray<Extra> = []
+) =>
+  typed(name, "runtime", (text: string): RuntimeSpec | Extra => {
+    const value = text.trim()
+    if ((extra as ReadonlyArray<string>).includes(value)) return value as Extra
+    if (isRuntimeSpec(value)) return value
+    throw new BadValue(
+      `--${name} ${text}: must be ${[...extra, "node", "bun", "deno"].join(", ")}, or one of those at a version installed with \`npm run setup:runtimes\`, e.g. --${name} ${example}`
+    )
   })

@@ -46,6 +46,33 @@ export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
 
 const decode = Schema.decodeUnknown(Schema.parseJson(FloodReport))
 
+/**
+ * Runs a flood client process (the C one, or ours on a runtime) that prints
+ * one JSON FloodReport, and decodes it; `fail` words the failure.
+ */
+export const captureFloodReport = <E>(
+  name: string,
+  argv: ReadonlyArray<string>,
+  options: FloodOptions,
+  fail: (reason: string) => E
+) =>
+  Effect.gen(function* () {
+    const result = yield* runToCompletion(
+      { name, argv, env: { DENO_NO_UPDATE_CHECK: "1" } },
+      options.timeoutSeconds + options.stallTimeoutSeconds + 10,
+      `its --timeout ${options.timeoutSeconds} s + --stall-timeout ${options.stallTimeoutSeconds} s + 10 s`
+    ).pipe(Effect.mapError((e) => fail(e.message)))
+    // Exit 1 is a flood with failed connections, still with a report; any other failure printed none.
+    if (result.exit.code !== 0 && result.exit.code !== 1) {
+      return yield* Effect.fail(fail(result.output.trim() || `it ${describeExit(result.exit)}`))
+    }
+    return yield* decode(result.stdout.trim()).pipe(
+      Effect.mapError((error) =>
+        fail(`unreadable report (${error.message}): ${(result.stdout || result.output).slice(0, 500)}`)
+      )
+    )
+  })
+
 export const runNativeFlood = (options: FloodOptions) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -54,19 +81,10 @@ export const runNativeFlood = (options: FloodOptions) =>
         reason: `${nativeClientPath} is missing: build it with \`npm run build:native\``
       })
     }
-    const result = yield* runToCompletion(
-      { name: "native flood client", argv: [nativeClientPath, ...nativeFloodArgs(options)] },
-      options.timeoutSeconds + options.stallTimeoutSeconds + 10,
-      `its --timeout ${options.timeoutSeconds} s + --stall-timeout ${options.stallTimeoutSeconds} s + 10 s`
-    ).pipe(Effect.mapError((e) => new NativeClientFailed({ reason: e.message })))
-    // Exit 2 is a usage or limit error with no report; its stderr says why.
-    if (result.exit.code !== 0 && result.exit.code !== 1) {
-      return yield* new NativeClientFailed({ reason: result.output.trim() || `it ${describeExit(result.exit)}` })
-    }
-    return yield* decode(result.stdout.trim()).pipe(
-      Effect.mapError(
-        (error) =>
-          new NativeClientFailed({ reason: `unreadable report (${error.message}): ${result.stdout.slice(0, 500)}` })
-      )
+    return yield* captureFloodReport(
+      "native flood client",
+      [nativeClientPath, ...nativeFloodArgs(options)],
+      options,
+      (reason) => new NativeClientFailed({ reason })
     )
   })

@@ -20,11 +20,12 @@ import {
   systemSnapshot
 } from "../system/ProcStat.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
-import type { RuntimeName } from "../transport/Transport.ts"
+import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
 import type { Sample } from "./RunFile.ts"
 
-export type ClientKind = RuntimeName | "native"
+/** The C client, or our TS client on a runtime (at a version: "node@24"). */
+export type ClientKind = RuntimeSpec | "native"
 
 /** @category errors */
 export class ClientFailed extends Data.TaggedError("ClientFailed")<{ readonly reason: string }> {

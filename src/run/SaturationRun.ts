@@ -19,9 +19,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { CLOCK_TICKS, coreLoad, type ProcessSnapshot, processSnapshot, systemSnapshot } from "../system/ProcStat.ts"
 import { processSwitches } from "../system/ThreadSwitches.ts"
+import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
-import type { RuntimeName } from "../transport/Transport.ts"
 import { DEADLINE_MARGIN_SECONDS, defaultSaturationOptions } from "./SaturationOptions.ts"
 import type {
   ProbeReport,
@@ -52,7 +52,7 @@ export interface SaturationRunOptions {
   readonly probeMaxOutstanding: number
   readonly probeBytes: number
   /** Runtime of the saturating client and of the probe. */
-  readonly client: RuntimeName
+  readonly client: RuntimeSpec
   readonly serverCore: number
   readonly clientCore: number
   /** Progress lines for a human (the library never prints). */
@@ -62,7 +62,7 @@ export interface SaturationRunOptions {
 /** The defaults of `saturate`, for a given connection count and client runtime. */
 export const saturationRunOptions = (
   connections: number,
-  client: RuntimeName,
+  client: RuntimeSpec,
   overrides: Partial<SaturationRunOptions> = {}
 ): SaturationRunOptions => ({
   host: defaultSaturationOptions.host,

@@ -16,7 +16,7 @@ import * as Stream from "effect/Stream"
 import { type ChildExit, spawn } from "../system/ChildProcess.ts"
 import type { OperatingSystem } from "../system/OperatingSystem.ts"
 import { entryArgv, entryPoint, repoRoot } from "../targets/Runtimes.ts"
-import type { RuntimeName } from "../transport/Transport.ts"
+import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { decodeEvent, type WorkerCommand, type WorkerEvent } from "./WorkerProtocol.ts"
 
 export const workerPath = `${repoRoot}/src/run/SaturateWorker.ts`
@@ -44,7 +44,7 @@ export interface RunningWorker {
 }
 
 /** argv that runs the worker entry with `args` on a runtime (the runtime's flags as for src/main.ts). */
-export const workerArgv = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
+export const workerArgv = (runtime: RuntimeSpec, args: ReadonlyArray<string>) =>
   Effect.map(entryArgv(runtime, args), (argv) => argv.map((arg) => (arg === entryPoint ? workerPath : arg)))
 
 /**
@@ -53,7 +53,7 @@ export const workerArgv = (runtime: RuntimeName, args: ReadonlyArray<string>) =>
  */
 export const startWorker = (
   name: string,
-  runtime: RuntimeName,
+  runtime: RuntimeSpec,
   args: ReadonlyArray<string>,
   cpus: string | undefined,
   onEvent: (event: WorkerEvent) => void
