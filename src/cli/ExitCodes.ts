@@ -22,7 +22,9 @@ const USAGE = new Set([
   "UsageError",
   "InvalidManifest",
   "RunFileUnreadable",
-  "ReportInputError"
+  "ReportInputError",
+  "InvalidRuntimeSpec",
+  "UnknownRuntimeVersion"
 ])
 
 const ENVIRONMENT = new Set([
@@ -35,7 +37,9 @@ const ENVIRONMENT = new Set([
   "TuneFailed",
   "SetupFailed",
   "BuildFailed",
-  "NativeClientMissing"
+  "NativeClientMissing",
+  "RuntimeVersionNotInstalled",
+  "RuntimeInstallFailed"
 ])
 
 /** The exit code for one failure value. */
