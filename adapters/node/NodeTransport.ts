@@ -188,31 +188,42 @@ const install = (socket: net.Socket, conn: NodeConn, handlers: SocketHandlers, d
   socket.on("close", onClose)
 }
 
-/** node:net's private slots for `onread`, found by name on a socket; undefined when absent. */
+/** node:net's private slots for `onread`, found by name; null when this Node lacks one of them. */
 interface OnreadSlots {
   readonly buffer: symbol
   readonly callback: symbol
 }
-let onreadSlots: OnreadSlots | null | undefined
+let onreadSlots: OnreadSlots | null = null
 
-const findOnreadSlots = (socket: net.Socket): OnreadSlots | null => {
+/**
+ * The slots the Socket constructor fills from `onread`, checked on a fresh socket and a TCP handle:
+ * `kBuffer` and `kBufferCb` take our buffer and callback, and `kBufferGen` must be there and null,
+ * because node:net's read path calls it whenever it is not null.
+ */
+const findOnreadSlots = (socket: net.Socket, handle: unknown): OnreadSlots | null => {
   const symbols = Object.getOwnPropertySymbols(socket)
-  const buffer = symbols.find((s) => s.description === "kBuffer")
-  const callback = symbols.find((s) => s.description === "kBufferCb")
-  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } })._handle
+  const named = (name: string) => symbols.find((s) => s.description === name)
+  const buffer = named("kBuffer")
+  const callback = named("kBufferCb")
+  const generator = named("kBufferGen")
   const slots = socket as unknown as Record<symbol, unknown>
   return buffer !== undefined &&
     callback !== undefined &&
+    generator !== undefined &&
     slots[buffer] === null &&
     slots[callback] === null &&
-    typeof handle?.useUserBuffer === "function"
+    slots[generator] === null &&
+    typeof (handle as { useUserBuffer?: unknown } | null)?.useUserBuffer === "function"
     ? { buffer, callback }
     : null
 }
 
+/** How accepted sockets read, for run.json. */
+const readPathOf = (slots: OnreadSlots | null): string =>
+  slots === null ? "data events (internal onread slots not found)" : "internal onread (shared buffer)"
+
 /** Gives an accepted (still paused) socket the shared read buffer, as `onread` would; false when it cannot. */
 const readIntoSharedBuffer = (socket: net.Socket): boolean => {
-  if (onreadSlots === undefined) onreadSlots = findOnreadSlots(socket)
   if (onreadSlots === null) return false
   const handle = (socket as unknown as { _handle: { useUserBuffer: (buffer: Uint8Array) => void } | null })._handle
   if (handle === null) return false
@@ -244,11 +255,17 @@ const listen = (options: ListenOptions) =>
         // Accept errors (EMFILE) must not crash the process; node:net retries accepting by itself.
         server.on("error", () => {})
         const bound = server.address() as net.AddressInfo
+        // Accepted sockets get the listener's kind of handle; checked once, before the first accept is handled.
+        onreadSlots = findOnreadSlots(new net.Socket(), (server as unknown as { _handle: unknown })._handle)
         resume(
           Effect.succeed({
             server,
             sockets,
-            listening: { address: { host: bound.address, port: bound.port }, effectiveBacklog: options.backlog }
+            listening: {
+              address: { host: bound.address, port: bound.port },
+              effectiveBacklog: options.backlog,
+              readPath: readPathOf(onreadSlots)
+            }
           })
         )
       })
@@ -300,7 +317,7 @@ const connect = (
 
 /** @category constructors */
 export const make: Transport["Type"] = {
-  runtime: { name: "node", version: process.versions.node },
+  runtime: { name: "node", version: process.versions.node, readPath: "onread (shared buffer)" },
   listen,
   connect,
   equalBytes: (a, b) => a.length === b.length && Buffer.compare(a, b) === 0

@@ -41,8 +41,10 @@ export const serveCommand = Command.make("serve", { host, port, backlog, noDelay
     const { name, version } = transport.runtime
     const capped =
       listening.effectiveBacklog < options.backlog ? `, capped by ${name} at ${listening.effectiveBacklog}` : ""
+    const readPath = listening.readPath ?? transport.runtime.readPath
+    const reads = readPath === undefined ? "" : `, reads: ${readPath}`
     yield* Console.log(
-      `echoflood serve: ${name} ${version} listening on ${listening.address.host}:${listening.address.port} (backlog ${options.backlog}${capped})`
+      `echoflood serve: ${name} ${version} listening on ${listening.address.host}:${listening.address.port} (backlog ${options.backlog}${capped}${reads})`
     )
     return yield* Effect.never
   }).pipe(Effect.scoped)

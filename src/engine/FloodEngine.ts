@@ -347,6 +347,7 @@ class FloodRun {
       ok: this.progress.completed === this.options.connections,
       runtime: this.transport.runtime.name,
       runtimeVersion: this.transport.runtime.version,
+      ...(this.transport.runtime.readPath === undefined ? {} : { readPath: this.transport.runtime.readPath }),
       host: this.options.host,
       port: this.options.port,
       connections: this.options.connections,

@@ -87,6 +87,8 @@ export const FloodReport = Schema.Struct({
   /** The client that flooded: node, deno, bun or native. */
   runtime: Schema.String,
   runtimeVersion: Schema.String,
+  /** How the client's sockets read and write (e.g. Deno's core ops or its public wrappers). */
+  readPath: Schema.optional(Schema.String),
   host: Schema.String,
   port: Schema.Number,
   connections: Schema.Number,

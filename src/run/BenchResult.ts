@@ -55,6 +55,8 @@ export interface FloodSample {
    * for at most 20 s).
    */
   readonly idleBusyBefore: number
+  /** How the server's sockets read (our TS servers print it; e.g. Node's internal `onread` or `data` events). */
+  readonly serverReadPath?: string | undefined
   /** The client's own report; missing when it crashed or printed nothing readable. */
   readonly report: FloodReport | undefined
   /** Why the sample failed without a report. */

@@ -192,6 +192,7 @@ interface Running {
   readonly name: string
   readonly pid: number
   readonly port: number
+  readonly readPath?: string | undefined
 }
 
 interface Flooded {
@@ -364,7 +365,12 @@ const runRounds = (state: State, targets: ReadonlyArray<Target>, clients: Readon
           yield* progress(`  ${name} unavailable: ${launched.left.message}`)
           continue
         }
-        running.set(name, { name, pid: launched.right.pid, port: launched.right.port })
+        running.set(name, {
+          name,
+          pid: launched.right.pid,
+          port: launched.right.port,
+          readPath: launched.right.readPath
+        })
         yield* progress(`  ${name}: pid ${launched.right.pid}, port ${launched.right.port}`)
       }
       const cells = roundCells(
@@ -401,6 +407,7 @@ const runRounds = (state: State, targets: ReadonlyArray<Target>, clients: Readon
               seconds: report?.seconds ?? Number.NaN,
               mbPerSecond: report?.mbPerSecond ?? Number.NaN,
               serverUsage: result.serverUsage,
+              serverReadPath: server.readPath,
               clientUsage: result.outcome.clientUsage,
               serverCore: result.serverCore,
               clientCore: result.clientCore,

@@ -226,7 +226,9 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               if (Either.isLeft(sample)) {
                 failure ??= sample.left.message
               } else {
-                samples.push(sample.right)
+                samples.push(
+                  server!.readPath === undefined ? sample.right : { ...sample.right, serverReadPath: server!.readPath }
+                )
                 if (!sample.right.flood.ok) failure ??= failureReason(sample.right)
               }
               if (failure !== undefined) break

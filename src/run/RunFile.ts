@@ -29,6 +29,8 @@ export const Sample = Schema.Struct({
   startedAt: Schema.String,
   flood: FloodReport,
   server: Schema.optional(ServerUsage),
+  /** How the server's sockets read (our TS servers: e.g. Node's internal `onread` or its `data` fallback, Deno's core ops). */
+  serverReadPath: Schema.optional(Schema.String),
   serverCore: Schema.optional(CoreLoad),
   clientCore: Schema.optional(CoreLoad),
   /** The client's core was busier than the server's and above 90%: the client, not the server, set the pace. */

@@ -44,6 +44,8 @@ export interface RunningServer {
   /** The port parsed from the server's "listening on host:port" line. */
   readonly port: number
   readonly child: Child
+  /** How its sockets read, from a `reads: …` note in the listening line (our TS servers print one). */
+  readonly readPath: string | undefined
   /** Last lines of its stdout and stderr, interleaved. */
   readonly stderrTail: () => string
   /** Completes when the server exits: code or signal, and when. */
@@ -53,6 +55,7 @@ export interface RunningServer {
 }
 
 const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/
+const READ_PATH = /\breads: ([^,)]+)/
 
 /**
  * Starts the server and waits until it prints its listening line. The scope
@@ -63,11 +66,15 @@ export const startServer = (
 ): Effect.Effect<RunningServer, ServerFailedToStart, Scope.Scope | CommandExecutor.CommandExecutor | OperatingSystem> =>
   Effect.gen(function* () {
     const port = yield* Deferred.make<number>()
+    let readPath: string | undefined
     const child = yield* spawn({
       ...spec,
       onStdout: (line) => {
         const match = LISTENING.exec(line)
-        if (match !== null) Deferred.unsafeDone(port, Effect.succeed(Number(match[3])))
+        if (match !== null) {
+          readPath = READ_PATH.exec(line)?.[1]
+          Deferred.unsafeDone(port, Effect.succeed(Number(match[3])))
+        }
         return false
       }
     }).pipe(
@@ -88,6 +95,7 @@ export const startServer = (
       name: spec.name,
       pid: child.pid,
       port: listening,
+      readPath,
       child,
       stderrTail: () => child.output(),
       exit: child.exit,
