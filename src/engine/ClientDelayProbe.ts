@@ -5,138 +5,50 @@
  * echoed and verified, and disconnects. A probe starts on schedule even when
  * earlier ones are still waiting (up to `maxOutstanding`), so a server that
  * stalls cannot hide its stalls by holding the probe back; each probe is cut
- * off at `timeoutMs`. Connect time and round trip go into HdrHistograms
- * (microseconds, reported in milliseconds).
+ * off at `timeoutMs`, including its wait for the server's EOF. Connect time
+ * and round trip (connect started → last byte verified) go into latency
+ * histograms. This file is the probe's policy on the engine (VerifiedStream,
+ * ErrorLog, LatencyHistogram).
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as hdr from "hdr-histogram-js"
-import { expectedView } from "../protocol/PayloadPattern.ts"
-import { verify } from "../protocol/Verifier.ts"
 import type { ProbeOptions } from "../run/SaturationOptions.ts"
-import type { Percentiles, ProbeReport } from "../run/SaturationResult.ts"
-import type { Socket, SocketHandlers } from "../transport/Transport.ts"
+import type { ProbeReport } from "../run/SaturationResult.ts"
 import { Transport } from "../transport/Transport.ts"
-import type { TransportError } from "../transport/TransportError.ts"
-import { errorKindOf } from "./FloodResult.ts"
-
-const MAX_DETAILS = 5
+import { type ErrorDetail, ErrorLog, transportDetail } from "./ErrorKinds.ts"
+import { LatencyHistogram } from "./LatencyHistogram.ts"
+import { connectStream, DONE, type StreamOwner, VerifiedStream } from "./VerifiedStream.ts"
 
 /** Keeps the probe's connection indices (pattern offsets) apart from the saturating client's. */
 const PROBE_INDEX_BASE = 1 << 20
 
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true })
-
-const micros = (ms: number) => Math.max(1, Math.round(ms * 1000))
-
-const percentiles = (h: hdr.Histogram): Percentiles => ({
-  count: h.totalCount,
-  p50: h.totalCount === 0 ? 0 : h.getValueAtPercentile(50) / 1000,
-  p90: h.totalCount === 0 ? 0 : h.getValueAtPercentile(90) / 1000,
-  p99: h.totalCount === 0 ? 0 : h.getValueAtPercentile(99) / 1000,
-  p999: h.totalCount === 0 ? 0 : h.getValueAtPercentile(99.9) / 1000,
-  max: h.totalCount === 0 ? 0 : h.maxValue / 1000
-})
-
-class ProbeConnection implements SocketHandlers {
-  socket: Socket | undefined = undefined
+/** One probe: a stream of `bytes`, sent in one write, on a connection of its own. */
+class ProbeStream extends VerifiedStream {
   connected = false
-  received = 0
-  settled = false
   timer: ReturnType<typeof setTimeout> | undefined = undefined
 
   constructor(
-    readonly index: number,
-    readonly startedAt: number,
-    readonly run: ProbeRun
-  ) {}
-
-  onData = (bytes: Uint8Array): void => {
-    if (this.settled) return
-    const total = this.run.options.bytes
-    const usable = Math.min(bytes.length, total - this.received)
-    const mismatch = verify(
-      this.run.transport.equalBytes,
-      this.index,
-      this.received,
-      usable === bytes.length ? bytes : bytes.subarray(0, usable)
-    )
-    if (mismatch !== undefined) {
-      this.fail(mismatch.kind, `probe ${this.index}: ${mismatch.kind} at offset ${mismatch.offset}`)
-      return
-    }
-    if (usable < bytes.length) {
-      this.fail("excess", `probe ${this.index}: ${bytes.length - usable} byte(s) echoed beyond the ${total} sent`)
-      return
-    }
-    this.received += usable
-    if (this.received === total) this.complete()
-  }
-
-  onDrain = (): void => {}
-
-  onEnd = (): void => {
-    this.fail("truncated", `probe ${this.index}: the server closed it after ${this.received} bytes`)
-  }
-
-  onError = (error: TransportError): void => {
-    this.fail(errorKindOf(error), `probe ${this.index}: ${error.message}`)
-  }
-
-  onClose = (): void => {
-    this.fail("truncated", `probe ${this.index}: closed after ${this.received} bytes`)
-  }
-
-  connectedNow(socket: Socket | undefined): void {
-    if (this.settled) {
-      socket?.destroy()
-      return
-    }
-    this.connected = true
-    this.run.connect.recordValue(micros(performance.now() - this.startedAt))
-    this.socket?.write(expectedView(this.index, 0, this.run.options.bytes))
-  }
-
-  private settle(): void {
-    this.settled = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-    this.socket?.destroy()
-    this.run.settled(this)
-  }
-
-  complete(): void {
-    if (this.settled) return
-    this.run.roundTrip.recordValue(micros(performance.now() - this.startedAt))
-    this.run.completed++
-    this.settle()
-  }
-
-  timeOut = (): void => {
-    if (this.settled) return
-    const timeout = micros(this.run.options.timeoutMs)
-    if (!this.connected) this.run.connect.recordValue(timeout)
-    this.run.roundTrip.recordValue(timeout)
-    this.run.timedOut++
-    this.settle()
-  }
-
-  fail(kind: string, message: string): void {
-    if (this.settled) return
-    this.run.failed++
-    this.run.errors[kind] = (this.run.errors[kind] ?? 0) + 1
-    if (this.run.errorDetails.length < MAX_DETAILS) this.run.errorDetails.push(message)
-    this.settle()
+    index: number,
+    readonly run: ProbeRun,
+    readonly startedAt: number
+  ) {
+    super(index, run)
   }
 }
 
-class ProbeRun {
-  readonly connect = histogram()
-  readonly roundTrip = histogram()
-  readonly errors: Record<string, number> = {}
-  readonly errorDetails: Array<string> = []
-  readonly live = new Set<ProbeConnection>()
+class ProbeRun implements StreamOwner {
+  readonly label = "probe"
+  readonly latency = undefined
+  readonly progress = { bytesVerified: 0 }
+  readonly total: number
+  readonly chunk: number
+  readonly window: number
+  readonly connect = new LatencyHistogram()
+  readonly roundTrip = new LatencyHistogram()
+  readonly log = new ErrorLog()
+  readonly live = new Set<ProbeStream>()
+  firstSendAt = 0
   scheduled = 0
   skipped = 0
   completed = 0
@@ -153,7 +65,11 @@ class ProbeRun {
   constructor(
     readonly options: ProbeOptions,
     readonly transport: Transport["Type"]
-  ) {}
+  ) {
+    this.total = options.bytes
+    this.chunk = options.bytes
+    this.window = options.bytes
+  }
 
   start(): void {
     if (this.startedAt > 0) return
@@ -183,33 +99,51 @@ class ProbeRun {
       this.skipped++
       return
     }
-    const probe = new ProbeConnection(index, now, this)
+    const probe = new ProbeStream(index, this, now)
     this.live.add(probe)
-    probe.timer = setTimeout(probe.timeOut, this.options.timeoutMs)
-    this.transport.connect(
-      {
-        host: this.options.host,
-        port: this.options.port,
-        // Our own timer cuts the probe first; the adapter's only cleans up the pending socket.
-        timeoutMs: this.options.timeoutMs + 1000,
-        noDelay: true,
-        handlers: (socket) => {
-          probe.socket = socket
-          return probe
-        }
-      },
-      (error, socket) => {
-        if (error !== undefined) {
-          if (error._tag === "ConnectTimeout") probe.timeOut()
-          else probe.fail(errorKindOf(error), `probe ${index}: ${error.message}`)
-        } else {
-          probe.connectedNow(socket)
-        }
+    probe.timer = setTimeout(() => this.timeOut(probe), this.options.timeoutMs)
+    const target = { host: this.options.host, port: this.options.port, noDelay: true }
+    // Our own timer cuts the probe first; the adapter's only cleans up the pending socket.
+    connectStream(this.transport, target, this.options.timeoutMs + 1000, probe, (error) => {
+      if (error !== undefined) {
+        if (error._tag === "ConnectTimeout") this.timeOut(probe)
+        else probe.fail(transportDetail(this.label, index, 0, error))
+      } else if (probe.state === DONE) {
+        probe.socket?.destroy()
+      } else {
+        const connectedAt = performance.now()
+        probe.connected = true
+        this.connect.recordMillis(connectedAt - probe.startedAt)
+        probe.pump(connectedAt)
       }
-    )
+    })
   }
 
-  settled(probe: ProbeConnection): void {
+  streamClosed(stream: VerifiedStream): void {
+    const probe = stream as ProbeStream
+    this.roundTrip.recordMillis(probe.verifiedAt - probe.startedAt)
+    this.completed++
+    this.settle(probe)
+  }
+
+  streamFailed(stream: VerifiedStream, detail: ErrorDetail): void {
+    this.failed++
+    this.log.add(detail)
+    this.settle(stream as ProbeStream)
+  }
+
+  private timeOut(probe: ProbeStream): void {
+    if (probe.state === DONE) return
+    if (!probe.connected) this.connect.recordMillis(this.options.timeoutMs)
+    this.roundTrip.recordMillis(this.options.timeoutMs)
+    this.timedOut++
+    probe.abandon()
+    this.settle(probe)
+  }
+
+  private settle(probe: ProbeStream): void {
+    if (probe.timer !== undefined) clearTimeout(probe.timer)
+    probe.timer = undefined
     this.live.delete(probe)
     if (this.stopping && this.live.size === 0) this.drained?.()
   }
@@ -228,9 +162,8 @@ class ProbeRun {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     for (const probe of this.live) {
-      probe.settled = true
       if (probe.timer !== undefined) clearTimeout(probe.timer)
-      probe.socket?.destroy()
+      probe.abandon()
     }
     this.live.clear()
   }
@@ -249,11 +182,11 @@ class ProbeRun {
       completed: this.completed,
       timedOut: this.timedOut,
       failed: this.failed,
-      connect: percentiles(this.connect),
-      roundTrip: percentiles(this.roundTrip),
+      connect: this.connect.percentiles(),
+      roundTrip: this.roundTrip.percentiles(),
       scheduleLagMaxMs: this.scheduleLagMax,
-      errors: { ...this.errors },
-      errorDetails: this.errorDetails.slice()
+      errors: { ...this.log.counts },
+      errorDetails: this.log.details.map((detail) => detail.message)
     }
   }
 }

@@ -109,6 +109,67 @@ describe("FloodEngine", () => {
     )
   }
 
+  /** Echoes correctly, then sends one more byte: `late` ms after the last echo, or when the client half-closes. */
+  const lateByte =
+    (when: "idle" | "half-close"): MemoryServer =>
+    (socket) => {
+      const inner = echoHandlers(socket, makeEchoStats())
+      let timer: ReturnType<typeof setTimeout> | undefined
+      return {
+        ...inner,
+        onData: (bytes) => {
+          inner.onData(bytes)
+          if (when !== "idle") return
+          if (timer !== undefined) clearTimeout(timer)
+          timer = setTimeout(() => socket.write(new Uint8Array([42])), 20)
+        },
+        onEnd: () => {
+          if (when === "half-close") socket.write(new Uint8Array([42]))
+          // The idle case: keep the side open until the late byte is out.
+          setTimeout(() => socket.end(), when === "idle" ? 40 : 0)
+        }
+      }
+    }
+
+  for (const when of ["idle", "half-close"] as const) {
+    it.live(`fails with excess when the server sends a byte after the echo (${when})`, () =>
+      Effect.gen(function* () {
+        const report = yield* flood(lateByte(when), { connections: 3 })
+        expect(report.ok).toBe(false)
+        expect(report.errors).toEqual({ excess: 3 })
+        expect(report.connectionsCompleted).toBe(0)
+        expect(report.errorDetails[0]!.offset).toBe(100_000)
+        expect(report.errorDetails[0]!.message).toMatch(/beyond the 100000 sent, before the server's EOF/)
+      })
+    )
+  }
+
+  it.effect("fails with excess when the extra byte comes in the same read as the last expected ones", () =>
+    Effect.gen(function* () {
+      const server = faulty((b) => new Uint8Array([...b, 9]), 100_000)
+      const report = yield* flood(server, { connections: 1 })
+      expect(report.errors).toEqual({ excess: 1 })
+    })
+  )
+
+  it.effect("waits for the server's EOF and reports the wait apart", () =>
+    Effect.gen(function* () {
+      const report = yield* flood(echo)
+      expect(report.ok).toBe(true)
+      expect(report.closeSeconds).toBeGreaterThanOrEqual(0)
+      expect(report.completion.max).toBeLessThanOrEqual(report.seconds)
+    })
+  )
+
+  it.live("fails as stalled when the server never closes after the client's half-close", () =>
+    Effect.gen(function* () {
+      const neverCloses: MemoryServer = (socket) => ({ ...echoHandlers(socket, makeEchoStats()), onEnd: () => {} })
+      const report = yield* flood(neverCloses, { connections: 2 })
+      expect(report.errors).toEqual({ stalled: 2 })
+      expect(report.errorDetails[0]!.message).toMatch(/no EOF from the server/)
+    })
+  )
+
   it.effect("rejects bad options before any traffic", () =>
     Effect.gen(function* () {
       const bad = (o: Partial<FloodOptions>) =>

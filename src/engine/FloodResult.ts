@@ -4,64 +4,7 @@
  * field name says otherwise; latency is milliseconds.
  */
 import * as Schema from "effect/Schema"
-import type { TransportError } from "../transport/TransportError.ts"
-
-/** Why a connection failed. */
-export const ErrorKind = Schema.Literal(
-  /** Received bytes differ from the pattern (a flipped or replaced byte). */
-  "corrupted",
-  /** The stream skipped bytes: what follows matches the pattern further on. */
-  "missing-bytes",
-  /** The stream has bytes inserted: what follows matches the pattern earlier on. */
-  "extra-bytes",
-  /** More bytes were echoed than were sent. */
-  "excess",
-  /** The server closed the connection before echoing everything. */
-  "truncated",
-  /** No byte arrived on the connection for the stall timeout. */
-  "stalled",
-  /** The connection was reset. */
-  "reset",
-  /** The connection was refused. */
-  "refused",
-  /** Connecting took longer than the connect timeout. */
-  "connect-timeout",
-  /** The process ran out of file descriptors. */
-  "too-many-open-files",
-  /** The overall timeout ended the flood first. */
-  "timeout",
-  /** Any other socket error. */
-  "socket-error"
-)
-export type ErrorKind = typeof ErrorKind.Type
-
-/** The error kind a failed connect or socket error is counted under. */
-export const errorKindOf = (error: TransportError): ErrorKind => {
-  switch (error._tag) {
-    case "ConnectionRefused":
-      return "refused"
-    case "ConnectionReset":
-      return "reset"
-    case "ConnectTimeout":
-      return "connect-timeout"
-    case "TooManyOpenFiles":
-      return "too-many-open-files"
-    case "AddressInUse":
-    case "SocketFailure":
-      return "socket-error"
-  }
-}
-
-export const ErrorDetail = Schema.Struct({
-  kind: ErrorKind,
-  connection: Schema.Number,
-  /** Byte offset in the connection's stream where it went wrong. */
-  offset: Schema.Number,
-  expected: Schema.optional(Schema.Number),
-  received: Schema.optional(Schema.Number),
-  message: Schema.String
-})
-export type ErrorDetail = typeof ErrorDetail.Type
+import { ErrorDetail } from "./ErrorKinds.ts"
 
 export const LatencySummary = Schema.Struct({
   /** Chunk round trips recorded (send of a chunk → its last byte echoed). */
@@ -101,6 +44,13 @@ export const FloodReport = Schema.Struct({
   connectSeconds: Schema.Number,
   /** First byte sent → last byte verified. */
   bulkSeconds: Schema.Number,
+  /**
+   * Last byte verified → the last server EOF: the client half-closes each
+   * connection once all its bytes are verified and waits for the server's EOF,
+   * failing it as `excess` if anything else arrives first. Not in `seconds`.
+   * Absent in reports from before the check existed.
+   */
+  closeSeconds: Schema.optional(Schema.Number),
   bytesVerified: Schema.Number,
   /** Verified echoed payload per second of wall time, in 10^6 bytes. */
   mbPerSecond: Schema.Number,

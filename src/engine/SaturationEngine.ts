@@ -9,23 +9,20 @@
  *
  * A connection that fails (verification error, reset, close) is recorded and
  * stays counted in the fairness figures with its progress frozen: a server
- * that drops connections under load must not look fairer for it. The
- * per-chunk path is plain callbacks over the transport touching fields of
- * one `SaturatingConnection`; no Effect is built per chunk.
+ * that drops connections under load must not look fairer for it. This
+ * file is saturation's policy on the engine (VerifiedStream, ConnectPacer,
+ * ErrorLog): streams without end, the phases, and fairness.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { expectedView } from "../protocol/PayloadPattern.ts"
-import { verify } from "../protocol/Verifier.ts"
 import type { SaturationClientOptions } from "../run/SaturationOptions.ts"
 import type { Fairness, SaturationClientReport } from "../run/SaturationResult.ts"
-import type { Socket, SocketHandlers } from "../transport/Transport.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
-import { type ErrorDetail, type ErrorKind, errorKindOf } from "./FloodResult.ts"
-
-const MAX_DETAILS = 5
+import { ConnectPacer } from "./ConnectPacer.ts"
+import { type ErrorDetail, ErrorLog, transportDetail } from "./ErrorKinds.ts"
+import { DONE, type StreamOwner, VerifiedStream } from "./VerifiedStream.ts"
 
 /** How the ramp ended. */
 export interface RampSummary {
@@ -47,112 +44,16 @@ export interface SaturationProgress {
   bytesVerified: number
 }
 
-/** One connection; everything the hot path touches is a field here. */
-class SaturatingConnection implements SocketHandlers {
-  socket: Socket | undefined = undefined
-  sent = 0
-  received = 0
-  writable = true
-  /** Failed or stopped: ignore whatever the socket still reports. */
-  closed = false
-  /** Counted in the steady-state fairness figures. */
+/** A stream that counts in the steady-state fairness figures from `beginSteady`. */
+class SaturatingStream extends VerifiedStream {
   counted = false
   steadyBase = 0
-  lastProgress = 0
-  longestGap = 0
 
-  constructor(
-    readonly index: number,
-    readonly run: SaturationRun
-  ) {}
-
-  pump(): void {
-    const socket = this.socket!
-    const chunk = this.run.options.chunk
-    const window = this.run.options.window
-    while (this.writable && this.sent - this.received + chunk <= window) {
-      const view = expectedView(this.index, this.sent, chunk)
-      this.sent += chunk
-      this.writable = socket.write(view)
-    }
-  }
-
-  onData = (bytes: Uint8Array): void => {
-    if (this.closed) return
-    const run = this.run
-    const before = this.received
-    const usable = Math.min(bytes.length, this.sent - before)
-    const mismatch = verify(
-      run.transport.equalBytes,
-      this.index,
-      before,
-      usable === bytes.length ? bytes : bytes.subarray(0, usable)
-    )
-    if (mismatch !== undefined) {
-      const what =
-        mismatch.kind === "corrupted"
-          ? `byte ${mismatch.offset} is ${mismatch.received}, expected ${mismatch.expected}`
-          : `stream ${mismatch.kind === "missing-bytes" ? "lost" : "gained"} ${mismatch.shift} byte(s) at offset ${mismatch.offset}`
-      this.fail(
-        mismatch.kind,
-        mismatch.offset,
-        `connection ${this.index}: ${what}`,
-        mismatch.expected,
-        mismatch.received
-      )
-      return
-    }
-    if (usable < bytes.length) {
-      this.fail(
-        "excess",
-        before + usable,
-        `connection ${this.index}: ${bytes.length - usable} byte(s) echoed beyond the ${this.sent} sent`,
-        undefined,
-        bytes[usable]
-      )
-      return
-    }
-    this.received = before + usable
-    run.progress.bytesVerified += usable
-    if (run.steadyAt > 0) {
-      const now = performance.now()
-      const gap = now - this.lastProgress
-      if (gap > this.longestGap) this.longestGap = gap
-      this.lastProgress = now
-    }
-    this.pump()
-  }
-
-  onDrain = (): void => {
-    this.writable = true
-    if (!this.closed) this.pump()
-  }
-
-  onEnd = (): void => {
-    this.fail("truncated", this.received, `connection ${this.index}: the server closed it after ${this.received} bytes`)
-  }
-
-  onError = (error: TransportError): void => {
-    this.fail(errorKindOf(error), this.received, `connection ${this.index}: ${error.message}`)
-  }
-
-  onClose = (): void => {
-    this.fail("truncated", this.received, `connection ${this.index}: closed after ${this.received} bytes`)
-  }
-
-  /** Steady state begins now for this connection. */
   beginSteady(now: number): void {
     this.counted = true
     this.steadyBase = this.received
     this.lastProgress = now
     this.longestGap = 0
-  }
-
-  fail(kind: ErrorKind, offset: number, message: string, expected?: number, received?: number): void {
-    if (this.closed) return
-    this.closed = true
-    this.socket?.destroy()
-    this.run.connectionFailed(this, { kind, connection: this.index, offset, expected, received, message })
   }
 }
 
@@ -160,99 +61,97 @@ const percentile = (sorted: ArrayLike<number>, p: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!
 
 /** One saturation in progress. */
-class SaturationRun {
+class SaturationRun implements StreamOwner {
+  readonly label = "connection"
+  readonly latency = undefined
+  readonly total = Number.POSITIVE_INFINITY
+  readonly chunk: number
+  readonly window: number
   readonly progress: SaturationProgress = { open: 0, connected: 0, failed: 0, bytesVerified: 0 }
-  readonly connections: Array<SaturatingConnection> = []
-  readonly errors: Record<string, number> = {}
-  readonly errorDetails: Array<ErrorDetail> = []
+  readonly log = new ErrorLog()
+  readonly pacer: ConnectPacer<SaturatingStream>
+  firstSendAt = 0
   startedAt = 0
   steadyAt = 0
   steadyBytesBase = 0
   steadyFailed = 0
   stopped = false
   ramp: RampSummary | undefined = undefined
-  private nextToConnect = 0
-  private connectsSettled = 0
   private rampTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     readonly options: SaturationClientOptions,
     readonly transport: Transport["Type"],
     private readonly onRamped: (ramp: RampSummary) => void
-  ) {}
+  ) {
+    this.chunk = options.chunk
+    this.window = options.window
+    this.pacer = new ConnectPacer(
+      transport,
+      options,
+      (index) => new SaturatingStream(index, this),
+      (stream, error) => this.connectSettled(stream, error)
+    )
+  }
+
+  get connections(): ReadonlyArray<SaturatingStream> {
+    return this.pacer.streams
+  }
 
   start(): void {
     this.startedAt = performance.now()
     this.rampTimer = setTimeout(() => this.endRamp(false), this.options.rampTimeoutSeconds * 1000)
-    const first = Math.min(this.options.connectConcurrency, this.options.connections)
-    for (let i = 0; i < first; i++) this.connectNext()
+    this.pacer.start()
   }
 
-  private connectNext(): void {
-    if (this.stopped || this.nextToConnect >= this.options.connections) return
-    const connection = new SaturatingConnection(this.nextToConnect++, this)
-    this.connections.push(connection)
-    this.transport.connect(
-      {
-        host: this.options.host,
-        port: this.options.port,
-        timeoutMs: this.options.connectTimeoutSeconds * 1000,
-        noDelay: this.options.noDelay,
-        handlers: (socket) => {
-          connection.socket = socket
-          return connection
-        }
-      },
-      (error) => this.connectSettled(connection, error)
-    )
-  }
-
-  private connectSettled(connection: SaturatingConnection, error: TransportError | undefined): void {
-    this.connectsSettled++
+  private connectSettled(stream: SaturatingStream, error: TransportError | undefined): void {
     if (error !== undefined) {
-      connection.fail(errorKindOf(error), 0, `connection ${connection.index}: ${error.message}`)
-    } else if (this.stopped || connection.closed) {
-      connection.closed = true
-      connection.socket?.destroy()
+      stream.fail(transportDetail(this.label, stream.index, 0, error))
+    } else if (this.stopped || stream.state === DONE) {
+      stream.abandon()
     } else {
       this.progress.connected++
       this.progress.open++
-      if (this.steadyAt > 0) connection.beginSteady(performance.now())
-      if (this.options.sendDuringRamp || this.ramp !== undefined) connection.pump()
+      if (this.steadyAt > 0) stream.beginSteady(performance.now())
+      if (this.options.sendDuringRamp || this.ramp !== undefined) stream.pump(0)
     }
-    if (this.connectsSettled === this.options.connections) this.endRamp(true)
-    this.connectNext()
+    if (this.pacer.allSettled) this.endRamp(true)
   }
 
   private endRamp(complete: boolean): void {
     if (this.ramp !== undefined) return
     if (this.rampTimer !== undefined) clearTimeout(this.rampTimer)
     this.rampTimer = undefined
-    this.ramp = {
-      seconds: (performance.now() - this.startedAt) / 1000,
-      connected: this.progress.connected,
-      failed: this.progress.failed,
-      pending: this.options.connections - this.connectsSettled,
-      complete,
-      bytesVerified: this.progress.bytesVerified
-    }
+    this.ramp = this.rampSummary(performance.now(), complete)
     if (!this.options.sendDuringRamp) {
-      for (const connection of this.connections) {
-        if (connection.socket !== undefined && !connection.closed) connection.pump()
+      for (const stream of this.connections) {
+        if (stream.socket !== undefined && stream.state !== DONE) stream.pump(0)
       }
     }
     this.onRamped(this.ramp)
   }
 
-  connectionFailed(connection: SaturatingConnection, detail: ErrorDetail): void {
+  private rampSummary(now: number, complete: boolean): RampSummary {
+    return {
+      seconds: (now - this.startedAt) / 1000,
+      connected: this.progress.connected,
+      failed: this.progress.failed,
+      pending: this.options.connections - this.pacer.settled,
+      complete,
+      bytesVerified: this.progress.bytesVerified
+    }
+  }
+
+  streamClosed(): void {}
+
+  streamFailed(stream: VerifiedStream, detail: ErrorDetail): void {
     if (this.stopped) return
     this.progress.failed++
-    if (connection.socket !== undefined && this.progress.open > 0 && detail.kind !== "connect-timeout") {
+    if (stream.socket !== undefined && this.progress.open > 0 && detail.kind !== "connect-timeout") {
       this.progress.open--
     }
-    if (connection.counted) this.steadyFailed++
-    this.errors[detail.kind] = (this.errors[detail.kind] ?? 0) + 1
-    if (this.errorDetails.length < MAX_DETAILS) this.errorDetails.push(detail)
+    if ((stream as SaturatingStream).counted) this.steadyFailed++
+    this.log.add(detail)
   }
 
   startSteady(): void {
@@ -260,8 +159,8 @@ class SaturationRun {
     const now = performance.now()
     this.steadyAt = now
     this.steadyBytesBase = this.progress.bytesVerified
-    for (const connection of this.connections) {
-      if (connection.socket !== undefined && !connection.closed) connection.beginSteady(now)
+    for (const stream of this.connections) {
+      if (stream.socket !== undefined && stream.state !== DONE) stream.beginSteady(now)
     }
   }
 
@@ -280,14 +179,7 @@ class SaturationRun {
       connections: this.options.connections,
       chunk: this.options.chunk,
       window: this.options.window,
-      ramp: this.ramp ?? {
-        seconds: (end - this.startedAt) / 1000,
-        connected: this.progress.connected,
-        failed: this.progress.failed,
-        pending: this.options.connections - this.connectsSettled,
-        complete: false,
-        bytesVerified: this.progress.bytesVerified
-      },
+      ramp: this.ramp ?? this.rampSummary(end, false),
       warmup: {
         seconds: Math.max(0, (this.steadyAt > 0 ? this.steadyAt : end) - rampEnd) / 1000,
         bytesVerified: rampBytes - (this.ramp?.bytesVerified ?? rampBytes)
@@ -300,8 +192,7 @@ class SaturationRun {
         connectionsOpen: open
       },
       fairness: this.fairness(end, seconds),
-      errors: { ...this.errors },
-      errorDetails: this.errorDetails.slice()
+      ...this.log.snapshot()
     }
     this.abort()
     return report
@@ -347,10 +238,8 @@ class SaturationRun {
     this.stopped = true
     if (this.rampTimer !== undefined) clearTimeout(this.rampTimer)
     this.rampTimer = undefined
-    for (const connection of this.connections) {
-      connection.closed = true
-      connection.socket?.destroy()
-    }
+    this.pacer.stop()
+    for (const stream of this.connections) stream.abandon()
   }
 }
 

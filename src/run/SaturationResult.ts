@@ -6,7 +6,7 @@
  * of this data alone.
  */
 import * as Schema from "effect/Schema"
-import { ErrorDetail } from "../engine/FloodResult.ts"
+import { ErrorDetail } from "../engine/ErrorKinds.ts"
 import { CoreLoad } from "../system/CoreLoad.ts"
 
 export { CoreLoad }

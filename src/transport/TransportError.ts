@@ -25,13 +25,20 @@ export class ConnectionReset extends Data.TaggedError("ConnectionReset")<{
   }
 }
 
-/** @category errors */
+/**
+ * Our connect timeout ran out (`timeoutMs`), or the kernel gave up on the
+ * peer (ETIMEDOUT, no `timeoutMs`: its own retransmission limit, not ours).
+ *
+ * @category errors
+ */
 export class ConnectTimeout extends Data.TaggedError("ConnectTimeout")<{
   readonly address: string
-  readonly timeoutMs: number
+  readonly timeoutMs?: number
 }> {
   override get message() {
-    return `connecting to ${this.address} took longer than ${this.timeoutMs} ms`
+    return this.timeoutMs === undefined
+      ? `connection to ${this.address} timed out in the kernel (ETIMEDOUT: no answer from the peer): check that the server is reachable and its accept queue not full`
+      : `connecting to ${this.address} took longer than ${this.timeoutMs} ms: raise --connect-timeout or lower --connect-concurrency`
   }
 }
 
@@ -89,7 +96,7 @@ export const fromErrorCode = (address: string, code: string | undefined, cause: 
     case "ECONNABORTED":
       return new ConnectionReset({ address, cause })
     case "ETIMEDOUT":
-      return new ConnectTimeout({ address, timeoutMs: 0 })
+      return new ConnectTimeout({ address })
     case "EADDRINUSE":
       return new AddressInUse({ address, cause })
     case "EMFILE":
