@@ -88,7 +88,7 @@ export class VerifiedStream implements SocketHandlers {
     const socket = this.socket!
     const sendTimes = this.sendTimes
     while (this.writable && this.sent < total) {
-      const length = total - this.sent < chunk ? total - this.sent : chunk
+      const length = Math.min(total - this.sent, chunk)
       if (this.sent - this.received + length > owner.window) return
       if (sendTimes !== undefined) sendTimes[Math.floor(this.sent / chunk) % sendTimes.length] = now
       if (owner.firstSendAt === 0) owner.firstSendAt = now
@@ -106,7 +106,7 @@ export class VerifiedStream implements SocketHandlers {
     const owner = this.owner
     const before = this.received
     const room = this.sent - before
-    const usable = bytes.length <= room ? bytes.length : room
+    const usable = Math.min(bytes.length, room)
     const got = usable === bytes.length ? bytes : bytes.subarray(0, usable)
     let position = this.patternStart + before
     if (position >= PATTERN_LENGTH) position %= PATTERN_LENGTH

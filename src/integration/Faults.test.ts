@@ -1,11 +1,14 @@
 /**
  * The flood against deliberately faulty echo servers (adapters/node/faulty):
- * each fault must fail the flood with the right error kind, promptly.
+ * each fault must fail the flood with the right error kind, promptly. A byte
+ * sent after a correct echo (20 ms later, or when the client half-closes)
+ * must fail every client, the native one included.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
+import { runtimeNames } from "../transport/Transport.ts"
 import { nodeLive, parseReport, runCli } from "./Harness.ts"
 
 const cases = [
@@ -17,17 +20,29 @@ const cases = [
   ["reset", "reset"]
 ] as const
 
+const startFaulty = (fault: string, after: number) =>
+  startServer({
+    name: `faulty ${fault}`,
+    argv: [
+      "node",
+      "--import",
+      "tsx",
+      `${repoRoot}/adapters/node/faulty/FaultyEchoServer.ts`,
+      "--fault",
+      fault,
+      "--after",
+      String(after)
+    ],
+    readyTimeout: "30 seconds"
+  })
+
 describe("flood against faulty servers", () => {
   for (const [fault, kind] of cases) {
     it.live(
       `${fault} → ${kind}`,
       () =>
         Effect.gen(function* () {
-          const server = yield* startServer({
-            name: `faulty ${fault}`,
-            argv: ["node", "--import", "tsx", `${repoRoot}/adapters/node/faulty/FaultyEchoServer.ts`, "--fault", fault],
-            readyTimeout: "30 seconds"
-          })
+          const server = yield* startFaulty(fault, 40000)
           const started = Date.now()
           const run = yield* runCli("node", [
             "flood",
@@ -53,5 +68,44 @@ describe("flood against faulty servers", () => {
         }).pipe(Effect.scoped, Effect.provide(nodeLive)),
       60_000
     )
+  }
+
+  // The client that runs the flood: the CLI on each runtime, and the native C client through node's CLI.
+  const clients = [
+    ...runtimeNames.map((runtime) => [runtime, runtime, "ts"] as const),
+    ["native", "node", "native"] as const
+  ]
+  for (const fault of ["late", "late-close"] as const) {
+    for (const [name, runtime, client] of clients) {
+      it.live(
+        `${fault} → excess on the ${name} client`,
+        () =>
+          Effect.gen(function* () {
+            const server = yield* startFaulty(fault, 131072)
+            const run = yield* runCli(runtime, [
+              "flood",
+              "--client",
+              client,
+              "--port",
+              String(server.port),
+              "--connections",
+              "4",
+              "--bytes",
+              "131072",
+              "--stall-timeout",
+              "2",
+              "--json"
+            ])
+            expect(run.exitCode).toBe(1)
+            const report = parseReport(run.stdout)
+            expect(report.runtime).toBe(name)
+            expect(report.errors).toEqual({ excess: 4 })
+            expect(report.connectionsCompleted).toBe(0)
+            expect(report.bytesVerified).toBe(4 * 131072)
+            expect(report.errorDetails[0]?.offset).toBe(131072)
+          }).pipe(Effect.scoped, Effect.provide(nodeLive)),
+        60_000
+      )
+    }
   }
 })

@@ -8,8 +8,11 @@
  * N connections, at most K connects in flight; each sends X bytes of its
  * pattern (pattern.h) in chunks of C bytes, starts a chunk only when the
  * unechoed bytes plus the chunk fit in the window W, and compares every
- * echoed byte with memcmp against the pattern. A failed connection is closed
- * and counted; the others go on. Exit 0 only when every connection verified
+ * echoed byte with memcmp against the pattern. Once all X bytes are verified
+ * it half-closes (shutdown SHUT_WR) and waits, up to the stall timeout, for
+ * the server's EOF: any byte before it fails the connection as `excess`. The
+ * completion time stays at the last verified byte; the wait is reported as
+ * closeSeconds. A failed connection is closed and counted; the others go on. Exit 0 only when every connection verified
  * all X bytes, 1 otherwise, 2 for bad arguments or an open-files limit too
  * low for N.
  */
@@ -78,7 +81,8 @@ static const char *const kind_names[K_COUNT] = {
     "corrupted", "missing-bytes", "extra-bytes",         "excess",  "truncated", "stalled",
     "reset",     "refused",       "connect-timeout",     "too-many-open-files", "timeout", "socket-error"};
 
-enum state { S_IDLE, S_CONNECTING, S_CONNECTED, S_DONE };
+/* S_CLOSING: every byte verified, our side shut down, waiting for the server's EOF. */
+enum state { S_IDLE, S_CONNECTING, S_CONNECTED, S_CLOSING, S_DONE };
 
 struct conn {
     int fd;
@@ -90,6 +94,7 @@ struct conn {
     uint64_t received;  /* bytes echoed and verified */
     uint64_t last_progress_ns;
     uint64_t connect_start_ns;
+    uint64_t verified_ns; /* when the last expected byte was verified */
     /* After a mismatch: the bytes from it, gathered for the diagnosis. */
     uint64_t diag_offset;
     uint64_t diag_raw_received; /* everything received, for the window while diagnosing */
@@ -144,7 +149,7 @@ static struct sockaddr_storage dest;
 static socklen_t dest_length;
 static uint8_t read_buffer[READ_BUFFER];
 
-static uint64_t start_ns, connects_done_ns, bulk_start_ns, last_verified_ns;
+static uint64_t start_ns, connects_done_ns, bulk_start_ns, last_verified_ns, last_closed_ns;
 static uint64_t next_to_connect, connecting_now, connects_settled, finished, completed, bytes_verified;
 static int released, release_pending;
 static double *completion_times;
@@ -368,10 +373,20 @@ __attribute__((format(printf, 6, 7))) static void fail(struct conn *c, int kind,
     add_detail(kind, index, offset, expected, received, message);
 }
 
-static void complete(struct conn *c, uint64_t now) {
+/* Every expected byte is verified: half-close, then wait for the server's EOF (closed_by_server). */
+static void echoed(struct conn *c, uint64_t now) {
+    c->state = S_CLOSING;
+    c->verified_ns = now;
+    c->last_progress_ns = now;
+    shutdown(c->fd, SHUT_WR);
+}
+
+/* The server's EOF came with nothing before it: the connection succeeded. */
+static void closed_by_server(struct conn *c, uint64_t now) {
+    completion_times[completed++] = (double)(c->verified_ns - start_ns) / 1e9;
+    if (c->verified_ns > last_verified_ns) last_verified_ns = c->verified_ns;
+    last_closed_ns = now;
     close_conn(c);
-    completion_times[completed++] = (double)(now - start_ns) / 1e9;
-    last_verified_ns = now;
 }
 
 static int kind_of_errno(int error) {
@@ -491,6 +506,11 @@ static int diagnosis_ready(const struct conn *c) {
 static int on_bytes(struct conn *c, const uint8_t *bytes, size_t n) {
     const uint64_t total = opt.bytes;
     const uint64_t index = (uint64_t)(c - conns);
+    if (c->state == S_CLOSING) {
+        fail(c, K_EXCESS, c->received, -1, bytes[0], "%zu byte(s) echoed beyond the %llu sent, before the server's EOF",
+             n, (unsigned long long)c->sent);
+        return 0;
+    }
     if (c->diagnosing) {
         size_t take = DIAG_WANT - c->diag_len;
         if (take > n) take = n;
@@ -541,10 +561,8 @@ static int on_bytes(struct conn *c, const uint8_t *bytes, size_t n) {
     for (uint64_t k = first_done; k <= last_done; k++) {
         record_latency((now - ring[(k - 1) % ring_size] + 500) / 1000);
     }
-    if (c->received == total) {
-        complete(c, now);
-        return 0;
-    }
+    /* Keep reading: what follows must be the server's EOF and nothing else. */
+    if (c->received == total) echoed(c, now);
     return 1;
 }
 
@@ -556,7 +574,8 @@ static void on_readable(struct conn *c, uint32_t events) {
             /* A short read emptied the socket (a FIN behind it shows as EPOLLRDHUP). */
             if ((size_t)n < READ_BUFFER && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
         } else if (n == 0) {
-            if (c->diagnosing) diagnose_gathered(c);
+            if (c->state == S_CLOSING) closed_by_server(c, now_ns());
+            else if (c->diagnosing) diagnose_gathered(c);
             else
                 fail(c, K_TRUNCATED, c->received, -1, -1, "server closed after echoing %llu of %llu bytes",
                      (unsigned long long)c->received, (unsigned long long)opt.bytes);
@@ -644,7 +663,7 @@ static void on_event(struct conn *c, uint32_t events) {
         connected(c);
         return;
     }
-    if (c->state != S_CONNECTED) return;
+    if (c->state != S_CONNECTED && c->state != S_CLOSING) return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
         on_readable(c, events);
         if (c->state != S_CONNECTED) return;
@@ -697,6 +716,10 @@ static void check_timers(uint64_t now) {
                      (unsigned long long)c->received, (unsigned long long)opt.bytes,
                      (unsigned long long)(c->sent - c->received));
             }
+        } else if (c->state == S_CLOSING && now - c->last_progress_ns > stall_ns) {
+            fail(c, K_STALLED, c->received, -1, -1,
+                 "no EOF from the server %g s after the client's half-close (all %llu bytes echoed)",
+                 opt.stall_timeout, (unsigned long long)c->received);
         }
     }
 }
@@ -748,6 +771,8 @@ static void report(void) {
     double seconds = (double)(end - start_ns) / 1e9;
     double connect_seconds = (double)((connects_done_ns > 0 ? connects_done_ns : end) - start_ns) / 1e9;
     double bulk_seconds = bulk_start_ns > 0 && end > bulk_start_ns ? (double)(end - bulk_start_ns) / 1e9 : 0;
+    double close_seconds =
+        last_closed_ns > last_verified_ns && last_verified_ns > 0 ? (double)(last_closed_ns - last_verified_ns) / 1e9 : 0;
     double mb_per_second = seconds > 0 ? (double)bytes_verified / seconds / 1e6 : 0;
     qsort(completion_times, completed, sizeof *completion_times, compare_doubles);
     double c_min = completed ? completion_times[0] : 0;
@@ -764,14 +789,14 @@ static void report(void) {
         json_string(out, opt.host);
         fprintf(out,
                 ",\"port\":%ld,\"connections\":%llu,\"bytesPerConnection\":%llu,\"chunk\":%llu,\"window\":%llu,"
-                "\"seconds\":%.6f,\"connectSeconds\":%.6f,\"bulkSeconds\":%.6f,\"bytesVerified\":%llu,"
+                "\"seconds\":%.6f,\"connectSeconds\":%.6f,\"bulkSeconds\":%.6f,\"closeSeconds\":%.6f,\"bytesVerified\":%llu,"
                 "\"mbPerSecond\":%.3f,\"connectionsCompleted\":%llu,"
                 "\"completion\":{\"min\":%.6f,\"p50\":%.6f,\"max\":%.6f},"
                 "\"latency\":{\"count\":%llu,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
                 "\"errors\":{",
                 opt.port, (unsigned long long)opt.connections, (unsigned long long)opt.bytes,
                 (unsigned long long)opt.chunk, (unsigned long long)opt.window, seconds, connect_seconds,
-                bulk_seconds, (unsigned long long)bytes_verified, mb_per_second, (unsigned long long)completed, c_min,
+                bulk_seconds, close_seconds, (unsigned long long)bytes_verified, mb_per_second, (unsigned long long)completed, c_min,
                 c_p50, c_max, (unsigned long long)histogram_count, p50, p90, p99, p999, max);
         int first = 1;
         for (int k = 0; k < K_COUNT; k++) {
@@ -796,8 +821,9 @@ static void report(void) {
                 ok ? "ok" : "FAILED", (unsigned long long)completed, (unsigned long long)opt.connections,
                 (unsigned long long)opt.bytes, opt.host, opt.port, (unsigned long long)opt.chunk,
                 (unsigned long long)opt.window, opt.barrier ? ", barrier" : "");
-        fprintf(out, "  %.3f s total, %.3f s connecting, %.3f s bulk; %llu bytes verified, %.1f MB/s\n", seconds,
-                connect_seconds, bulk_seconds, (unsigned long long)bytes_verified, mb_per_second);
+        fprintf(out, "  %.3f s total, %.3f s connecting, %.3f s bulk, %.3f s closing; %llu bytes verified, %.1f MB/s\n",
+                seconds, connect_seconds, bulk_seconds, close_seconds, (unsigned long long)bytes_verified,
+                mb_per_second);
         fprintf(out, "  completion min/median/max %.3f / %.3f / %.3f s\n", c_min, c_p50, c_max);
         fprintf(out, "  chunk round trip ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (%llu chunks)\n", p50,
                 p90, p99, p999, max, (unsigned long long)histogram_count);

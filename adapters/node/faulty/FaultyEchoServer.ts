@@ -10,11 +10,18 @@
  *   truncate  closes the connection              → truncated
  *   stall     stops echoing, keeps the socket    → stalled
  *   reset     resets the connection (RST)        → reset
+ *
+ * Two more echo everything correctly and then send one byte too many, which
+ * only a client that checks completion catches (give `--after` the bytes
+ * each connection sends):
+ *
+ *   late        one byte 20 ms after `--after` bytes were echoed, EOF 20 ms later → excess
+ *   late-close  one byte when the client half-closes, then EOF          → excess
  */
 import * as net from "node:net"
 import { parseArgs } from "node:util"
 
-const faults = ["flip", "drop", "add", "truncate", "stall", "reset"] as const
+const faults = ["flip", "drop", "add", "truncate", "stall", "reset", "late", "late-close"] as const
 type Fault = (typeof faults)[number]
 
 const { values } = parseArgs({
@@ -32,7 +39,37 @@ if (!faults.includes(fault)) {
 }
 const after = Number(values.after)
 
+/** Echoes correctly; the extra byte follows as `fault` says. */
+const lateByte = (socket: net.Socket) => {
+  let seen = 0
+  let ended = false
+  let lateSent = false
+  const sendLate = () => {
+    if (lateSent || socket.destroyed) return
+    lateSent = true
+    socket.write(Buffer.from([0x2a]))
+    // The EOF follows later, so the client has to wait for it to see the byte.
+    if (ended) setTimeout(() => socket.end(), 20)
+  }
+  socket.on("data", (data) => {
+    socket.write(data)
+    const before = seen
+    seen += data.length
+    if (fault === "late" && before < after && seen >= after) setTimeout(sendLate, 20)
+  })
+  socket.on("end", () => {
+    ended = true
+    if (fault === "late-close") sendLate()
+    if (lateSent) setTimeout(() => socket.end(), 20)
+  })
+}
+
 const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+  if (fault === "late" || fault === "late-close") {
+    socket.on("error", () => {})
+    lateByte(socket)
+    return
+  }
   let seen = 0
   let broken = false
   socket.on("error", () => {})
