@@ -43,7 +43,6 @@ describe("flood against faulty servers", () => {
       () =>
         Effect.gen(function* () {
           const server = yield* startFaulty(fault, 40000)
-          const started = Date.now()
           const run = yield* runCli("node", [
             "flood",
             "--port",
@@ -63,8 +62,9 @@ describe("flood against faulty servers", () => {
           expect(report.ok).toBe(false)
           expect(report.errors).toEqual({ [kind]: 4 })
           expect(report.errorDetails[0]?.kind).toBe(kind)
-          // Stalls are cut at the stall timeout, never at the overall timeout.
-          expect(Date.now() - started).toBeLessThan(15_000)
+          // Stalls are cut at the stall timeout (1 s), never at the overall one (20 s). The flood's own
+          // clock, not the wall clock: starting the CLI under tsx takes seconds on a busy machine.
+          expect(report.seconds).toBeLessThan(10)
         }).pipe(Effect.scoped, Effect.provide(nodeLive)),
       60_000
     )
