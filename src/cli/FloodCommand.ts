@@ -9,7 +9,6 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { runFlood } from "../engine/FloodEngine.ts"
@@ -19,6 +18,7 @@ import { formatSummary } from "../report/FloodSummary.ts"
 import { runNativeFlood } from "../run/NativeClient.ts"
 import { decideNetwork, describeNetwork, type NetworkChoice, networkKinds } from "../run/NetworkChoice.ts"
 import { runRuntimeClient } from "../run/RuntimeClient.ts"
+import { describeExit } from "../system/ChildProcess.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../system/Limits.ts"
 import { acquireTestHost, describeLink } from "../system/TestHost.ts"
@@ -147,7 +147,7 @@ const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
           )
       )
 
-const report = (parsed: Parsed, result: FloodReport, serverLabel: string, server?: unknown) =>
+const report = (parsed: Parsed, result: FloodReport, serverLabel: string, server?: unknown, crash?: string) =>
   Effect.gen(function* () {
     yield* Console.log(
       parsed.json
@@ -159,7 +159,7 @@ const report = (parsed: Parsed, result: FloodReport, serverLabel: string, server
         .map(([kind, count]) => `${kind} ${count}`)
         .join(", ")
       return yield* new FloodFailed({
-        summary: `${result.connections - result.connectionsCompleted} of ${result.connections} connections failed (${kinds})`
+        summary: `${result.connections - result.connectionsCompleted} of ${result.connections} connections failed (${kinds})${crash === undefined ? "" : `: ${crash}`}`
       })
     }
   })
@@ -186,21 +186,28 @@ const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
     if (!parsed.json)
       yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${host}:${server.port}`)
     const floodOptions = yield* validateFloodOptions({ ...toFloodOptions(parsed, server.port), host })
+    const floodStartedAt = Date.now()
     const measured = yield* flood(parsed, floodOptions)
     const result = testHost === undefined ? measured : { ...measured, network: describeNetwork(network) }
-    const died = yield* Deferred.poll(server.exited)
+    // A killed server shows first as resets; its exit may be registered a moment later.
+    const died = yield* server.child.awaitExit(result.ok ? 0 : "1 second")
+    let crash: string | undefined
     if (Option.isSome(died)) {
-      const code = yield* died.value
+      const exit = died.value
+      crash = `the ${serverRuntime} echo server ${describeExit(exit)}`
       yield* Console.error(
-        `the echo server exited with code ${code} during the flood; its stderr:\n${server.stderrTail()}`
+        `the ${serverRuntime} echo server (pid ${server.pid}) exited during the flood: it ${describeExit(exit)} ${((exit.at - floodStartedAt) / 1000).toFixed(2)} s into the flood; last lines of its output:\n${server.child.output(10)}`
       )
     }
     // The server's runtime and exact version sit beside the client's (runtime, runtimeVersion) in --json.
     const serverVersion = yield* runtimeVersion(serverRuntime)
-    yield* report(parsed, result, `${serverRuntime} ${serverVersion} echo server (pid ${server.pid})`, {
-      runtime: serverRuntime,
-      runtimeVersion: serverVersion
-    })
+    yield* report(
+      parsed,
+      result,
+      `${serverRuntime} ${serverVersion} echo server (pid ${server.pid})`,
+      { runtime: serverRuntime, runtimeVersion: serverVersion },
+      crash
+    )
   }).pipe(Effect.scoped)
 
 export const floodCommand = Command.make("flood", options, (parsed) =>

@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { readSysctl, readSysctls, writeSysctl } from "../system/Environment.ts"
 import { cpuCount, FD_RESERVE, openFileLimit } from "../system/Limits.ts"
+import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { timeWaitCount } from "../system/ProcStat.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 
@@ -28,13 +29,12 @@ export interface Limits {
 }
 
 export const readLimits = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
   const files = Option.getOrElse(yield* openFileLimit, () => ({ soft: 1024, hard: 1024 }))
   const num = (v: Option.Option<string>, fallback: number) => Option.getOrElse(Option.map(v, Number), () => fallback)
   const range = Option.getOrElse(yield* readSysctl("net.ipv4.ip_local_port_range"), () => "32768 60999")
     .split(" ")
     .map(Number)
-  const meminfo = yield* fs.readFileString("/proc/meminfo").pipe(Effect.orElseSucceed(() => ""))
+  const machine = yield* Effect.flatMap(OperatingSystem, (os) => os.machine)
   return {
     openFilesSoft: files.soft,
     openFilesHard: files.hard,
@@ -42,7 +42,7 @@ export const readLimits = Effect.gen(function* () {
     synBacklog: num(yield* readSysctl("net.ipv4.tcp_max_syn_backlog"), 1024),
     portRange: [range[0]!, range[1]!] as const,
     timeWait: yield* timeWaitCount,
-    memAvailableBytes: Number(meminfo.match(/^MemAvailable:\s+(\d+)/m)?.[1] ?? 0) * 1024,
+    memAvailableBytes: machine.memAvailableBytes,
     cpus: yield* cpuCount,
     timeWaitReuse: num(yield* readSysctl("net.ipv4.tcp_tw_reuse"), 0)
   } satisfies Limits

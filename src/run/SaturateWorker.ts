@@ -10,7 +10,6 @@
  * starts quickly.
  */
 
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
 import * as Deferred from "effect/Deferred"
@@ -22,6 +21,7 @@ import { loadCurrentAdapter } from "../../adapters/current.ts"
 import { makeProbe } from "../engine/ClientDelayProbe.ts"
 import { startSaturation } from "../engine/SaturationEngine.ts"
 import * as LinuxSystem from "../system/LinuxSystem.ts"
+import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { CLOCK_TICKS, type ProcessSnapshot, processSnapshot } from "../system/ProcStat.ts"
 import {
   type ProbeOptions,
@@ -67,10 +67,7 @@ const commandReader = (deadlineSeconds: number) =>
     }
   })
 
-const ownPid = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  return Number((yield* fs.readFileString("/proc/self/stat")).split(" ")[0])
-})
+const ownPid = Effect.flatMap(OperatingSystem, (os) => os.selfPid)
 
 const clientWorker = (raw: unknown) =>
   Effect.gen(function* () {

@@ -13,11 +13,17 @@
  * breaks, gives a result with that status and whatever was measured up to
  * then; only a failure to start (target, runtime) is an error.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { CLOCK_TICKS, coreLoad, type ProcessSnapshot, processSnapshot, systemSnapshot } from "../system/ProcStat.ts"
+import {
+  CLOCK_TICKS,
+  coreLoad,
+  type ProcessSnapshot,
+  processSnapshot,
+  systemSnapshot,
+  tcpMemoryBytes
+} from "../system/ProcStat.ts"
 import { processSwitches } from "../system/ThreadSwitches.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
@@ -95,13 +101,6 @@ export interface ServerUnderLoad {
 const WORKER_START_SECONDS = 60
 /** Time the client gets to close its connections and report. */
 const CLIENT_REPORT_SECONDS = 30
-
-const tcpMemoryBytes = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
-  const text = yield* fs.readFileString("/proc/net/sockstat")
-  const match = /TCP:.*\bmem (\d+)/.exec(text)
-  return match === null ? undefined : Number(match[1]) * 4096
-}).pipe(Effect.orElseSucceed(() => undefined))
 
 type Tick = Extract<WorkerEvent, { _tag: "tick" }>
 type Ramped = Extract<WorkerEvent, { _tag: "ramped" }>

@@ -8,7 +8,9 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import { capture } from "./CapturedCommand.ts"
+import * as LinuxSystem from "./LinuxSystem.ts"
 import { acquireTestHost, leftoverTestHosts, parseLinkDelay, parseLinkRate } from "./TestHost.ts"
 
 const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
@@ -46,7 +48,7 @@ describe.skipIf(!isRoot)("test hosts (needs root)", () => {
       )
       expect(yield* namespaces()).not.toContain(name)
       expect(yield* leftoverTestHosts).not.toContain(name)
-    }).pipe(Effect.provide(NodeContext.layer))
+    }).pipe(Effect.provide(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer)))
   )
 
   it.effect(
@@ -62,6 +64,6 @@ describe.skipIf(!isRoot)("test hosts (needs root)", () => {
         if (Exit.isSuccess(exit)) expect(exit.value.stdout).toMatch(/netem .*delay 5ms/)
         else expect(String(exit.cause)).toContain("sch_netem")
         expect(yield* namespaces()).toEqual(before)
-      }).pipe(Effect.provide(NodeContext.layer))
+      }).pipe(Effect.provide(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer)))
   )
 })

@@ -13,10 +13,10 @@
  *
  * Needs root (CAP_NET_ADMIN) and iproute2's `ip` and `tc`.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { type Captured, capture } from "./CapturedCommand.ts"
+import { OperatingSystem } from "./OperatingSystem.ts"
 
 /** @category errors */
 export class TestHostError extends Data.TaggedError("TestHostError")<{
@@ -229,17 +229,11 @@ export const acquireTestHost = (index: number, link: LinkShape = {}) =>
     (host) => removeTestHost(host.namespace)
   )
 
-/** The first field of /proc/self/stat is the reader's own PID: no runtime API needed. */
-const ownPid = Effect.flatMap(FileSystem.FileSystem, (fs) =>
-  fs.readFileString("/proc/self/stat").pipe(
-    Effect.map((text) => Number(text.split(" ")[0])),
-    Effect.orElseSucceed(() => Math.floor(Math.random() * 1e6))
-  )
-)
+const ownPid = Effect.flatMap(OperatingSystem, (os) => os.selfPid)
 
 /** Namespaces left by an echoflood that could not clean up (killed with SIGKILL, say): their creator is gone. */
 export const leftoverTestHosts = Effect.gen(function* () {
-  const fs = yield* FileSystem.FileSystem
+  const os = yield* OperatingSystem
   const listed = yield* capture(["ip", "netns", "list"])
   if (listed.exitCode !== 0) return []
   const names = listed.stdout
@@ -249,7 +243,10 @@ export const leftoverTestHosts = Effect.gen(function* () {
   const left: Array<string> = []
   for (const name of names) {
     const pid = name.slice(NAMESPACE_PREFIX.length).split("-")[0]
-    const alive = yield* fs.exists(`/proc/${pid}`).pipe(Effect.orElseSucceed(() => false))
+    const alive = yield* os.process(Number(pid)).pipe(
+      Effect.as(true),
+      Effect.orElseSucceed(() => false)
+    )
     if (!alive) left.push(name)
   }
   return left
