@@ -59,7 +59,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         const wrong = yield* Effect.exit(checkSshHost(host("client_key", other), commit))
         expect(failureText(wrong)).toContain(`this one at ${commit.slice(0, 12)}`)
         expect(failureText(wrong)).toContain("checkout")
-      }).pipe(Effect.provide(NodeContext.layer)),
+      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
     180_000
   )
 
@@ -75,7 +75,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         expect(pid).toBeGreaterThan(0)
         const proc = yield* Effect.exit(readRemoteProc(host("client_key"), pid))
         expect(Exit.isSuccess(proc) && proc.value.pidStat).toBe("")
-      }).pipe(Effect.provide(NodeContext.layer)),
+      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
     180_000
   )
 
