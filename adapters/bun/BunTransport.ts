@@ -62,6 +62,7 @@
  * - `setNoDelay` exists but works only on a connected socket, so it is applied
  *   in `open`.
  */
+/// <reference types="bun-types" />
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -84,32 +85,9 @@ import {
 /** The listen backlog Bun really uses (not configurable in Bun.listen). */
 export const BUN_LISTEN_BACKLOG = 512
 
-/** The parts of Bun's TCP socket this adapter uses. */
-interface RawSocket {
-  data: Conn
-  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number
-  pause(): void
-  resume(): void
-  shutdown(halfClose?: boolean): void
-  terminate(): void
-  setNoDelay(noDelay?: boolean): boolean
-  readonly remoteAddress: string
-  readonly remotePort: number
-}
-
-interface RawListener {
-  readonly hostname: string
-  readonly port: number
-  stop(closeActiveConnections?: boolean): void
-}
-
-/** The parts of the `Bun` global this adapter uses (bun-types is not installed). */
-interface BunGlobal {
-  readonly version: string
-  listen(options: unknown): RawListener
-  connect(options: unknown): Promise<RawSocket>
-}
-const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun
+/** Bun's TCP socket (types from bun-types, checked by `tsconfig.bun.json`). */
+type RawSocket = Bun.Socket<Conn>
+const bun = Bun
 
 // Conn.flags
 const PAUSED = 1
@@ -320,7 +298,7 @@ const onError = (raw: RawSocket, error: unknown) => raw.data?.failed(error)
 
 /** Errors on accepted sockets name the listening address (as the node:net adapter's do): no getpeername per socket. */
 const listenHandlers = (onAccept: ListenOptions["onAccept"], local: { host: string; port: number }) => ({
-  binaryType: "uint8array",
+  binaryType: "uint8array" as const,
   open(raw: RawSocket) {
     const conn = new Conn(local.host, local.port)
     conn.raw = raw
@@ -335,7 +313,7 @@ const listenHandlers = (onAccept: ListenOptions["onAccept"], local: { host: stri
 })
 
 const connectHandlers = {
-  binaryType: "uint8array",
+  binaryType: "uint8array" as const,
   open(raw: RawSocket) {
     const conn = raw.data
     if ((conn.flags & ABANDONED) !== 0) {
