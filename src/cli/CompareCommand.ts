@@ -21,7 +21,7 @@ import type { ClientKind } from "../run/SampleRunner.ts"
 import { defaultSaturationConnections } from "../run/SaturationOptions.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
 import { collectEnvironment } from "../system/Environment.ts"
-import { runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
+import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { checkAvailable, discoverTargets, readVersion, type Target } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
@@ -207,7 +207,8 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
     const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
     const environment = yield* collectEnvironment(
       client,
-      client === "native" ? "C (build/c-epoll/flood)" : yield* runtimeVersion(client)
+      client === "native" ? "C (build/c-epoll/flood)" : yield* runtimeVersion(client),
+      repoRoot
     )
     const now = new Date()
     const run: RunFile = {

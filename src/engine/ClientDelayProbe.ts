@@ -13,11 +13,10 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ProbeOptions } from "../run/SaturationOptions.ts"
-import type { ProbeReport } from "../run/SaturationResult.ts"
 import { Transport } from "../transport/Transport.ts"
 import { type ErrorDetail, ErrorLog, transportDetail } from "./ErrorKinds.ts"
 import { LatencyHistogram } from "./LatencyHistogram.ts"
+import type { ProbeOptions, ProbeReport } from "./SaturationReports.ts"
 import { connectStream, DONE, type StreamOwner, VerifiedStream } from "./VerifiedStream.ts"
 
 /** Keeps the probe's connection indices (pattern offsets) apart from the saturating client's. */

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import type { ProbeOptions, SaturationClientOptions } from "../run/SaturationOptions.ts"
 import { type MemoryServer, memoryTransportLayer } from "../transport/MemoryTransport.ts"
 import type { SocketHandlers } from "../transport/Transport.ts"
 import { makeProbe } from "./ClientDelayProbe.ts"
 import { startSaturation } from "./SaturationEngine.ts"
+import type { ProbeOptions, SaturationClientOptions } from "./SaturationReports.ts"
 
 const clientOptions = (overrides: Partial<SaturationClientOptions> = {}): SaturationClientOptions => ({
   host: "127.0.0.1",

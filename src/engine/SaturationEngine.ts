@@ -16,12 +16,11 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { SaturationClientOptions } from "../run/SaturationOptions.ts"
-import type { Fairness, SaturationClientReport } from "../run/SaturationResult.ts"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
 import { ConnectPacer } from "./ConnectPacer.ts"
 import { type ErrorDetail, ErrorLog, transportDetail } from "./ErrorKinds.ts"
+import type { Fairness, SaturationClientOptions, SaturationClientReport } from "./SaturationReports.ts"
 import { DONE, type StreamOwner, VerifiedStream } from "./VerifiedStream.ts"
 
 /** How the ramp ended. */

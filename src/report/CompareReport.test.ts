@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { summarizeCell } from "../run/CellSummary.ts"
 import type { RunFile } from "../run/RunFile.ts"
 import { compareRuns, renderComparison } from "./CompareReport.ts"
 import { FAILED, fixtureRun, targets } from "./fixtures/run.ts"
@@ -26,14 +27,14 @@ const runB = (): RunFile => {
     cells: [
       ...a.cells
         .filter((c) => !(c.target === "c-epoll" && c.connections === 10 && c.bytesPerConnection === 32768))
-        .map((c) =>
-          c.target === "node" && c.summary !== undefined
-            ? {
-                ...c,
-                summary: { ...c.summary, minSeconds: c.summary.minSeconds / 2, mbPerSecond: c.summary.mbPerSecond * 2 }
-              }
-            : c
-        ),
+        .map((c) => {
+          if (c.target !== "node" || c.summary === undefined) return c
+          const samples = c.samples.map((s) => ({
+            ...s,
+            flood: { ...s.flood, seconds: s.flood.seconds / 2, mbPerSecond: s.flood.mbPerSecond * 2 }
+          }))
+          return { ...c, samples, summary: summarizeCell(samples) }
+        }),
       {
         target: "bun-raw",
         connections: 1000,

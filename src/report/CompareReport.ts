@@ -5,10 +5,10 @@
  * versions and options, since a ratio across machines means little.
  */
 import type { CellSummary, RunFile } from "../run/RunFile.ts"
-import { escapeMarkdown } from "./MarkdownReport.ts"
 import { formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
 import { CLIENT_BOUND_MARK } from "./ReportDocument.ts"
 import { type GridCell, type ResultGrid, resultGrid } from "./ResultGrid.ts"
+import { escapeMarkdown, markdownTable, plainTable } from "./Table.ts"
 
 /** One cell both runs finished. */
 export interface ComparedCell {
@@ -76,9 +76,6 @@ export const compareRuns = (runA: RunFile, runB: RunFile): Comparison => {
 
 const geometricMean = (values: ReadonlyArray<number>) =>
   Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length)
-
-const row = (cells: ReadonlyArray<string>) => `| ${cells.map(escapeMarkdown).join(" | ")} |`
-const rule = (numeric: ReadonlyArray<boolean>) => `| ${numeric.map((r) => (r ? "---:" : "---")).join(" | ")} |`
 
 const label = (c: Comparison, target: string) =>
   c.b.targets.some((t) => t.name === target) ? c.b.label(target) : c.a.label(target)
@@ -158,46 +155,50 @@ export const renderComparison = (runA: RunFile, runB: RunFile): string => {
   out.push(
     differ.length === 0
       ? "Same machine, versions, sysctls and options as far as run.json records them."
-      : [
-          row(["", "A", "B"]),
-          rule([false, false, false]),
-          ...differ.map((k) => row([k, pa.get(k) ?? "–", pb.get(k) ?? "–"]))
-        ].join("\n")
+      : markdownTable(
+          plainTable(
+            ["", "A", "B"],
+            [false, false, false],
+            differ.map((k) => [k, pa.get(k) ?? "–", pb.get(k) ?? "–"])
+          )
+        )
   )
 
   const anyClientBound = c.compared.some((x) => x.a.summary!.clientBound || x.b.summary!.clientBound)
   for (const bytes of [...new Set(c.compared.map((x) => x.bytesPerConnection))]) {
     out.push(`## ${formatSize(bytes)} per connection`)
     out.push(
-      [
-        row(["target", "connections", "A min s", "B min s", "B/A time", "A MB/s", "B MB/s", "B/A MB/s", "note"]),
-        rule([false, true, true, true, true, true, true, true, false]),
-        ...c.compared
-          .filter((x) => x.bytesPerConnection === bytes)
-          .map((x) => {
-            const ab = x.a.summary!.clientBound
-            const bb = x.b.summary!.clientBound
-            const note =
-              ab && bb
-                ? `${CLIENT_BOUND_MARK} both client-bound`
-                : ab
-                  ? `${CLIENT_BOUND_MARK} A client-bound`
-                  : bb
-                    ? `${CLIENT_BOUND_MARK} B client-bound`
-                    : ""
-            return row([
-              label(c, x.target),
-              String(x.connections),
-              formatSeconds(x.a.summary!.minSeconds),
-              formatSeconds(x.b.summary!.minSeconds),
-              formatRatio(x.timeRatio),
-              formatMbPerSecond(x.a.summary!.mbPerSecond),
-              formatMbPerSecond(x.b.summary!.mbPerSecond),
-              formatRatio(x.throughputRatio),
-              note
-            ])
-          })
-      ].join("\n")
+      markdownTable(
+        plainTable(
+          ["target", "connections", "A min s", "B min s", "B/A time", "A MB/s", "B MB/s", "B/A MB/s", "note"],
+          [false, true, true, true, true, true, true, true, false],
+          c.compared
+            .filter((x) => x.bytesPerConnection === bytes)
+            .map((x) => {
+              const ab = x.a.summary!.clientBound
+              const bb = x.b.summary!.clientBound
+              const note =
+                ab && bb
+                  ? `${CLIENT_BOUND_MARK} both client-bound`
+                  : ab
+                    ? `${CLIENT_BOUND_MARK} A client-bound`
+                    : bb
+                      ? `${CLIENT_BOUND_MARK} B client-bound`
+                      : ""
+              return [
+                label(c, x.target),
+                String(x.connections),
+                formatSeconds(x.a.summary!.minSeconds),
+                formatSeconds(x.b.summary!.minSeconds),
+                formatRatio(x.timeRatio),
+                formatMbPerSecond(x.a.summary!.mbPerSecond),
+                formatMbPerSecond(x.b.summary!.mbPerSecond),
+                formatRatio(x.throughputRatio),
+                note
+              ]
+            })
+        )
+      )
     )
   }
   if (anyClientBound) {
@@ -213,16 +214,18 @@ export const renderComparison = (runA: RunFile, runB: RunFile): string => {
       "Geometric mean of the time ratio B/A over the cells both runs finished; client-bound cells are left out where a target has others."
     )
     out.push(
-      [
-        row(["target", "cells", "B/A time (geometric mean)"]),
-        rule([false, true, true]),
-        ...targets.map((t) => {
-          const mine = c.compared.filter((x) => x.target === t)
-          const serverBound = mine.filter((x) => !x.a.summary!.clientBound && !x.b.summary!.clientBound)
-          const used = serverBound.length > 0 ? serverBound : mine
-          return row([label(c, t), String(used.length), formatRatio(geometricMean(used.map((x) => x.timeRatio)))])
-        })
-      ].join("\n")
+      markdownTable(
+        plainTable(
+          ["target", "cells", "B/A time (geometric mean)"],
+          [false, true, true],
+          targets.map((t) => {
+            const mine = c.compared.filter((x) => x.target === t)
+            const serverBound = mine.filter((x) => !x.a.summary!.clientBound && !x.b.summary!.clientBound)
+            const used = serverBound.length > 0 ? serverBound : mine
+            return [label(c, t), String(used.length), formatRatio(geometricMean(used.map((x) => x.timeRatio)))]
+          })
+        )
+      )
     )
   }
 

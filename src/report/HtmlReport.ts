@@ -8,13 +8,11 @@ import * as Effect from "effect/Effect"
 import type { RunFile } from "../run/RunFile.ts"
 import { type ChartRenderError, renderTimeCharts } from "./ChartRender.ts"
 import { formatSize } from "./NumberFormat.ts"
-import { type Block, reportDocument, type Table } from "./ReportDocument.ts"
+import { type Block, reportDocument } from "./ReportDocument.ts"
 import { type ResultGrid, resultGrid } from "./ResultGrid.ts"
 import type { SaturationChartName } from "./SaturationCharts.ts"
 import { renderSaturationHtmlWith } from "./SaturationHtml.ts"
-
-export const escapeHtml = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+import { escapeHtml, htmlTable } from "./Table.ts"
 
 const STYLE = `
 :root { color-scheme: light; }
@@ -43,22 +41,6 @@ figure.chart svg { max-width: 100%; height: auto; }
 figcaption { font-size: 13px; color: #555; }
 `
 
-const renderTable = (table: Table) => {
-  const head = `<thead><tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`
-  const rows = table.rows.map((cells) => {
-    const tds = cells.map((cell, i) => {
-      const classes = [table.numeric[i] ? "num" : "", cell.tone !== undefined && cell.tone !== "ok" ? cell.tone : ""]
-        .filter((c) => c !== "")
-        .join(" ")
-      const cls = classes === "" ? "" : ` class="${classes}"`
-      const title = cell.title !== undefined ? ` title="${escapeHtml(cell.title)}"` : ""
-      return `<td${cls}${title}>${escapeHtml(cell.text)}</td>`
-    })
-    return `<tr>${tds.join("")}</tr>`
-  })
-  return `<div class="table-wrap"><table>${head}<tbody>${rows.join("\n")}</tbody></table></div>`
-}
-
 const renderChart = (grid: ResultGrid, bytes: number, title: string, svg: string) => {
   const plotted = new Set(
     grid.cells
@@ -79,7 +61,7 @@ const renderBlock = (grid: ResultGrid, block: Block, charts: ReadonlyMap<number,
     case "Paragraph":
       return `<p>${escapeHtml(block.text)}</p>`
     case "Table":
-      return renderTable(block.table)
+      return htmlTable(block.table)
     case "Notes":
       return `<ul class="notes">${block.notes
         .map((n) => `<li><span class="marker">${escapeHtml(n.marker)}</span> ${escapeHtml(n.text)}</li>`)

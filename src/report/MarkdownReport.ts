@@ -1,8 +1,9 @@
 /** report.md: the run as GitHub-flavoured Markdown, readable raw in a terminal as well. */
 import type { RunFile } from "../run/RunFile.ts"
-import { type Block, reportDocument, type Table } from "./ReportDocument.ts"
+import { type Block, reportDocument } from "./ReportDocument.ts"
 import { saturationChartFileName } from "./SaturationCharts.ts"
 import { renderSaturationMarkdown } from "./SaturationMarkdown.ts"
+import { escapeMarkdown, markdownTable } from "./Table.ts"
 
 export interface MarkdownOptions {
   /**
@@ -12,25 +13,12 @@ export interface MarkdownOptions {
   readonly chartPath?: (bytes: number) => string
 }
 
-/** Text from run.json must not end a table cell, open an HTML tag or break a row. */
-export const escapeMarkdown = (text: string) =>
-  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\r?\n/g, " ")
-
-const renderTable = (table: Table) => {
-  const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
-  return [
-    row(table.header.map(escapeMarkdown)),
-    row(table.numeric.map((right) => (right ? "---:" : "---"))),
-    ...table.rows.map((cells) => row(cells.map((c) => escapeMarkdown(c.text))))
-  ].join("\n")
-}
-
 const renderBlock = (block: Block, options: MarkdownOptions): string | undefined => {
   switch (block._tag) {
     case "Paragraph":
       return escapeMarkdown(block.text)
     case "Table":
-      return renderTable(block.table)
+      return markdownTable(block.table)
     case "Notes":
       return block.notes.map((n) => `- ${n.marker} ${escapeMarkdown(n.text)}`).join("\n")
     case "List":

@@ -16,23 +16,7 @@ import {
   formatSize
 } from "./NumberFormat.ts"
 import { type GridCell, type ResultGrid, resultGrid, statusCounts } from "./ResultGrid.ts"
-
-/** How a table cell is drawn in HTML; Markdown shows the same thing through its text. */
-export type Tone = CellStatus | "clientBound"
-
-export interface TableCell {
-  readonly text: string
-  readonly tone?: Tone
-  /** Longer text for a hover (HTML title). */
-  readonly title?: string
-}
-
-export interface Table {
-  readonly header: ReadonlyArray<string>
-  /** Right-aligned columns. */
-  readonly numeric: ReadonlyArray<boolean>
-  readonly rows: ReadonlyArray<ReadonlyArray<TableCell>>
-}
+import type { Table, TableCell, Tone } from "./Table.ts"
 
 export interface Note {
   readonly marker: string

@@ -1,8 +1,9 @@
 import * as Schema from "effect/Schema"
 import { describe, expect, it } from "vitest"
+import { summarizeCell } from "../run/CellSummary.ts"
 import { RunFile } from "../run/RunFile.ts"
 import { CONNECTIONS, FAILED, fixtureRun, NO_SUMMARY, SIZES, SKIPPED, targets } from "./fixtures/run.ts"
-import { resultGrid, statusCounts, summarizeSamples } from "./ResultGrid.ts"
+import { resultGrid, statusCounts } from "./ResultGrid.ts"
 
 describe("ResultGrid", () => {
   it("the fixture is a valid run.json", () => {
@@ -29,7 +30,7 @@ describe("ResultGrid", () => {
         c.target === NO_SUMMARY.target && c.connections === NO_SUMMARY.connections && c.bytesPerConnection === 32768
     )!
     expect(cell.summary).toBeUndefined()
-    const summary = summarizeSamples(cell.samples)!
+    const summary = summarizeCell(cell.samples)!
     const measured = cell.samples.filter((s) => !s.warmup).map((s) => s.flood.seconds)
     expect(summary.minSeconds).toBe(Math.min(...measured))
     expect(summary.maxSeconds).toBe(Math.max(...measured))

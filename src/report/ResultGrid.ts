@@ -5,7 +5,8 @@
  * (an interrupted run, a target left out) are resolved here too, so no
  * report can leave a position silently empty.
  */
-import type { Cell, CellStatus, CellSummary, RunFile, Sample, TargetInfo } from "../run/RunFile.ts"
+import { summarizeCell } from "../run/CellSummary.ts"
+import type { Cell, CellStatus, CellSummary, RunFile, TargetInfo } from "../run/RunFile.ts"
 
 export interface GridCell {
   readonly target: TargetInfo
@@ -40,39 +41,6 @@ const key = (target: string, connections: number, bytes: number) => `${target}\u
 
 const ascending = (values: Iterable<number>) => [...new Set(values)].sort((a, b) => a - b)
 
-const median = (sorted: ReadonlyArray<number>) => {
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-/**
- * A cell summary from its samples, for cells written without one (a run
- * interrupted between the last sample and the summary). Server figures are
- * those of the fastest repetition, as its time and MB/s are.
- */
-export const summarizeSamples = (samples: ReadonlyArray<Sample>): CellSummary | undefined => {
-  const measured = samples.filter((s) => !s.warmup && s.flood.ok)
-  if (measured.length === 0) return undefined
-  const fastest = measured.reduce((best, s) => (s.flood.seconds < best.flood.seconds ? s : best))
-  const seconds = measured.map((s) => s.flood.seconds).sort((a, b) => a - b)
-  const min = seconds[0]!
-  const max = seconds[seconds.length - 1]!
-  const server = fastest.server
-  return {
-    minSeconds: min,
-    medianSeconds: median(seconds),
-    maxSeconds: max,
-    spread: min > 0 ? (max - min) / min : 0,
-    mbPerSecond: fastest.flood.mbPerSecond,
-    clientBound: fastest.clientBound,
-    serverCpuSeconds: server ? server.cpuUserSeconds + server.cpuSystemSeconds : Number.NaN,
-    serverContextSwitches: server ? server.voluntaryContextSwitches + server.involuntaryContextSwitches : Number.NaN,
-    serverPeakRssBytes: server ? server.peakRssBytes : Number.NaN,
-    serverCoreBusy: fastest.serverCore?.busy ?? Number.NaN,
-    clientCoreBusy: fastest.clientCore?.busy ?? Number.NaN
-  }
-}
-
 const unknownTarget = (name: string): TargetInfo => ({
   name,
   displayName: name,
@@ -104,7 +72,8 @@ const resolve = (
         : "not measured yet: the run is still going or stopped without a record"
     return { ...base, status: "pending", reason, summary: undefined }
   }
-  const summary = cell.summary ?? summarizeSamples(cell.samples)
+  // Recomputed, not read: a summary stored by an older version may have been computed differently.
+  const summary = summarizeCell(cell.samples)
   switch (cell.status) {
     case "ok":
       return summary === undefined

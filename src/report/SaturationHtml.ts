@@ -7,26 +7,9 @@
 import * as Effect from "effect/Effect"
 import type { SaturationResult } from "../run/SaturationResult.ts"
 import type { ChartRenderError } from "./ChartRender.ts"
-import { escapeHtml } from "./HtmlReport.ts"
-import type { Table } from "./ReportDocument.ts"
 import { renderSaturationCharts, type SaturationChartName } from "./SaturationCharts.ts"
 import { saturationDetailTable, saturationIntro, saturationNotes, saturationTable } from "./SaturationMarkdown.ts"
-
-const renderTable = (table: Table) => {
-  const head = `<thead><tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`
-  const rows = table.rows.map((cells) => {
-    const tds = cells.map((cell, i) => {
-      const classes = [table.numeric[i] ? "num" : "", cell.tone !== undefined && cell.tone !== "ok" ? cell.tone : ""]
-        .filter((c) => c !== "")
-        .join(" ")
-      const cls = classes === "" ? "" : ` class="${classes}"`
-      const title = cell.title !== undefined ? ` title="${escapeHtml(cell.title)}"` : ""
-      return `<td${cls}${title}>${escapeHtml(cell.text)}</td>`
-    })
-    return `<tr>${tds.join("")}</tr>`
-  })
-  return `<div class="table-wrap"><table>${head}<tbody>${rows.join("\n")}</tbody></table></div>`
-}
+import { escapeHtml, htmlTable } from "./Table.ts"
 
 const captions: Record<SaturationChartName, string> = {
   throughput: "Verified echo MB/s in each second of the steady state.",
@@ -48,11 +31,11 @@ export const renderSaturationHtmlWith = (
     results.length === 0
       ? ""
       : [
-          renderTable(saturationTable(results)),
+          htmlTable(saturationTable(results)),
           figure("throughput", charts.get("throughput")),
           figure("client-delay", charts.get("client-delay")),
           "<h3>Ramp, fairness and probes</h3>",
-          renderTable(saturationDetailTable(results)),
+          htmlTable(saturationDetailTable(results)),
           notes.length === 0 ? "" : `<ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`
         ].join("\n")
   return `<section id="saturation"><h2>Saturation</h2>\n<p>${escapeHtml(saturationIntro(results))}</p>\n${body}</section>`

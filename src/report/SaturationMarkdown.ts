@@ -7,9 +7,8 @@
  * `Table`s of ReportDocument, so the Markdown and HTML views share them.
  */
 import type { SaturationResult } from "../run/SaturationResult.ts"
-import { escapeMarkdown } from "./MarkdownReport.ts"
 import { formatCount, formatMbPerSecond, formatMiB } from "./NumberFormat.ts"
-import type { Table, TableCell } from "./ReportDocument.ts"
+import { escapeMarkdown, markdownTable, type Table, type TableCell } from "./Table.ts"
 
 const dash: TableCell = { text: "–" }
 const pct = (share: number | undefined): TableCell => (share === undefined ? dash : { text: (share * 100).toFixed(0) })
@@ -170,15 +169,6 @@ export const saturationNotes = (results: ReadonlyArray<SaturationResult>): Reado
     ...r.notes.map((note) => `${r.target}: ${note.trim()}`)
   ])
 
-const renderTable = (table: Table) => {
-  const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
-  return [
-    row(table.header.map(escapeMarkdown)),
-    row(table.numeric.map((right) => (right ? "---:" : "---"))),
-    ...table.rows.map((cells) => row(cells.map((c) => escapeMarkdown(c.text))))
-  ].join("\n")
-}
-
 export interface SaturationMarkdownOptions {
   /** Heading level of the section (default 2). */
   readonly level?: 2 | 3
@@ -194,7 +184,7 @@ export const renderSaturationMarkdown = (
   const hashes = "#".repeat(options.level ?? 2)
   const parts = [`${hashes} Saturation`, escapeMarkdown(saturationIntro(results))]
   if (results.length > 0) {
-    parts.push(renderTable(saturationTable(results)), renderTable(saturationDetailTable(results)))
+    parts.push(markdownTable(saturationTable(results)), markdownTable(saturationDetailTable(results)))
     if (options.chartPath !== undefined) {
       parts.push(
         `![Echo throughput over the steady state](${encodeURI(options.chartPath("throughput"))})`,

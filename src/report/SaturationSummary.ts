@@ -1,5 +1,6 @@
 /** The human-readable summary `saturate` prints without `--json`. */
-import type { CoreSpread, Percentiles, SaturationResult, Spread } from "../run/SaturationResult.ts"
+import type { Percentiles } from "../engine/SaturationReports.ts"
+import type { CoreSpread, SaturationResult, Spread } from "../run/SaturationResult.ts"
 
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`
 const f0 = (n: number) => n.toFixed(0)

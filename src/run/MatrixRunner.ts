@@ -17,8 +17,9 @@ import { timeWaitCount } from "../system/ProcStat.ts"
 import type { RunningServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
+import { summarizeCell } from "./CellSummary.ts"
 import { portCount, readLimits } from "./Preflight.ts"
-import type { Cell, CellSummary, RunFile, Sample } from "./RunFile.ts"
+import type { Cell, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
 
@@ -41,38 +42,6 @@ export interface ProgressEvent {
 export interface RunnerHooks {
   readonly progress: (event: ProgressEvent) => Effect.Effect<void>
   readonly log: (line: string) => Effect.Effect<void>
-}
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0
-    ? 0
-    : s.length % 2 === 1
-      ? s[(s.length - 1) / 2]!
-      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
-
-export const summarize = (samples: ReadonlyArray<Sample>): CellSummary | undefined => {
-  const measured = samples.filter((s) => !s.warmup && s.flood.ok)
-  if (measured.length === 0) return undefined
-  const best = measured.reduce((a, b) => (b.flood.seconds < a.flood.seconds ? b : a))
-  const times = measured.map((s) => s.flood.seconds)
-  const min = Math.min(...times)
-  const max = Math.max(...times)
-  return {
-    minSeconds: min,
-    medianSeconds: median(times),
-    maxSeconds: max,
-    spread: min > 0 ? (max - min) / min : 0,
-    mbPerSecond: best.flood.mbPerSecond,
-    clientBound: best.clientBound,
-    serverCpuSeconds: (best.server?.cpuUserSeconds ?? 0) + (best.server?.cpuSystemSeconds ?? 0),
-    serverContextSwitches:
-      (best.server?.voluntaryContextSwitches ?? 0) + (best.server?.involuntaryContextSwitches ?? 0),
-    serverPeakRssBytes: Math.max(...measured.map((s) => s.server?.peakRssBytes ?? 0)),
-    serverCoreBusy: best.serverCore?.busy ?? 0,
-    clientCoreBusy: best.clientCore?.busy ?? 0
-  }
 }
 
 const failureReason = (sample: Sample) => {
@@ -233,7 +202,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               }
               if (failure !== undefined) break
             }
-            const summary = summarize(samples)
+            const summary = summarizeCell(samples)
             yield* setCell(index, {
               ...cell,
               samples,

@@ -5,23 +5,11 @@
  */
 import * as Schema from "effect/Schema"
 import { FloodReport } from "../engine/FloodResult.ts"
-import { CoreLoad } from "../system/CoreLoad.ts"
+import { CoreLoad, ServerUsage } from "../system/CoreLoad.ts"
+import { Environment } from "../system/Environment.ts"
 import { SaturationResult } from "./SaturationResult.ts"
 
-export { CoreLoad }
-
-/** The server process over one sample, from /proc/<pid>/stat and status. */
-export const ServerUsage = Schema.Struct({
-  pid: Schema.Number,
-  cpuUserSeconds: Schema.Number,
-  cpuSystemSeconds: Schema.Number,
-  voluntaryContextSwitches: Schema.Number,
-  involuntaryContextSwitches: Schema.Number,
-  /** VmHWM: peak resident set since the server started. */
-  peakRssBytes: Schema.Number,
-  rssBytes: Schema.Number
-})
-export type ServerUsage = typeof ServerUsage.Type
+export { CoreLoad, Environment, ServerUsage }
 
 export const Sample = Schema.Struct({
   repetition: Schema.Number,
@@ -43,6 +31,17 @@ export type Sample = typeof Sample.Type
 export const CellStatus = Schema.Literal("ok", "failed", "skipped", "pending")
 export type CellStatus = typeof CellStatus.Type
 
+/**
+ * A figure that may not have been measured: NaN in memory, null in the file
+ * (JSON has no NaN).
+ */
+export const Measured = Schema.transform(Schema.NullOr(Schema.Number), Schema.Number, {
+  strict: true,
+  decode: (n) => n ?? Number.NaN,
+  encode: (n) => (Number.isFinite(n) ? n : null)
+})
+
+/** See `summarizeCell` (CellSummary.ts) for which repetition each figure comes from. */
 export const CellSummary = Schema.Struct({
   minSeconds: Schema.Number,
   medianSeconds: Schema.Number,
@@ -52,11 +51,11 @@ export const CellSummary = Schema.Struct({
   /** MB/s of the fastest repetition. */
   mbPerSecond: Schema.Number,
   clientBound: Schema.Boolean,
-  serverCpuSeconds: Schema.Number,
-  serverContextSwitches: Schema.Number,
-  serverPeakRssBytes: Schema.Number,
-  serverCoreBusy: Schema.Number,
-  clientCoreBusy: Schema.Number
+  serverCpuSeconds: Measured,
+  serverContextSwitches: Measured,
+  serverPeakRssBytes: Measured,
+  serverCoreBusy: Measured,
+  clientCoreBusy: Measured
 })
 export type CellSummary = typeof CellSummary.Type
 
@@ -106,21 +105,6 @@ export const TargetInfo = Schema.Struct({
   notes: Schema.Array(Schema.String)
 })
 export type TargetInfo = typeof TargetInfo.Type
-
-export const Environment = Schema.Struct({
-  host: Schema.String,
-  kernel: Schema.String,
-  cpuModel: Schema.String,
-  cpus: Schema.Number,
-  memoryBytes: Schema.Number,
-  governor: Schema.optional(Schema.String),
-  clientRuntime: Schema.String,
-  clientRuntimeVersion: Schema.String,
-  gitCommit: Schema.String,
-  openFiles: Schema.Struct({ soft: Schema.Number, hard: Schema.Number }),
-  sysctls: Schema.Record({ key: Schema.String, value: Schema.String })
-})
-export type Environment = typeof Environment.Type
 
 export const RunOptions = Schema.Struct({
   targets: Schema.Array(Schema.String),

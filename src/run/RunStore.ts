@@ -1,15 +1,21 @@
 /**
- * Reads and writes `runs/<id>/run.json`. Writes go to a temporary file that
- * is renamed over the old one, so a crash mid-write never leaves a torn file.
+ * The one store of `runs/<id>/run.json`: every writer and reader of the file
+ * goes through here. Writes are atomic (see AtomicFile.ts), so a crash
+ * mid-write never leaves a torn file; a file that cannot be used is named
+ * with its first problem, in a line or two.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { writeAtomically } from "../system/AtomicFile.ts"
 import { RunFile } from "./RunFile.ts"
 
 /** Relative, so runs go under the folder the command runs in (the repository for `npm run`). */
 export const runsDir = "runs"
+
+export const RUN_FILE = "run.json"
 
 /** @category errors */
 export class RunFileUnreadable extends Data.TaggedError("RunFileUnreadable")<{
@@ -29,34 +35,58 @@ export const newRunId = (host: string, now: Date = new Date()) =>
     .replaceAll(":", "-")}_${host.replace(/[^A-Za-z0-9.-]/g, "_")}`
 
 const encode = Schema.encode(Schema.parseJson(RunFile, { space: 2 }))
-const decode = Schema.decodeUnknown(Schema.parseJson(RunFile))
+const decode = Schema.decodeUnknown(RunFile)
 
-export const writeAtomically = (path: string, text: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const temp = `${path}.tmp-${Math.random().toString(36).slice(2)}`
-    yield* fs.writeFileString(temp, text)
-    yield* fs.rename(temp, path)
-  })
+const runFilePath = (dir: string) => `${dir.replace(/\/$/, "")}/${RUN_FILE}`
 
+/** Writes the run (with `updatedAt` set to now) to `<dir>/run.json`, creating the folder. */
 export const saveRun = (dir: string, run: RunFile) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     yield* fs.makeDirectory(dir, { recursive: true })
     const text = yield* encode({ ...run, updatedAt: new Date().toISOString() }).pipe(Effect.orDie)
-    yield* writeAtomically(`${dir}/run.json`, `${text}\n`)
+    yield* writeAtomically(runFilePath(dir), `${text}\n`)
   })
 
+/** `at ["cells"][3]["status"]: Expected "ok" | …, actual "done" (and 2 more problems)`. */
+export const firstProblem = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const first = issues[0]
+  if (first === undefined) return error.message
+  const where = first.path.length === 0 ? "" : `at ${first.path.map((p) => `[${JSON.stringify(p)}]`).join("")}: `
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : ""
+  return `${where}${first.message.split("\n")[0]}${more}`
+}
+
+/** Reads and checks `<dir>/run.json`; every failure names the file and its first problem. */
 export const loadRun = (dir: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const path = `${dir.replace(/\/$/, "")}/run.json`
-    const text = yield* fs
-      .readFileString(path)
-      .pipe(
-        Effect.mapError(() => new RunFileUnreadable({ path, problem: "not found (is this a run folder under runs/?)" }))
+    const path = runFilePath(dir)
+    const text = yield* fs.readFileString(path).pipe(
+      Effect.mapError(
+        (error) =>
+          new RunFileUnreadable({
+            path,
+            problem:
+              error._tag === "SystemError" && error.reason === "NotFound"
+                ? `not found: is ${dir} a run folder (runs/<timestamp>_<host>/)?`
+                : `cannot be read: ${error.message}`
+          })
       )
-    return yield* decode(text).pipe(
-      Effect.mapError((error) => new RunFileUnreadable({ path, problem: `not a valid run.json: ${error.message}` }))
+    )
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (error) =>
+        new RunFileUnreadable({ path, problem: `is not valid JSON: ${error instanceof Error ? error.message : error}` })
+    })
+    return yield* decode(json, { errors: "all" }).pipe(
+      Effect.mapError(
+        (error) =>
+          new RunFileUnreadable({
+            path,
+            problem: `does not match the run.json schema (src/run/RunFile.ts) ${firstProblem(error)}`
+          })
+      )
     )
   })

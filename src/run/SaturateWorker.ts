@@ -20,15 +20,11 @@ import * as Schedule from "effect/Schedule"
 import { loadCurrentAdapter } from "../../adapters/current.ts"
 import { makeProbe } from "../engine/ClientDelayProbe.ts"
 import { startSaturation } from "../engine/SaturationEngine.ts"
+import type { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
 import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { CLOCK_TICKS, type ProcessSnapshot, processSnapshot } from "../system/ProcStat.ts"
-import {
-  type ProbeOptions,
-  type SaturationClientOptions,
-  validateClientOptions,
-  validateProbeOptions
-} from "./SaturationOptions.ts"
+import { validateClientOptions, validateProbeOptions } from "./SaturationOptions.ts"
 import { encodeEvent, type WorkerEvent } from "./WorkerProtocol.ts"
 
 const emit = (event: WorkerEvent) => Console.log(encodeEvent(event))

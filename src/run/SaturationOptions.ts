@@ -6,48 +6,10 @@
  */
 import * as Effect from "effect/Effect"
 import { InvalidOption } from "../engine/FloodOptions.ts"
+import type { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
 import { PATTERN_LENGTH } from "../protocol/PayloadPattern.ts"
 import { FD_RESERVE } from "../system/Limits.ts"
 import { type Limits, portCount } from "./Preflight.ts"
-
-/** The saturating client: N connections sending and verifying without end. */
-export interface SaturationClientOptions {
-  readonly host: string
-  readonly port: number
-  readonly connections: number
-  /** Largest write, bytes. */
-  readonly chunk: number
-  /** Most unechoed bytes per connection (default one chunk). */
-  readonly window: number
-  readonly connectConcurrency: number
-  readonly connectTimeoutSeconds: number
-  /** The ramp (opening every connection) is declared over after this, complete or not. */
-  readonly rampTimeoutSeconds: number
-  /** A connection with no verified byte for longer than this counts as starved. */
-  readonly starvedAfterSeconds: number
-  /** The process stops by itself after this, whatever it was told (a lost parent cannot leave it running). */
-  readonly deadlineSeconds: number
-  readonly noDelay: boolean
-  /**
-   * Send as soon as each connection opens. Off by default: connections open
-   * idle and all start sending when the ramp ends, so a server busy echoing
-   * the first thousands does not starve the accept of the rest (the ramp then
-   * measures opening connections, and the steady state has all of them).
-   */
-  readonly sendDuringRamp: boolean
-}
-
-/** The client-delay probe: fresh connections on an open-loop schedule. */
-export interface ProbeOptions {
-  readonly host: string
-  readonly port: number
-  readonly intervalMs: number
-  readonly timeoutMs: number
-  readonly maxOutstanding: number
-  /** Payload of one probe (32 KiB in the original). */
-  readonly bytes: number
-  readonly deadlineSeconds: number
-}
 
 export const MAX_DURATION_SECONDS = 300
 export const MAX_CONNECTIONS = 16384

@@ -16,6 +16,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { ProbeReport, SaturationClientReport } from "../engine/SaturationReports.ts"
 import {
   CLOCK_TICKS,
   coreLoad,
@@ -29,14 +30,7 @@ import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { DEADLINE_MARGIN_SECONDS, defaultSaturationOptions } from "./SaturationOptions.ts"
-import type {
-  ProbeReport,
-  SaturationClientReport,
-  SaturationResult,
-  SaturationSample,
-  SaturationSettings,
-  SaturationStatus
-} from "./SaturationResult.ts"
+import type { SaturationResult, SaturationSample, SaturationSettings, SaturationStatus } from "./SaturationResult.ts"
 import { steadySummary } from "./SteadyStats.ts"
 import { startWorker } from "./WorkerProcess.ts"
 import type { WorkerEvent } from "./WorkerProtocol.ts"

@@ -13,7 +13,7 @@
  * leave it running.
  */
 import * as Schema from "effect/Schema"
-import { ProbeReport, SaturationClientReport } from "./SaturationResult.ts"
+import { ProbeReport, SaturationClientReport } from "../engine/SaturationReports.ts"
 
 export const RampedEvent = Schema.TaggedStruct("ramped", {
   seconds: Schema.Number,

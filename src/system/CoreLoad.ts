@@ -1,4 +1,4 @@
-/** One core's load over a sample; shared by run.json cells and saturation results. */
+/** One core's load and one process's usage over a sample; shared by run.json cells and saturation results. */
 import * as Schema from "effect/Schema"
 
 /** Time split of one CPU core over a sample, from per-core /proc/stat (includes softirq). */
@@ -12,3 +12,16 @@ export const CoreLoad = Schema.Struct({
   idle: Schema.Number
 })
 export type CoreLoad = typeof CoreLoad.Type
+
+/** The server process over one sample, from /proc/<pid>/stat and status. */
+export const ServerUsage = Schema.Struct({
+  pid: Schema.Number,
+  cpuUserSeconds: Schema.Number,
+  cpuSystemSeconds: Schema.Number,
+  voluntaryContextSwitches: Schema.Number,
+  involuntaryContextSwitches: Schema.Number,
+  /** VmHWM: peak resident set since the server started. */
+  peakRssBytes: Schema.Number,
+  rssBytes: Schema.Number
+})
+export type ServerUsage = typeof ServerUsage.Type

@@ -1,10 +1,24 @@
 /** What a run records about the machine, so two runs can be told apart. */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { Environment } from "../run/RunFile.ts"
-import { repoRoot } from "../targets/Runtimes.ts"
+import * as Schema from "effect/Schema"
 import { capture } from "./CapturedCommand.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
+
+export const Environment = Schema.Struct({
+  host: Schema.String,
+  kernel: Schema.String,
+  cpuModel: Schema.String,
+  cpus: Schema.Number,
+  memoryBytes: Schema.Number,
+  governor: Schema.optional(Schema.String),
+  clientRuntime: Schema.String,
+  clientRuntimeVersion: Schema.String,
+  gitCommit: Schema.String,
+  openFiles: Schema.Struct({ soft: Schema.Number, hard: Schema.Number }),
+  sysctls: Schema.Record({ key: Schema.String, value: Schema.String })
+})
+export type Environment = typeof Environment.Type
 
 /** The kernel settings that decide how many connections a run can hold and how fast loopback is. */
 export const SYSCTLS = [
@@ -34,13 +48,14 @@ export const readSysctls = Effect.gen(function* () {
   return values
 })
 
-export const collectEnvironment = (clientRuntime: string, clientRuntimeVersion: string) =>
+/** `checkout`: the git work tree whose commit the run records. */
+export const collectEnvironment = (clientRuntime: string, clientRuntimeVersion: string, checkout: string) =>
   Effect.gen(function* () {
     const os = yield* OperatingSystem
     const machine = yield* os.machine
     const limit = yield* os.openFileLimit
-    const git = yield* capture(["git", "-C", repoRoot, "rev-parse", "--short=12", "HEAD"])
-    const dirty = yield* capture(["git", "-C", repoRoot, "status", "--porcelain", "--untracked-files=no"])
+    const git = yield* capture(["git", "-C", checkout, "rev-parse", "--short=12", "HEAD"])
+    const dirty = yield* capture(["git", "-C", checkout, "status", "--porcelain", "--untracked-files=no"])
     return {
       host: machine.host,
       kernel: machine.kernel,

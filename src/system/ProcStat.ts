@@ -6,8 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { ServerUsage } from "../run/RunFile.ts"
-import type { CoreLoad } from "./CoreLoad.ts"
+import type { CoreLoad, ServerUsage } from "./CoreLoad.ts"
 import {
   type CoreTimes,
   type OpenFileLimit,

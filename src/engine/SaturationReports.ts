@@ -1,0 +1,175 @@
+/**
+ * What the two saturation workers are asked to do (the saturating client and
+ * the client-delay probe) and what each reports when it stops. Times are
+ * seconds and sizes bytes unless a field name says otherwise (`Ms`:
+ * milliseconds); shares are 0..1.
+ */
+import * as Schema from "effect/Schema"
+import { ErrorDetail } from "./ErrorKinds.ts"
+
+/** The saturating client: N connections sending and verifying without end. */
+export interface SaturationClientOptions {
+  readonly host: string
+  readonly port: number
+  readonly connections: number
+  /** Largest write, bytes. */
+  readonly chunk: number
+  /** Most unechoed bytes per connection (default one chunk). */
+  readonly window: number
+  readonly connectConcurrency: number
+  readonly connectTimeoutSeconds: number
+  /** The ramp (opening every connection) is declared over after this, complete or not. */
+  readonly rampTimeoutSeconds: number
+  /** A connection with no verified byte for longer than this counts as starved. */
+  readonly starvedAfterSeconds: number
+  /** The process stops by itself after this, whatever it was told (a lost parent cannot leave it running). */
+  readonly deadlineSeconds: number
+  readonly noDelay: boolean
+  /**
+   * Send as soon as each connection opens. Off by default: connections open
+   * idle and all start sending when the ramp ends, so a server busy echoing
+   * the first thousands does not starve the accept of the rest (the ramp then
+   * measures opening connections, and the steady state has all of them).
+   */
+  readonly sendDuringRamp: boolean
+}
+
+/** The client-delay probe: fresh connections on an open-loop schedule. */
+export interface ProbeOptions {
+  readonly host: string
+  readonly port: number
+  readonly intervalMs: number
+  readonly timeoutMs: number
+  readonly maxOutstanding: number
+  /** Payload of one probe (32 KiB in the original). */
+  readonly bytes: number
+  readonly deadlineSeconds: number
+}
+
+/**
+ * Percentiles of an HdrHistogram, in milliseconds.
+ *
+ * @category models
+ */
+export const Percentiles = Schema.Struct({
+  count: Schema.Number,
+  p50: Schema.Number,
+  p90: Schema.Number,
+  p99: Schema.Number,
+  p999: Schema.Number,
+  max: Schema.Number
+})
+export type Percentiles = typeof Percentiles.Type
+
+/**
+ * Spread of throughput over connections, and starvation.
+ *
+ * @category models
+ */
+export const Fairness = Schema.Struct({
+  /** Connections counted: those open when the steady state began (or opened during it). */
+  connections: Schema.Number,
+  /** Verified echo per connection over the steady state, bytes/s. */
+  minBytesPerSecond: Schema.Number,
+  p10BytesPerSecond: Schema.Number,
+  medianBytesPerSecond: Schema.Number,
+  maxBytesPerSecond: Schema.Number,
+  /** Connections that went longer than `starvedAfterSeconds` without a verified byte. */
+  starved: Schema.Number,
+  starvedShare: Schema.Number,
+  starvedAfterSeconds: Schema.Number,
+  /** Connections with no verified byte in the whole steady state. */
+  neverProgressed: Schema.Number,
+  /**
+   * How often a perfectly fair server could serve each connection at the
+   * measured throughput: connections × window / (bytes/s). When it exceeds
+   * `starvedAfterSeconds`, every connection counts as starved however fair
+   * the server is; compare the gaps with this instead.
+   */
+  fairCycleSeconds: Schema.Number,
+  /** Longest gap without progress: median over connections, and the worst one. */
+  medianLongestGapSeconds: Schema.Number,
+  maxLongestGapSeconds: Schema.Number
+})
+export type Fairness = typeof Fairness.Type
+
+/**
+ * What the saturating client process reports when it is stopped.
+ *
+ * @category models
+ */
+export const SaturationClientReport = Schema.Struct({
+  runtime: Schema.String,
+  runtimeVersion: Schema.String,
+  connections: Schema.Number,
+  chunk: Schema.Number,
+  window: Schema.Number,
+  ramp: Schema.Struct({
+    /** First connect → every connect settled (or the ramp timeout). */
+    seconds: Schema.Number,
+    connected: Schema.Number,
+    failed: Schema.Number,
+    /** Connects still in flight when the ramp timed out. */
+    pending: Schema.Number,
+    /** False when the ramp timeout ended it before every connect settled. */
+    complete: Schema.Boolean,
+    /** Echo verified while connections were still opening (only with sending during the ramp). */
+    bytesVerified: Schema.Number
+  }),
+  /** From the end of the ramp (every connection sending) to the steady state; kept out of the steady figures. */
+  warmup: Schema.Struct({ seconds: Schema.Number, bytesVerified: Schema.Number }),
+  steady: Schema.Struct({
+    seconds: Schema.Number,
+    bytesVerified: Schema.Number,
+    mbPerSecond: Schema.Number,
+    /** Connections that failed during the steady state (reset, closed, verification). */
+    connectionsFailed: Schema.Number,
+    /** Open at the end. */
+    connectionsOpen: Schema.Number
+  }),
+  fairness: Fairness,
+  /** Failed connections by kind (ramp and steady state). */
+  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  errorDetails: Schema.Array(ErrorDetail),
+  /** The client process over the steady state, from /proc/self: CPU seconds and peak RSS. */
+  cpuUserSeconds: Schema.Number,
+  cpuSystemSeconds: Schema.Number,
+  peakRssBytes: Schema.Number
+})
+export type SaturationClientReport = typeof SaturationClientReport.Type
+
+/**
+ * What the client-delay probe process reports.
+ *
+ * @category models
+ */
+export const ProbeReport = Schema.Struct({
+  runtime: Schema.String,
+  runtimeVersion: Schema.String,
+  intervalMs: Schema.Number,
+  timeoutMs: Schema.Number,
+  maxOutstanding: Schema.Number,
+  bytes: Schema.Number,
+  /** Scheduling window: first to last scheduled probe. */
+  seconds: Schema.Number,
+  scheduled: Schema.Number,
+  /** Not started because `maxOutstanding` probes were still waiting. */
+  skipped: Schema.Number,
+  completed: Schema.Number,
+  timedOut: Schema.Number,
+  /** Refused, reset, closed early or echoed wrong bytes. */
+  failed: Schema.Number,
+  /** Start → connected. Probes that never connected count as the timeout. */
+  connect: Percentiles,
+  /**
+   * Start → connected → 32 KiB sent → every byte echoed and verified. A probe
+   * that timed out counts as the timeout (a lower bound of its real delay), so
+   * a stalled server cannot look better than it was.
+   */
+  roundTrip: Percentiles,
+  /** How late the probe process started probes against its own schedule (its core is shared). */
+  scheduleLagMaxMs: Schema.Number,
+  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  errorDetails: Schema.Array(Schema.String)
+})
+export type ProbeReport = typeof ProbeReport.Type
