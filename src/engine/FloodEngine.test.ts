@@ -48,6 +48,19 @@ const faulty =
   }
 
 describe("FloodEngine", () => {
+  it.live("holds payload until a common start time, past the stall timeout, and says when it was connected", () =>
+    Effect.gen(function* () {
+      const startAtMs = Date.now() + 600
+      const report = yield* flood(echo, { barrier: true, startAtMs })
+      expect(report.ok).toBe(true)
+      expect(report.startAt?.atMs).toBe(startAtMs)
+      expect(report.startAt?.connectedAtMs).toBeLessThan(startAtMs)
+      // Nothing moved before the start, and waiting (0.6 s) was not taken for a stall (0.3 s).
+      expect(report.seconds - report.bulkSeconds).toBeGreaterThanOrEqual(0.5)
+      expect(report.errors).toEqual({})
+    })
+  )
+
   it.effect("verifies every byte of every connection", () =>
     Effect.gen(function* () {
       const report = yield* flood(echo, { barrier: true, window: 16384 })

@@ -42,6 +42,10 @@ class FloodRun implements StreamOwner {
   lastVerifiedAt = 0
   lastClosedAt = 0
   private readonly waiting: Array<VerifiedStream> = []
+  private released = false
+  private releaseTimer: ReturnType<typeof setTimeout> | undefined
+  /** Wall clock when the last connect settled (ms since the epoch); 0 until then. */
+  private connectedAtMs = 0
   private finishedCount = 0
   private stallTimer: ReturnType<typeof setInterval> | undefined
   private timeoutTimer: ReturnType<typeof setTimeout> | undefined
@@ -86,13 +90,23 @@ class FloodRun implements StreamOwner {
       else stream.pump(now)
     }
     if (this.options.barrier && this.pacer.allSettled) {
-      for (const waiting of this.waiting) {
-        if (waiting.state === DONE) continue
-        waiting.lastProgress = now
-        waiting.pump(now)
-      }
-      this.waiting.length = 0
+      this.connectedAtMs = Date.now()
+      const wait = this.options.startAtMs === undefined ? 0 : this.options.startAtMs - this.connectedAtMs
+      if (wait > 0) this.releaseTimer = setTimeout(() => this.release(performance.now()), wait)
+      else this.release(now)
     }
+  }
+
+  /** Lets every connection held by the barrier start its payload. */
+  private release(now: number): void {
+    this.releaseTimer = undefined
+    this.released = true
+    for (const waiting of this.waiting) {
+      if (waiting.state === DONE) continue
+      waiting.lastProgress = now
+      waiting.pump(now)
+    }
+    this.waiting.length = 0
   }
 
   streamClosed(stream: VerifiedStream, now: number): void {
@@ -116,7 +130,7 @@ class FloodRun implements StreamOwner {
 
   private checkStalls(stallMs: number): void {
     // Connections held back by the barrier are waiting on us, not the server.
-    if (this.options.barrier && !this.pacer.allSettled) return
+    if (this.options.barrier && !this.released) return
     const now = performance.now()
     for (const stream of this.pacer.streams) stream.checkStall(now, stallMs)
   }
@@ -137,6 +151,8 @@ class FloodRun implements StreamOwner {
   finish(): void {
     if (this.stallTimer !== undefined) clearInterval(this.stallTimer)
     if (this.timeoutTimer !== undefined) clearTimeout(this.timeoutTimer)
+    if (this.releaseTimer !== undefined) clearTimeout(this.releaseTimer)
+    this.releaseTimer = undefined
     this.stallTimer = undefined
     this.timeoutTimer = undefined
     const resolve = this.resolve
@@ -178,7 +194,10 @@ class FloodRun implements StreamOwner {
         max: times[times.length - 1] ?? 0
       },
       latency: this.latency.percentiles(),
-      ...this.log.snapshot()
+      ...this.log.snapshot(),
+      ...(this.options.startAtMs === undefined
+        ? {}
+        : { startAt: { atMs: this.options.startAtMs, connectedAtMs: this.connectedAtMs } })
     }
   }
 }

@@ -24,6 +24,11 @@ export interface FloodOptions {
   readonly connectConcurrency: number
   readonly connectTimeoutSeconds: number
   readonly noDelay: boolean
+  /**
+   * Wall-clock time (ms since the epoch) at which payload starts, after every
+   * connection is open: flood workers on several hosts start together.
+   */
+  readonly startAtMs?: number | undefined
 }
 
 export const defaultFloodOptions = {

@@ -63,6 +63,10 @@ export const FloodReport = Schema.Struct({
   /** The first few failures in full. */
   errorDetails: Schema.Array(ErrorDetail),
   /** Absent: loopback. */
-  network: Schema.optional(NetworkDescription)
+  network: Schema.optional(NetworkDescription),
+  /** With a common start time: when it was, and when this client had every connection open (ms since the epoch). */
+  startAt: Schema.optional(Schema.Struct({ atMs: Schema.Number, connectedAtMs: Schema.Number })),
+  /** A flood worker's share: this is worker `index` of `of`. */
+  worker: Schema.optional(Schema.Struct({ index: Schema.Number, of: Schema.Number }))
 })
 export type FloodReport = typeof FloodReport.Type
