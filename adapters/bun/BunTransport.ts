@@ -1,66 +1,30 @@
 /**
- * The `Transport` contract on Bun's native TCP API (`Bun.listen` / `Bun.connect`,
- * not node:net). How Bun differs from node:net, as checked on Bun 1.4.5 (docs:
- * bun.sh/docs/runtime/networking/tcp, the `Socket` / `SocketHandler` /
- * `TCPSocketListenOptions` reference pages; the rest measured with small probes):
+ * The transport on `Bun.listen` / `Bun.connect` (not node:net), Bun 1.4.5, typed
+ * by bun-types. How Bun differs:
  *
- * - Handlers are declared once per listener (or per `Bun.connect` call) and shared
- *   by every socket; per-socket state lives in `socket.data`. Here that is one
- *   `Conn` object per socket, which is also the `Socket` handed to the owner. Its
- *   methods are prototype methods: call them on the socket (`socket.write(b)`),
- *   do not detach them.
- * - Listen backlog: `Bun.listen` has no backlog option; the kernel shows 512 for
- *   every listener (`ss -ltn` Send-Q), whatever is asked, so `effectiveBacklog`
- *   is 512 (the kernel still caps it at `net.core.somaxconn` if that is lower).
- * - `socket.write(bytes, byteOffset?, byteLength?)` does not buffer: it writes
- *   what the kernel takes and returns that count (-1 once the socket is closed).
- *   The rest is copied into a per-socket queue and flushed from `drain`, and
- *   `write` returns false until the queue is empty, then `onDrain` runs once.
- *   A write the kernel takes whole allocates nothing; only a partial write copies
- *   its remainder (and bytes written while the queue is non-empty are copied,
- *   to keep their order). The flush uses the offset form of `write`, so it does
- *   not allocate subarrays.
- * - Bun calls `drain` also when nothing was pending (right after `open`, after
- *   `resume`), so `onDrain` is only called when our queue has just emptied.
- * - Reads: each `data` call gets a fresh buffer (no two chunks shared an
- *   ArrayBuffer in our probe), up to 512 KiB per read (113 152 and 524 288 byte
- *   reads seen when the peer writes fast; about 32 KiB pieces when the peer
- *   sends 32 KiB at a time). Bun documents no lifetime for it, so a queued
- *   remainder is copied rather than kept as a view. `binaryType: "uint8array"`
- *   delivers a plain Uint8Array instead of a Buffer. Once the owner's `onData`
- *   has returned, nothing may refer to that buffer (the contract, plus the copy
- *   above), so the adapter detaches it (`buffer.transfer(0)`), which frees its
- *   memory at once: under a flood JSC otherwise lets hundreds of MB of spent
- *   read buffers wait for the next collection, the longer the bigger the heap
- *   (the Effect-core server's is ~60 MB more than the raw one's). Measured at
- *   16,000 connections × 32 KiB: 1.0 instead of 1.6 KiB per connection for
- *   the raw server, and ~8% less CPU per flood.
- * - pause/resume: Bun sockets have `pause()` / `resume()` (stop / restart
- *   reading, checked: nothing is delivered while paused and the peer's writes
- *   become partial once the kernel buffers fill). Used as is.
- * - Half-close: `socket.end()` in Bun 1.4.5 closes the whole socket (its `close`
- *   fires at once and later data from the peer is lost), so `end` here flushes
- *   our queue and then calls `socket.shutdown()`, a true half-close. And with
- *   `allowHalfOpen: false` (the default) Bun closes the socket as soon as the
- *   peer's FIN arrives, dropping queued echo data, so both listen and connect
- *   pass `allowHalfOpen: true`. When we shut down first and the peer's FIN then
- *   closes the socket, Bun calls `close` without `end`; `onEnd` is then called
- *   just before `onClose`, so owners always see the EOF.
- * - Errors: a peer reset arrives as the second argument of `close`
- *   (`ECONNRESET`), not through `error`, which Bun calls when a handler throws.
- *   Failed connects go to `connectError` (code `ECONNREFUSED` …) and also reject
- *   the `Bun.connect` promise (caught here). `Bun.listen` throws synchronously
- *   with `code: "EADDRINUSE"`. All map to typed errors via `fromErrorCode`.
- *   The address in errors of accepted sockets is the listening address (as in
- *   the node:net adapter), which spares two getpeername calls per connection.
- * - `terminate()` and `listener.stop(true)` run the `close` handlers
- *   synchronously (every accepted socket is closed by `stop(true)`).
- * - Connect has no timeout option: `timeoutMs` is a timer; when it fires the
- *   caller gets `ConnectTimeout`, and a connection that completes later is
- *   terminated on `open` (a pending connect cannot be cancelled, so its fd stays
- *   until the kernel gives up on it).
- * - `setNoDelay` exists but works only on a connected socket, so it is applied
- *   in `open`.
+ * - **Handlers** are declared once per listener (or connect call) and shared by
+ *   every socket; per-socket state is `socket.data`, here one `Conn` that is also
+ *   the owner's `Socket` (prototype methods: call them on the socket).
+ * - **Backlog** cannot be set: the kernel shows 512 for every listener, so
+ *   `effectiveBacklog` is 512 (or `somaxconn` if lower).
+ * - **Writes** are not buffered: `write` returns the count the kernel took (-1
+ *   once closed). The rest is copied to a per-socket queue and flushed from
+ *   `drain` with the offset form of `write`; `onDrain` runs when it empties.
+ *   Bun also calls `drain` when nothing was pending.
+ * - **Reads** get a fresh buffer per `data` call (up to 512 KiB), with no
+ *   documented lifetime. Once `onData` returns nothing refers to it, so the
+ *   adapter detaches it (`buffer.transfer(0)`), freeing it at once instead of at
+ *   JSC's next collection. `pause()`/`resume()` stop and restart reading.
+ * - **Half-close**: `socket.end()` closes the whole socket, so `end` flushes the
+ *   queue and calls `shutdown()`; `allowHalfOpen: true` keeps a socket open
+ *   after the peer's FIN. When our shutdown came first, Bun calls `close`
+ *   without `end`; `onEnd` is then called just before `onClose`.
+ * - **Errors**: a reset arrives as `close`'s second argument; `error` means a
+ *   handler threw; failed connects go to `connectError`; `Bun.listen` throws
+ *   synchronously. Accepted sockets name the listening address (no getpeername).
+ * - `terminate()` and `stop(true)` run `close` handlers synchronously. Connect has
+ *   no timeout option (a timer, and a late `open` is terminated); `setNoDelay`
+ *   works only once connected, so it is applied in `open`.
  */
 /// <reference types="bun-types" />
 import * as Effect from "effect/Effect"

@@ -1,47 +1,24 @@
 /**
- * The transport on `node:net`.
+ * The transport on `node:net`. How Node differs:
  *
- * How Node differs: the listen backlog is what `somaxconn` allows (the
- * original benchmark asked for 32768). `allowHalfOpen` is on so that the
- * peer's EOF reaches the owner, who decides when to end its own side.
- *
- * Reads. node:net's usual `data` event hands over a freshly allocated Buffer
- * per read (malloc'd by Node at 64 KiB, then shrunk), pushed through a
- * Readable stream. Under an echo flood that is a malloc/free per read, and
- * glibc then keeps returning the top of its heap to the kernel and faulting
- * it back in: measured here, page faults and zeroing made our Effect-core
- * server use 1.6× the CPU of the raw node:net server (whose heap happens to
- * sit differently) until `MALLOC_TRIM_THRESHOLD_` was raised. So this adapter
- * reads with node:net's `onread` option instead: the kernel's bytes land in ONE
- * read buffer shared by every socket of the process, and the callback is
- * called straight from the stream handle (no allocation, no Readable push, no
- * `data` event). Sharing is safe because callbacks run one at a time and the
- * view is valid only until `onData` returns; the one exception the contract
- * allows (the owner writes the view back, as the echo does) is handled by
- * `write`, which copies such bytes into a 64 KiB slab from a small pool and
- * returns the slab to the pool as soon as the kernel has taken it (at once,
- * in the common case). `onread` is documented for client sockets
- * (`net.connect`); accepted sockets are created by the server, so they get it
- * through node:net's own `kBuffer`/`kBufferCb` slots and the handle's
- * `useUserBuffer`, exactly what the Socket constructor does for `onread`
- * (Node 12+; checked on Node 20 and 22). The server accepts with
- * `pauseOnConnect`, so no read starts before the buffer is in place; if those
- * slots are ever missing, accepted sockets fall back to `data` events.
- *
- * Writes. `socket.write` never writes partially from the caller's view: it
- * queues the rest internally. It returns false for every write of 16 KiB or
- * more (the stream's high-water mark), even one the kernel took at once, so
- * `write` here answers the contract's question itself: true when nothing is
- * left queued (`writableLength === 0`), and false (with `onDrain` to follow,
- * from node:net's `drain`) only when something is. The echo therefore pauses
- * only when the kernel really pushes back.
- *
- * Per connection. One `NodeConn` object is the `Socket` handed to the owner,
- * its methods on the prototype (call them on the socket, do not detach them),
- * and every listener is a function shared by all sockets that finds its
- * `NodeConn` on the net.Socket: nothing is allocated per connection but the
- * NodeConn itself, which matters at 16,000 connections (and under tsx, which
- * wraps every closure it creates in a `__name` call).
+ * - **Backlog** is what `somaxconn` allows. `allowHalfOpen` is on, so the
+ *   peer's EOF reaches the owner, who decides when to end its own side.
+ * - **Reads.** The `data` event hands over a freshly malloc'd Buffer per read,
+ *   through a Readable. This adapter reads with `onread` instead: the kernel's
+ *   bytes land in ONE 64 KiB buffer shared by every socket, and the callback
+ *   runs straight from the handle. Sharing is safe because callbacks run one at
+ *   a time; bytes the owner writes back are copied into a pooled 64 KiB slab,
+ *   returned once the kernel took them. `onread` is public for `net.connect`;
+ *   accepted sockets get it through node:net's private `kBuffer`/`kBufferCb`
+ *   slots and the handle's `useUserBuffer`, as the Socket constructor does.
+ *   The slots (and `kBufferGen`, which must be null) are checked once per
+ *   listener; if any is missing, accepted sockets use `data` events, and
+ *   `Listening.readPath` (in run.json) says so.
+ * - **Writes** are never partial: node:net queues the rest. It answers false
+ *   for every write of 16 KiB or more, so `write` here returns whether anything
+ *   is really queued (`writableLength === 0`); `onDrain` follows only then.
+ * - **Per connection** one `NodeConn` (prototype methods: call them on the
+ *   socket) and listeners shared by all sockets: no closure per connection.
  */
 import * as net from "node:net"
 import * as Effect from "effect/Effect"
