@@ -15,6 +15,7 @@ import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions, type FloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
 import type { FloodReport } from "../engine/FloodResult.ts"
 import { formatSummary } from "../report/FloodSummary.ts"
+import { decideWorkers, workerFloodOptions } from "../run/FloodWorkers.ts"
 import { runNativeFlood } from "../run/NativeClient.ts"
 import { decideNetwork, describeNetwork, type NetworkChoice, networkKinds } from "../run/NetworkChoice.ts"
 import { runRuntimeClient } from "../run/RuntimeClient.ts"
@@ -93,6 +94,20 @@ const options = {
   linkDelay: Options.text("link-delay").pipe(
     Options.optional,
     Options.withDescription("With --network veth: delay added on each end of the link, e.g. 5ms (needs sch_netem)")
+  ),
+  workers: integerOption("workers", "4", { min: 1 }).pipe(
+    Options.optional,
+    Options.withDescription("Split the flood over this many workers (processes or hosts); this one runs one share")
+  ),
+  workerIndex: integerOption("worker-index", "0", { min: 0 }).pipe(
+    Options.optional,
+    Options.withDescription("Which share this worker floods, 0 to workers-1 (e.g. JOB_COMPLETION_INDEX)")
+  ),
+  startAt: integerOption("start-at", "1767225600000", { min: 0 }).pipe(
+    Options.optional,
+    Options.withDescription(
+      "Epoch time in ms at which payload starts, after every connection is open; combine the partials with `echoflood merge`"
+    )
   ),
   client: runtimeOption("client", "node@24", ["ts", "native"]).pipe(
     Options.withDefault("ts" as const),
@@ -232,9 +247,37 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
         fix: "Drop --port to let flood start its server in the test host, or drop --network veth"
       })
     }
+    const worker = yield* decideWorkers(
+      parsed.workers,
+      parsed.workerIndex,
+      parsed.startAt,
+      parsed.connections,
+      Date.now()
+    )
+    if (worker !== undefined) {
+      if (Option.isNone(parsed.port)) {
+        return yield* new InvalidOption({
+          option: "workers",
+          value: worker.workers,
+          problem: "floods a server every worker shares, and no --port names it",
+          fix: "Start the server first (e.g. echoflood serve --host 198.18.0.2 --port 7000) and give --host and --port"
+        })
+      }
+      if (worker.startAtMs !== undefined && parsed.client !== "ts") {
+        return yield* new InvalidOption({
+          option: "start-at",
+          value: worker.startAtMs,
+          problem: `is kept by the flood client in this process, not by --client ${parsed.client}`,
+          fix: "Drop --client (run the worker on the runtime you want: npm, bun or deno task flood)"
+        })
+      }
+    }
     if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed, network)
-    const floodOptions = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))
-    const result = yield* flood(parsed, floodOptions)
+    const asked = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))
+    const floodOptions = worker === undefined ? asked : workerFloodOptions(asked, worker, Date.now())
+    const measured = yield* flood(parsed, floodOptions)
+    const result =
+      worker === undefined ? measured : { ...measured, worker: { index: worker.index, of: worker.workers } }
     yield* report(parsed, result, `${parsed.host}:${parsed.port.value}`)
   })
 ).pipe(Command.withDescription("Flood an echo server with verified traffic"))
