@@ -98,6 +98,11 @@ const options = {
   resume: Options.text("resume").pipe(
     Options.optional,
     Options.withDescription("Continue an interrupted run: runs/<id>")
+  ),
+  retryFailedTargets: Options.boolean("retry-failed-targets").pipe(
+    Options.withDescription(
+      "Start a target that failed to start again for each of its cells (default: its other cells are skipped with the reason)"
+    )
   )
 }
 
@@ -304,6 +309,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
       client: run.options.client as ClientKind,
       serverCore: Number(run.options.serverCpus),
       clientCore: Number(run.options.clientCpus),
+      retryFailedTargets: parsed.retryFailedTargets,
       hooks: {
         progress: (event) =>
           tty

@@ -6,20 +6,20 @@
  * continues from the first cell without a final status.
  */
 import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
+import type { ChildExit } from "../system/ChildProcess.ts"
 import { timeWaitCount } from "../system/ProcStat.ts"
 import type { RunningServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { summarizeCell } from "./CellSummary.ts"
 import { portCount, readLimits } from "./Preflight.ts"
-import type { Cell, RunFile, Sample } from "./RunFile.ts"
+import type { Cell, Crash, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
 
@@ -52,6 +52,33 @@ const failureReason = (sample: Sample) => {
   return `${sample.flood.connections - sample.flood.connectionsCompleted} of ${sample.flood.connections} connections failed (${kinds})${first === undefined ? "" : `; first: ${first}`}`
 }
 
+/** A child's exit as run.json keeps it. */
+export const crashOf = (
+  process: string,
+  pid: number,
+  exit: ChildExit,
+  runStartedMs: number,
+  repetition: number,
+  output: string
+): Crash => ({
+  process,
+  pid,
+  ...(exit.code === undefined ? {} : { exitCode: exit.code }),
+  ...(exit.signal === undefined ? {} : { signal: exit.signal }),
+  at: new Date(exit.at).toISOString(),
+  secondsIntoRun: (exit.at - runStartedMs) / 1000,
+  repetition,
+  output
+})
+
+/** One line: which process, how it ended, when, in which cell, its last output. */
+export const describeCrash = (crash: Crash, cell: Pick<Cell, "connections" | "bytesPerConnection">) => {
+  const how = crash.signal !== undefined ? `was killed by ${crash.signal}` : `exited with code ${crash.exitCode}`
+  const when = crash.repetition === 0 ? "the warm-up" : `repetition ${crash.repetition}`
+  const lines = crash.output.trim().split("\n").slice(-5).join(" | ")
+  return `the ${crash.process} (pid ${crash.pid}) ${how} ${crash.secondsIntoRun.toFixed(1)} s into the run, during ${when} of ${cell.connections}×${cell.bytesPerConnection / 1024} KiB; this cell is lost and the next gets a fresh server${lines === "" ? "" : `; its output ends: ${lines}`}`
+}
+
 export interface MatrixContext {
   readonly dir: string
   readonly targets: ReadonlyArray<Target>
@@ -59,6 +86,8 @@ export interface MatrixContext {
   readonly serverCore: number
   readonly clientCore: number
   readonly hooks: RunnerHooks
+  /** Try a target that failed to start again for every cell, instead of skipping the rest of its cells. */
+  readonly retryFailedTargets?: boolean
 }
 
 /** Waits until the client has enough free ports, or 70 s (TIME_WAIT lasts 60 s). */
@@ -115,6 +144,8 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
       if (indices.length === 0) continue
       let scope: Scope.CloseableScope | undefined
       let server: RunningServer | undefined
+      /** Why the target could not start, once it has failed to. */
+      let startFailure: string | undefined
       const stop = Effect.suspend(() => {
         const s = scope
         scope = undefined
@@ -140,9 +171,21 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
           for (const index of indices) {
             const cell = cells[index]!
             if (server === undefined) {
+              if (startFailure !== undefined && context.retryFailedTargets !== true) {
+                yield* setCell(index, {
+                  ...cell,
+                  status: "skipped",
+                  reason: `${name} failed to start earlier in this run (${startFailure.split("\n")[0]}); \`--retry-failed-targets\` tries it again for every cell`
+                })
+                continue
+              }
               const problem = yield* start
               if (Option.isSome(problem)) {
-                yield* hooks.log(`${name}: ${problem.value}`)
+                startFailure = problem.value
+                const rest = indices.filter((i) => i > index).length
+                yield* hooks.log(
+                  `${name}: ${problem.value}${rest > 0 && context.retryFailedTargets !== true ? `\n${name}: its ${rest} other cells are skipped (\`--retry-failed-targets\` tries each again)` : ""}`
+                )
                 yield* setCell(index, { ...cell, status: "failed", reason: problem.value })
                 continue
               }
@@ -160,6 +203,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
             }
             const samples: Array<Sample> = []
             let failure: string | undefined
+            let crash: Crash | undefined
             for (let rep = run.options.warmup ? 0 : 1; rep <= run.options.repetitions; rep++) {
               const elapsedMs = (yield* Clock.currentTimeMillis) - startedMs
               yield* hooks.progress({
@@ -187,10 +231,12 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               )
               floodMs += (yield* Clock.currentTimeMillis) - t0
               floodsDone++
-              const died = yield* Deferred.poll(server!.exited)
+              // A killed server shows first as resets; its exit may be registered a moment later.
+              const clean = Either.isRight(sample) && sample.right.flood.ok
+              const died = yield* server!.child.awaitExit(clean ? 0 : "1 second")
               if (Option.isSome(died)) {
-                const code = yield* died.value
-                failure = `the server exited with code ${code} during the flood; its stderr ends: ${server!.stderrTail().trim().split("\n").slice(-5).join(" | ")}`
+                crash = crashOf(`${name} server`, server!.pid, died.value, startedMs, rep, server!.child.output(10))
+                failure = describeCrash(crash, cell)
               }
               if (Either.isLeft(sample)) {
                 failure ??= sample.left.message
@@ -208,7 +254,8 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               samples,
               summary,
               status: failure === undefined ? "ok" : "failed",
-              reason: failure
+              reason: failure,
+              ...(crash === undefined ? {} : { crash })
             })
             if (failure !== undefined) {
               yield* hooks.log(`${name} ${cell.connections}×${cell.bytesPerConnection}: FAILED: ${failure}`)
