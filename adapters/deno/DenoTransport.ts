@@ -12,7 +12,7 @@
  *   its buffer while its reads fill it and nobody waits; once the budget is used
  *   up, sockets line up (first come, first served) and each socket that finishes
  *   an echo hands its buffer to the head of the line. If no buffer comes back for
- *   50 ms (the holders wait on quiet sockets), the pool lends beyond its budget,
+ *   250 ms (the holders wait on quiet sockets), the pool lends beyond its budget,
  *   so no socket starves. Smaller full-size reads would split a 32 KiB chunk into
  *   several writes (Nagle + delayed ACK: 40 ms each without TCP_NODELAY).
  * - **Ops without the wrappers.** `conn.read`/`conn.write` are async functions
@@ -51,10 +51,13 @@ export interface DenoTransportOptions {
 }
 
 export const defaultReadBufferSize = 32 * 1024
-/** 16 MiB: 512 sockets read at once; 1 KiB per connection at 16,000. */
-export const defaultReadBufferBudget = 16 * 1024 * 1024
-/** How long the line may wait with no buffer given back before the pool lends beyond its budget. */
-const STUCK_MS = 50
+/** 8 MiB: 256 sockets read at once; 0.5 KiB per connection at 16,000. */
+export const defaultReadBufferBudget = 8 * 1024 * 1024
+/**
+ * How long the line may wait with no buffer given back before the pool lends a quarter of its budget
+ * more: long enough that a busy machine's scheduling gaps do not trigger it, far below a stall timeout.
+ */
+const STUCK_MS = 250
 
 /** The runtime's core ops that `Deno.Conn` wraps (ext/net/01_net.js). */
 interface DenoCore {
@@ -152,12 +155,12 @@ class ReadPool {
     Deno.unrefTimer(this.timer as unknown as number)
   }
 
-  /** Nothing came back for STUCK_MS: the holders wait on quiet sockets, so lend up to `limit` more. */
+  /** Nothing came back for STUCK_MS: the holders wait on quiet sockets, so lend a quarter of `limit` more. */
   private readonly check = (): void => {
     this.timer = undefined
     if (!this.contended) return
     if (this.returned === this.returnedAtArm) {
-      for (let lent = 0; lent < this.limit && this.contended; ) {
+      for (let lent = 0; lent < Math.max(1, this.limit >> 2) && this.contended; ) {
         const next = this.line[this.head]!
         this.line[this.head++] = undefined
         if (next.closed) continue
