@@ -15,6 +15,7 @@ import { renderHtmlWith } from "./HtmlReport.ts"
 import { renderSummaryJson } from "./JsonReport.ts"
 import { renderMarkdown } from "./MarkdownReport.ts"
 import { renderSaturationCharts, saturationChartFileName } from "./SaturationCharts.ts"
+import { renderVersionCharts, renderVersionHtml, renderVersionMarkdown, versionChartName } from "./VersionViews.ts"
 
 /** @category models */
 export interface WrittenReports {
@@ -40,10 +41,19 @@ export const writeReports = (runDir: string) =>
         writeAtomically(at(saturationChartFileName(name)), svg)
       ))
     ]
+    const versions = yield* renderVersionCharts(run)
+    chartPaths.push(...(yield* Effect.forEach([...versions], ([name, svg]) => writeAtomically(at(`${name}.svg`), svg))))
     const written: WrittenReports = {
-      markdown: yield* writeAtomically(at("report.md"), renderMarkdown(run, { chartPath: chartFileName })),
+      markdown: yield* writeAtomically(
+        at("report.md"),
+        renderMarkdown(run, { chartPath: chartFileName }) +
+          renderVersionMarkdown(run, (group) => `${versionChartName(group)}.svg`)
+      ),
       csv: yield* writeAtomically(at("results.csv"), renderCsv(run)),
-      html: yield* writeAtomically(at("report.html"), renderHtmlWith(run, charts, saturationCharts)),
+      html: yield* writeAtomically(
+        at("report.html"),
+        renderHtmlWith(run, charts, saturationCharts).replace("</main>", `${renderVersionHtml(run, versions)}</main>`)
+      ),
       json: yield* writeAtomically(at("summary.json"), renderSummaryJson(run)),
       charts: chartPaths
     }
