@@ -5,8 +5,10 @@
  */
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
+import { loadRun } from "../run/RunStore.ts"
+import { writeAtomically } from "../system/AtomicFile.ts"
+import { UnknownTarget } from "../targets/TargetRegistry.ts"
 import { renderComparison } from "./CompareReport.ts"
-import { ReportInputError, readRunFile, writeAtomically } from "./ReportWriter.ts"
 import { splitTargets } from "./VersionViews.ts"
 
 /** "node,node@24" → ["node", "node@24"]; anything else is not a pair of target names. */
@@ -20,15 +22,11 @@ export const targetPair = (text: string): readonly [string, string] | undefined 
 export const writeTargetComparison = (runDir: string, a: string, b: string) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const run = yield* readRunFile(runDir)
+    const run = yield* loadRun(runDir)
     const names = run.targets.map((t) => t.name)
     for (const name of [a, b]) {
-      if (!names.includes(name)) {
-        return yield* new ReportInputError({
-          path: path.join(runDir, "run.json"),
-          problem: `the run has no target ${name} (it has ${names.join(", ")}): --compare takes another run folder, or two targets of this run such as ${names[0] ?? "node"},${names[1] ?? "node@24"}`
-        })
-      }
+      // --compare takes another run folder, or two targets of this run.
+      if (!names.includes(name)) return yield* new UnknownTarget({ name, known: names })
     }
     const [runA, runB] = splitTargets(run, a, b)
     const markdown = renderComparison(runA, runB)

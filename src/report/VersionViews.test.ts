@@ -62,7 +62,7 @@ describe("runtime version views", () => {
       "node@22 / node",
       "node@24 / node"
     ])
-    const finished = table.rows.filter((r) => r[1] !== "–")
+    const finished = table.rows.map((r) => r.map((c) => c.text)).filter((r) => r[1] !== "–")
     expect(finished.length).toBeGreaterThan(0)
     for (const row of finished) expect(row.slice(4)).toEqual(["1.00×", "0.50×"])
     expect(renderVersionMarkdown(run, () => "versions-node.svg")).toContain("![node by version](versions-node.svg)")

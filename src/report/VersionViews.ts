@@ -10,10 +10,9 @@ import type { TopLevelSpec } from "vega-lite"
 import type { RunFile } from "../run/RunFile.ts"
 import { compareVersions, versionFromOutput } from "../targets/RuntimeVersions.ts"
 import { renderSvg } from "./ChartRender.ts"
-import { escapeHtml } from "./HtmlReport.ts"
-import { escapeMarkdown } from "./MarkdownReport.ts"
 import { formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
 import { resultGrid } from "./ResultGrid.ts"
+import { escapeHtml, escapeMarkdown, htmlTable, markdownTable, plainTable } from "./Table.ts"
 
 /** One target of a group: the base target on one runtime version. */
 export interface VersionMember {
@@ -81,7 +80,7 @@ export const versionTable = (run: RunFile, group: VersionGroup) => {
     ...group.members.map((m) => `${label(m)} min s`),
     ...group.members.slice(1).map((m) => `${m.target} / ${oldest.target}`)
   ]
-  const rows = versionRows(run, group).map((row) => {
+  const rows = versionRows(run, group).map((row): Array<string> => {
     const base = row.seconds[0]
     return [
       cellName(row),
@@ -91,7 +90,11 @@ export const versionTable = (run: RunFile, group: VersionGroup) => {
         .map((s) => (s === undefined || base === undefined || base === 0 ? "–" : formatRatio(s / base)))
     ]
   })
-  return { header, rows }
+  return plainTable(
+    header,
+    header.map((_, i) => i > 0),
+    rows
+  )
 }
 
 const explain = (group: VersionGroup) =>
@@ -155,16 +158,10 @@ export const renderVersionMarkdown = (run: RunFile, chartPath?: (group: VersionG
   if (groups.length === 0) return ""
   const parts = ["## Runtime versions"]
   for (const group of groups) {
-    const table = versionTable(run, group)
-    const row = (cells: ReadonlyArray<string>) => `| ${cells.map(escapeMarkdown).join(" | ")} |`
     parts.push(
       `### ${escapeMarkdown(group.base)}`,
       escapeMarkdown(explain(group)),
-      [
-        row(table.header),
-        row(table.header.map((_, i) => (i === 0 ? "---" : "---:"))),
-        ...table.rows.map((r) => row(r))
-      ].join("\n")
+      markdownTable(versionTable(run, group))
     )
     if (chartPath !== undefined) parts.push(`![${escapeMarkdown(group.base)} by version](${chartPath(group)})`)
   }
@@ -176,13 +173,8 @@ export const renderVersionHtml = (run: RunFile, charts: ReadonlyMap<string, stri
   const groups = versionGroups(run)
   if (groups.length === 0) return ""
   const blocks = groups.map((group) => {
-    const table = versionTable(run, group)
-    const head = table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")
-    const body = table.rows
-      .map((r) => `<tr>${r.map((c, i) => `<td${i === 0 ? "" : ' class="num"'}>${escapeHtml(c)}</td>`).join("")}</tr>`)
-      .join("\n")
     const svg = charts.get(versionChartName(group)) ?? ""
-    return `<h3>${escapeHtml(group.base)}</h3>\n<p>${escapeHtml(explain(group))}</p>\n<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>\n<figure>${svg}</figure>`
+    return `<h3>${escapeHtml(group.base)}</h3>\n<p>${escapeHtml(explain(group))}</p>\n${htmlTable(versionTable(run, group))}\n<figure>${svg}</figure>`
   })
   return `<section id="runtime-versions"><h2>Runtime versions</h2>\n${blocks.join("\n")}</section>\n`
 }
