@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import { ErrorDetail } from "./ErrorKinds.ts"
+import { LatencySummary } from "./FloodResult.ts"
 
 /** The saturating client: N connections sending and verifying without end. */
 export interface SaturationClientOptions {
@@ -47,18 +48,11 @@ export interface ProbeOptions {
 }
 
 /**
- * Percentiles of an HdrHistogram, in milliseconds.
+ * Percentiles of a latency histogram, in milliseconds (the flood's latency summary).
  *
  * @category models
  */
-export const Percentiles = Schema.Struct({
-  count: Schema.Number,
-  p50: Schema.Number,
-  p90: Schema.Number,
-  p99: Schema.Number,
-  p999: Schema.Number,
-  max: Schema.Number
-})
+export const Percentiles = LatencySummary
 export type Percentiles = typeof Percentiles.Type
 
 /**

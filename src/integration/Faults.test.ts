@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
-import { runtimeNames } from "../transport/Transport.ts"
+import { type RuntimeName, runtimeNames } from "../transport/Transport.ts"
 import { nodeLive, parseReport, runCli } from "./Harness.ts"
 
 const cases = [
@@ -36,6 +36,17 @@ const startFaulty = (fault: string, after: number) =>
     readyTimeout: "30 seconds"
   })
 
+/** Floods a faulty server with 4 connections of 128 KiB from `runtime`'s CLI; the run must fail. */
+const floodFaulty = (runtime: RuntimeName, port: number, extra: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const args = ["--port", String(port), "--connections", "4", "--bytes", "131072", "--json"]
+    const run = yield* runCli(runtime, ["flood", ...args, ...extra])
+    expect(run.exitCode).toBe(1)
+    const report = parseReport(run.stdout)
+    expect(report.ok).toBe(false)
+    return report
+  })
+
 describe("flood against faulty servers", () => {
   for (const [fault, kind] of cases) {
     it.live(
@@ -43,23 +54,7 @@ describe("flood against faulty servers", () => {
       () =>
         Effect.gen(function* () {
           const server = yield* startFaulty(fault, 40000)
-          const run = yield* runCli("node", [
-            "flood",
-            "--port",
-            String(server.port),
-            "--connections",
-            "4",
-            "--bytes",
-            "131072",
-            "--stall-timeout",
-            "1",
-            "--timeout",
-            "20",
-            "--json"
-          ])
-          expect(run.exitCode).toBe(1)
-          const report = parseReport(run.stdout)
-          expect(report.ok).toBe(false)
+          const report = yield* floodFaulty("node", server.port, ["--stall-timeout", "1", "--timeout", "20"])
           expect(report.errors).toEqual({ [kind]: 4 })
           expect(report.errorDetails[0]?.kind).toBe(kind)
           // Stalls are cut at the stall timeout (1 s), never at the overall one (20 s). The flood's own
@@ -82,22 +77,7 @@ describe("flood against faulty servers", () => {
         () =>
           Effect.gen(function* () {
             const server = yield* startFaulty(fault, 131072)
-            const run = yield* runCli(runtime, [
-              "flood",
-              "--client",
-              client,
-              "--port",
-              String(server.port),
-              "--connections",
-              "4",
-              "--bytes",
-              "131072",
-              "--stall-timeout",
-              "2",
-              "--json"
-            ])
-            expect(run.exitCode).toBe(1)
-            const report = parseReport(run.stdout)
+            const report = yield* floodFaulty(runtime, server.port, ["--client", client, "--stall-timeout", "2"])
             expect(report.runtime).toBe(name)
             expect(report.errors).toEqual({ excess: 4 })
             expect(report.connectionsCompleted).toBe(0)
