@@ -26,9 +26,18 @@ import type { SaturationResult } from "../run/SaturationResult.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { cpuCount } from "../system/Limits.ts"
-import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
-import { runtimeNames, Transport } from "../transport/Transport.ts"
-import { checkCoresExist, integerOption, nameListOption, numberOption, sizeOption } from "./OptionValues.ts"
+import { runtimeBinary } from "../targets/Runtimes.ts"
+import { discoverTargets } from "../targets/TargetRegistry.ts"
+import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
+import { Transport } from "../transport/Transport.ts"
+import {
+  checkCoresExist,
+  integerOption,
+  nameListOption,
+  numberOption,
+  runtimeOption,
+  sizeOption
+} from "./OptionValues.ts"
 
 /** @category errors */
 export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ readonly summary: string }> {
@@ -73,9 +82,11 @@ const options = {
     Options.withDefault(defaultSaturationOptions.probeTimeoutMs),
     Options.withDescription("Milliseconds before a probe counts as timed out")
   ),
-  client: Options.choice("client", runtimeNames).pipe(
+  client: runtimeOption("client", "node@24").pipe(
     Options.optional,
-    Options.withDescription("Runtime of the saturating client and the probe (default: this one)")
+    Options.withDescription(
+      "Runtime of the saturating client and the probe (default: this one), at a version after setup:runtimes (node@24)"
+    )
   ),
   serverCore: integerOption("server-core", "0", { min: 0 }).pipe(
     Options.withDefault(0),
@@ -131,6 +142,7 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
     yield* checkCoresExist("server-core", [parsed.serverCore])
     yield* checkCoresExist("client-core", [parsed.clientCore])
     const client = Option.getOrElse(parsed.client, () => transport.runtime.name)
+    yield* runtimeBinary(client)
     const runOptions = saturationRunOptions(connections, client, {
       durationSeconds: parsed.duration,
       rampTimeoutSeconds: parsed.rampTimeout,
