@@ -264,6 +264,7 @@ const connect = (
     port: options.port,
     allowHalfOpen: true,
     noDelay: options.noDelay,
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     // Reads only start once connected, after the NodeConn below is attached.
     onread: { buffer: sharedReadBuffer(), callback: onRead as (length: number, buffer: Uint8Array) => boolean }
   })

@@ -74,6 +74,12 @@ const options = {
     Options.withDefault(defaultFloodOptions.connectConcurrency),
     Options.withDescription("Connects in flight at once")
   ),
+  sourceAddress: Options.text("source-address").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Bind the connections to this IPv4 source address (e.g. 127.0.0.2): several flood processes then get a port range each"
+    )
+  ),
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object instead of a summary")),
   server: runtimeOption("server", "node@24").pipe(
     Options.optional,
@@ -131,7 +137,8 @@ const toFloodOptions = (parsed: Parsed, port: number): FloodOptions => ({
   stallTimeoutSeconds: parsed.stallTimeout,
   connectConcurrency: parsed.connectConcurrency,
   connectTimeoutSeconds: defaultFloodOptions.connectTimeoutSeconds,
-  noDelay: defaultFloodOptions.noDelay
+  noDelay: defaultFloodOptions.noDelay,
+  sourceAddress: Option.getOrUndefined(parsed.sourceAddress)
 })
 
 /** The C client, or our TS client on another runtime or version, each as its own process. */
@@ -245,6 +252,15 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
         value: "veth",
         problem: "puts the server that flood starts in a test host, and --port names a server already running",
         fix: "Drop --port to let flood start its server in the test host, or drop --network veth"
+      })
+    }
+    const runtime = (yield* Transport).runtime.name
+    if (Option.isSome(parsed.sourceAddress) && parsed.client === "ts" && runtime !== "node") {
+      return yield* new InvalidOption({
+        option: "source-address",
+        value: parsed.sourceAddress.value,
+        problem: `the ${runtime} client cannot bind a source address (its connect API has no local address)`,
+        fix: "Flood with the Node client (`npm run flood`) or the native one (`--client native`)."
       })
     }
     const worker = yield* decideWorkers(

@@ -194,6 +194,8 @@ class FloodRun implements StreamOwner {
         max: times[times.length - 1] ?? 0
       },
       latency: this.latency.percentiles(),
+      startedAtMs: performance.timeOrigin + this.startedAt,
+      latencyBuckets: this.latency.buckets(),
       ...this.log.snapshot(),
       ...(this.options.startAtMs === undefined
         ? {}

@@ -29,6 +29,8 @@ export interface FloodOptions {
    * connection is open: flood workers on several hosts start together.
    */
   readonly startAtMs?: number | undefined
+  /** Source address the connections bind to (127.0.0.2 …), so several client processes get more ports than one address has. */
+  readonly sourceAddress?: string
 }
 
 export const defaultFloodOptions = {

@@ -25,6 +25,28 @@ export const NetworkDescription = Schema.Struct({
 })
 export type NetworkDescription = typeof NetworkDescription.Type
 
+/** One client process's own figures, kept on a result merged from several processes. */
+export const ClientProcessFigures = Schema.Struct({
+  /** 0-based index of the process among the client processes. */
+  index: Schema.Number,
+  /** The source address its connections were bound to, when one was set. */
+  sourceAddress: Schema.optional(Schema.String),
+  connections: Schema.Number,
+  connectionsCompleted: Schema.Number,
+  bytesVerified: Schema.Number,
+  /** Its first connect, seconds after the first connect of all processes. */
+  startOffsetSeconds: Schema.Number,
+  seconds: Schema.Number,
+  connectSeconds: Schema.Number,
+  mbPerSecond: Schema.Number,
+  errors: Schema.Record({ key: Schema.String, value: Schema.Number })
+})
+export type ClientProcessFigures = typeof ClientProcessFigures.Type
+
+/** A latency histogram as [microseconds, count] pairs (each bucket's highest value), mergeable across processes. */
+export const LatencyBuckets = Schema.Array(Schema.Tuple(Schema.Number, Schema.Number))
+export type LatencyBuckets = typeof LatencyBuckets.Type
+
 export const FloodReport = Schema.Struct({
   ok: Schema.Boolean,
   /** The client that flooded: node, deno, bun or native. */
@@ -67,6 +89,12 @@ export const FloodReport = Schema.Struct({
   /** With a common start time: when it was, and when this client had every connection open (ms since the epoch). */
   startAt: Schema.optional(Schema.Struct({ atMs: Schema.Number, connectedAtMs: Schema.Number })),
   /** A flood worker's share: this is worker `index` of `of`. */
-  worker: Schema.optional(Schema.Struct({ index: Schema.Number, of: Schema.Number }))
+  worker: Schema.optional(Schema.Struct({ index: Schema.Number, of: Schema.Number })),
+  /** Wall-clock time of the first connect (epoch milliseconds): puts the floods of several processes on one clock. */
+  startedAtMs: Schema.optional(Schema.Number),
+  /** The chunk round trips behind `latency`, so the histograms of several processes can be merged. */
+  latencyBuckets: Schema.optional(LatencyBuckets),
+  /** On a result merged from several client processes: each process's own figures. */
+  processes: Schema.optional(Schema.Array(ClientProcessFigures))
 })
 export type FloodReport = typeof FloodReport.Type

@@ -79,6 +79,16 @@ export class LatencyHistogram {
     return this.max
   }
 
+  /** Non-empty buckets as [highest value in microseconds, count], so histograms of several processes merge. */
+  buckets(): Array<[number, number]> {
+    const pairs: Array<[number, number]> = []
+    for (let i = 0; i < BUCKETS; i++) {
+      const n = this.counts[i]!
+      if (n > 0) pairs.push([Math.min(bucketTop(i), this.max), n])
+    }
+    return pairs
+  }
+
   percentiles(): LatencyPercentiles {
     const ms = (micros: number) => micros / 1000
     return {

@@ -243,6 +243,8 @@ export interface StreamTarget {
   readonly host: string
   readonly port: number
   readonly noDelay: boolean
+  /** Source address to bind (several client processes: a port range each). */
+  readonly sourceAddress?: string | undefined
 }
 
 /** Opens `stream`'s socket; `done` runs once, with the connect error or undefined once it is open. */
@@ -259,6 +261,7 @@ export const connectStream = (
       port: target.port,
       timeoutMs,
       noDelay: target.noDelay,
+      ...(target.sourceAddress === undefined ? {} : { localAddress: target.sourceAddress }),
       handlers: (socket) => {
         stream.socket = socket
         return stream

@@ -222,7 +222,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                 runSample({
                   client: context.client,
                   options,
-                  serverPid: server!.pid,
+                  serverPids: [server!.pid],
                   serverCore: context.serverCore,
                   clientCore: context.clientCore,
                   repetition: rep,

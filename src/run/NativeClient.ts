@@ -41,6 +41,7 @@ export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
   "--connect-concurrency",
   String(options.connectConcurrency),
   ...(options.barrier ? ["--barrier"] : []),
+  ...(options.sourceAddress === undefined ? [] : ["--source-address", options.sourceAddress]),
   "--json"
 ]
 

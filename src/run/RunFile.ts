@@ -16,9 +16,14 @@ export const Sample = Schema.Struct({
   warmup: Schema.Boolean,
   startedAt: Schema.String,
   flood: FloodReport,
+  /** Sums over the server's processes when it ran as several (`serverProcesses`). */
   server: Schema.optional(ServerUsage),
   /** How the server's sockets read (our TS servers: e.g. Node's internal `onread` or its `data` fallback, Deno's core ops). */
   serverReadPath: Schema.optional(Schema.String),
+  /** Server processes sharing the port (SO_REUSEPORT or cluster); 1 when absent. */
+  serverProcesses: Schema.optional(Schema.Number),
+  /** Flood client processes whose results were merged; 1 when absent. */
+  clientProcesses: Schema.optional(Schema.Number),
   serverCore: Schema.optional(CoreLoad),
   clientCore: Schema.optional(CoreLoad),
   /** The client's core was busier than the server's and above 90%: the client, not the server, set the pace. */

@@ -4,66 +4,85 @@
  * busy share of the server's and the client's cores, the server's CPU time,
  * context switches and peak memory.
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Schema from "effect/Schema"
+import * as Option from "effect/Option"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
-import { FloodReport } from "../engine/FloodResult.ts"
-import { describeExit, runToCompletion } from "../system/ChildProcess.ts"
 import {
   coreLoad,
+  type ProcessSnapshot,
   processSnapshot,
   resetPeakRss,
   type SystemSnapshot,
   serverUsage,
   systemSnapshot
 } from "../system/ProcStat.ts"
-import { entryArgv } from "../targets/Runtimes.ts"
-import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
-import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
-import type { Sample } from "./RunFile.ts"
+import { type ClientKind, runClients } from "./ClientProcesses.ts"
+import type { ProcessPlan } from "./ProcessPlan.ts"
+import type { Sample, ServerUsage } from "./RunFile.ts"
 
-/** The C client, or our TS client on a runtime (at a version: "node@24"). */
-export type ClientKind = RuntimeSpec | "native"
-
-/** @category errors */
-export class ClientFailed extends Data.TaggedError("ClientFailed")<{ readonly reason: string }> {
-  override get message() {
-    return `flood client failed: ${this.reason}`
-  }
-}
-
-/** What a client may take beyond its own --timeout: loading its runtime on a busy core, closing, reporting. */
-export const CLIENT_START_SECONDS = 30
-
-/** The longest the runner waits on one flood client: its own timeout plus start and report time. */
-export const clientBoundSeconds = (options: FloodOptions) =>
-  options.timeoutSeconds + options.stallTimeoutSeconds + CLIENT_START_SECONDS
+export {
+  CLIENT_START_SECONDS,
+  ClientFailed,
+  type ClientKind,
+  clientArgv,
+  clientBoundSeconds
+} from "./ClientProcesses.ts"
 
 /** Below this the core shares are mostly sampling padding, so no client-bound verdict is given. */
 const MIN_WINDOW_SECONDS = 0.1
 const SAMPLE_EVERY = "25 millis"
 
-export const clientArgv = (client: ClientKind, options: FloodOptions) =>
-  client === "native"
-    ? Effect.succeed([nativeClientPath, ...nativeFloodArgs(options)])
-    : entryArgv(client, ["flood", ...nativeFloodArgs(options)])
-
 /** The client core is busier than the server core and above 90%: the client set the pace. */
 export const isClientBound = (serverBusy: number, clientBusy: number) => clientBusy > 0.9 && clientBusy > serverBusy
-
-const decodeReport = Schema.decodeUnknown(Schema.parseJson(FloodReport))
 
 export interface SampleSpec {
   readonly client: ClientKind
   readonly options: FloodOptions
-  readonly serverPid: number
+  /** Every process of the server: its usage is their sum. */
+  readonly serverPids: ReadonlyArray<number>
   readonly serverCore: number
   readonly clientCore: number
   readonly repetition: number
   readonly warmup: boolean
+  /** Client processes and source addresses; one process when absent. */
+  readonly plan?: ProcessPlan
 }
+
+const singleProcess = (connections: number): ProcessPlan => ({
+  serverProcesses: 1,
+  clientProcesses: 1,
+  clientConnections: [connections],
+  sourceAddresses: 1,
+  filesPerServerProcess: connections
+})
+
+/** The server side's usage: CPU and context switches summed over its processes, memory too (each has its own). */
+export const sumUsage = (usages: ReadonlyArray<ServerUsage>): ServerUsage | undefined =>
+  usages.length === 0
+    ? undefined
+    : usages.reduce((a, b) => ({
+        pid: a.pid,
+        cpuUserSeconds: a.cpuUserSeconds + b.cpuUserSeconds,
+        cpuSystemSeconds: a.cpuSystemSeconds + b.cpuSystemSeconds,
+        voluntaryContextSwitches: a.voluntaryContextSwitches + b.voluntaryContextSwitches,
+        involuntaryContextSwitches: a.involuntaryContextSwitches + b.involuntaryContextSwitches,
+        peakRssBytes: a.peakRssBytes + b.peakRssBytes,
+        rssBytes: a.rssBytes + b.rssBytes
+      }))
+
+const snapshotsOf = (pids: ReadonlyArray<number>) => Effect.forEach(pids, processSnapshot)
+
+const usageOf = (
+  before: ReadonlyArray<Option.Option<ProcessSnapshot>>,
+  after: ReadonlyArray<Option.Option<ProcessSnapshot>>
+) =>
+  sumUsage(
+    before.flatMap((b, i) => {
+      const a = after[i]
+      return Option.isSome(b) && a !== undefined && Option.isSome(a) ? [serverUsage(b.value, a.value)] : []
+    })
+  )
 
 const nearestBefore = (snapshots: ReadonlyArray<SystemSnapshot>, at: number) => {
   let best = snapshots[0]!
@@ -76,7 +95,6 @@ const firstAfter = (snapshots: ReadonlyArray<SystemSnapshot>, at: number) =>
 export const runSample = (spec: SampleSpec) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const argv = yield* clientArgv(spec.client, spec.options)
       const snapshots: Array<SystemSnapshot> = [yield* systemSnapshot]
       const sampler = yield* systemSnapshot.pipe(
         Effect.tap((s) => Effect.sync(() => snapshots.push(s))),
@@ -84,39 +102,18 @@ export const runSample = (spec: SampleSpec) =>
         Effect.forever,
         Effect.fork
       )
-      yield* resetPeakRss(spec.serverPid)
-      const serverBefore = yield* processSnapshot(spec.serverPid)
+      yield* Effect.forEach(spec.serverPids, resetPeakRss)
+      const serverBefore = yield* snapshotsOf(spec.serverPids)
       const startedAt = new Date().toISOString()
-      let reportAt = 0
-      const boundSeconds = clientBoundSeconds(spec.options)
-      const ran = yield* runToCompletion(
-        {
-          name: `${spec.client} flood client`,
-          argv,
-          cpus: String(spec.clientCore),
-          env: { DENO_NO_UPDATE_CHECK: "1" },
-          // The report is the client's last act before exiting: its arrival marks the flood's end.
-          onStdout: (line) => {
-            if (reportAt === 0 && line.startsWith("{")) reportAt = performance.now()
-            return true
-          }
-        },
-        boundSeconds,
-        `its --timeout ${spec.options.timeoutSeconds} s + ${CLIENT_START_SECONDS} s to start and report`
-      ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
-      const stdout = ran.stdout
-      const stderr = ran.output
-      const serverAfter = yield* processSnapshot(spec.serverPid)
+      const { flood, reportAt } = yield* runClients(
+        spec.client,
+        spec.options,
+        spec.plan ?? singleProcess(spec.options.connections),
+        String(spec.clientCore)
+      )
+      const serverAfter = yield* snapshotsOf(spec.serverPids)
       snapshots.push(yield* systemSnapshot)
       yield* Fiber.interrupt(sampler)
-      const flood = yield* decodeReport(stdout.trim()).pipe(
-        Effect.mapError(
-          () =>
-            new ClientFailed({
-              reason: `it ${describeExit(ran.exit)} without a report: ${(stderr.trim() || stdout.trim()).slice(-600)}`
-            })
-        )
-      )
       const end = reportAt > 0 ? reportAt : snapshots[snapshots.length - 1]!.at
       const start = end - flood.seconds * 1000
       const before = nearestBefore(snapshots, start)
@@ -130,10 +127,9 @@ export const runSample = (spec: SampleSpec) =>
         warmup: spec.warmup,
         startedAt,
         flood,
-        server:
-          serverBefore._tag === "Some" && serverAfter._tag === "Some"
-            ? serverUsage(serverBefore.value, serverAfter.value)
-            : undefined,
+        server: usageOf(serverBefore, serverAfter),
+        serverProcesses: spec.serverPids.length,
+        clientProcesses: flood.processes?.length ?? 1,
         serverCore,
         clientCore,
         clientBound: judged ? isClientBound(serverCore.busy, clientCore.busy) : false,

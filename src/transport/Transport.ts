@@ -92,6 +92,8 @@ export interface ConnectOptions {
   readonly timeoutMs: number
   /** Disable Nagle on the new socket. */
   readonly noDelay: boolean
+  /** Source address to bind before connecting (Node only; the others ignore it, so callers check the runtime). */
+  readonly localAddress?: string
   readonly handlers: (socket: Socket) => SocketHandlers
 }
 

@@ -126,6 +126,8 @@ static struct {
     int no_delay;
     int json;
     unsigned source_addresses;
+    int release_on_stdin;
+    uint32_t source_base; /* first source address, host order; 0: none given */
 } opt = {
     .host = "127.0.0.1",
     .port = -1,
@@ -149,6 +151,7 @@ static struct sockaddr_storage dest;
 static socklen_t dest_length;
 static uint8_t read_buffer[READ_BUFFER];
 
+static double start_epoch_ms;
 static uint64_t start_ns, connects_done_ns, bulk_start_ns, last_verified_ns, last_closed_ns;
 static uint64_t next_to_connect, connecting_now, connects_settled, finished, completed, bytes_verified;
 static int released, release_pending;
@@ -156,6 +159,8 @@ static double *completion_times;
 static uint64_t error_counts[K_COUNT];
 static struct detail details[MAX_DETAILS];
 static int detail_count;
+
+static void announce_connected(void);
 
 /* ---------- latency histogram: log-linear, microseconds, 1/512 relative resolution ---------- */
 #define SUB_BITS 10
@@ -209,6 +214,12 @@ static inline uint64_t now_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+static double epoch_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static inline uint8_t expected_byte(uint64_t connection, uint64_t offset) {
     return pattern[pattern_position(connection, offset)];
 }
@@ -229,6 +240,9 @@ static void usage(FILE *to) {
             "  --connect-concurrency K   connects in flight at once (default 256)\n"
             "  --nodelay / --no-nodelay  TCP_NODELAY on the client sockets (default on)\n"
             "  --source-addresses K      spread connections over 127.0.0.1..127.0.0.K (IPv4 only)\n"
+            "  --source-address A        bind connections to IPv4 address A (with --source-addresses K: A..A+K-1)\n"
+            "  --release-on-stdin        with several flood processes: open every connection, say \"connected\" on\n"
+            "                            stdout, and start the payload only when stdin is readable (a byte or EOF)\n"
             "  --json                    print one JSON report (src/engine/FloodResult.ts) on stdout\n",
             MAX_CHUNK);
 }
@@ -282,7 +296,7 @@ static void parse_arguments(int argc, char **argv) {
             usage(stdout);
             exit(0);
         }
-        static const char *const flags[] = {"--barrier", "--json", "--nodelay", "--no-nodelay"};
+        static const char *const flags[] = {"--barrier", "--json", "--nodelay", "--no-nodelay", "--release-on-stdin"};
         int is_flag = 0;
         for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) is_flag |= !strcmp(arg, flags[f]);
         if (is_flag) {
@@ -290,6 +304,7 @@ static void parse_arguments(int argc, char **argv) {
             if (!strcmp(arg, "--barrier")) opt.barrier = 1;
             else if (!strcmp(arg, "--json")) opt.json = 1;
             else if (!strcmp(arg, "--nodelay")) opt.no_delay = 1;
+            else if (!strcmp(arg, "--release-on-stdin")) opt.release_on_stdin = opt.barrier = 1;
             else opt.no_delay = 0;
             continue;
         }
@@ -313,7 +328,11 @@ static void parse_arguments(int argc, char **argv) {
         else if (!strcmp(arg, "--connect-timeout")) opt.connect_timeout = parse_seconds("--connect-timeout", value);
         else if (!strcmp(arg, "--connect-concurrency"))
             opt.connect_concurrency = parse_count("--connect-concurrency", value, 1, 1u << 24);
-        else if (!strcmp(arg, "--source-addresses"))
+        else if (!strcmp(arg, "--source-address")) {
+            struct in_addr address;
+            if (inet_pton(AF_INET, value, &address) != 1) die_usage("--source-address %s: must be an IPv4 address, e.g. 127.0.0.2", value);
+            opt.source_base = ntohl(address.s_addr);
+        } else if (!strcmp(arg, "--source-addresses"))
             opt.source_addresses = (unsigned)parse_count("--source-addresses", value, 1, 254);
         else die_usage("unknown option %s", arg);
     }
@@ -342,7 +361,8 @@ static void connect_settled(void) {
     connects_settled++;
     if (connects_settled == opt.connections) {
         connects_done_ns = now_ns();
-        if (!released) release_pending = 1;
+        if (opt.release_on_stdin) announce_connected();
+        else if (!released) release_pending = 1;
     }
 }
 
@@ -614,11 +634,13 @@ static void open_connection(uint64_t index) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    if (opt.source_addresses > 1) {
+    if (opt.source_addresses > 1 || opt.source_base != 0) {
         int one = 1;
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
         struct sockaddr_in source = {.sin_family = AF_INET};
-        source.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(index % opt.source_addresses));
+        uint32_t spread = opt.source_addresses > 1 ? opt.source_addresses : 1;
+        uint32_t base = opt.source_base != 0 ? opt.source_base : 0x7f000001u;
+        source.sin_addr.s_addr = htonl(base + (uint32_t)(index % spread));
         if (bind(fd, (struct sockaddr *)&source, sizeof source) < 0) {
             int error = errno;
             connect_settled();
@@ -681,6 +703,30 @@ static void release_barrier(void) {
         c->last_progress_ns = now;
         pump(c);
     }
+}
+
+/* ---------- barrier across flood processes (--release-on-stdin) ---------- */
+#define STDIN_EVENT UINT64_MAX
+
+static void watch_stdin(void) {
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = STDIN_EVENT};
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, STDIN_FILENO, &ev) < 0) {
+        fprintf(stderr, "flood: --release-on-stdin: cannot watch stdin: %s\n", strerror(errno));
+        exit(2);
+    }
+}
+
+/* Our connections are all settled: tell the coordinator, then wait for its release on stdin. */
+static void announce_connected(void) {
+    fputs("connected\n", stdout);
+    fflush(stdout);
+}
+
+static void on_stdin(void) {
+    char byte;
+    (void)!read(STDIN_FILENO, &byte, 1);
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+    if (!released) release_barrier();
 }
 
 static void check_timers(uint64_t now) {
@@ -761,6 +807,20 @@ static void json_string(FILE *out, const char *s) {
     fputc('"', out);
 }
 
+/* The histogram's non-empty buckets as [microseconds, count] pairs, so several processes' histograms merge. */
+static void json_latency_buckets(FILE *out) {
+    fputs(",\"latencyBuckets\":[", out);
+    int first = 1;
+    for (uint32_t i = 0; i < BUCKETS; i++) {
+        if (histogram[i] == 0) continue;
+        uint64_t top = bucket_top(i);
+        fprintf(out, "%s[%llu,%llu]", first ? "" : ",", (unsigned long long)(top < histogram_max ? top : histogram_max),
+                (unsigned long long)histogram[i]);
+        first = 0;
+    }
+    fputc(']', out);
+}
+
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -815,7 +875,9 @@ static void report(void) {
             json_string(out, d->message);
             fputc('}', out);
         }
-        fputs("]}\n", out);
+        fprintf(out, "],\"startedAtMs\":%.3f", start_epoch_ms);
+        json_latency_buckets(out);
+        fputs("}\n", out);
     } else {
         fprintf(out, "%s: %llu/%llu connections verified %llu bytes each to %s:%ld (chunk %llu, window %llu%s)\n",
                 ok ? "ok" : "FAILED", (unsigned long long)completed, (unsigned long long)opt.connections,
@@ -853,7 +915,7 @@ static void resolve_destination(void) {
     memcpy(&dest, chosen->ai_addr, chosen->ai_addrlen);
     dest_length = chosen->ai_addrlen;
     freeaddrinfo(found);
-    if (opt.source_addresses > 1 && dest.ss_family != AF_INET)
+    if ((opt.source_addresses > 1 || opt.source_base != 0) && dest.ss_family != AF_INET)
         die_usage("--source-addresses needs an IPv4 --host (it binds to 127.0.0.1..127.0.0.K)");
 }
 
@@ -875,11 +937,13 @@ int main(int argc, char **argv) {
     }
     for (uint64_t i = 0; i < opt.connections; i++) conns[i].fd = -1;
     released = !opt.barrier;
+    if (opt.release_on_stdin) watch_stdin();
 
     const int tick_ms = 50;
     uint64_t next_check = 0;
     struct epoll_event events[MAX_EVENTS];
     start_ns = now_ns();
+    start_epoch_ms = epoch_ms();
     while (finished < opt.connections) {
         while (connecting_now < opt.connect_concurrency && next_to_connect < opt.connections) {
             open_connection(next_to_connect++);
@@ -891,7 +955,10 @@ int main(int argc, char **argv) {
             fprintf(stderr, "flood: epoll_wait: %s\n", strerror(errno));
             return 1;
         }
-        for (int i = 0; i < n; i++) on_event(&conns[events[i].data.u64], events[i].events);
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.u64 == STDIN_EVENT) on_stdin();
+            else on_event(&conns[events[i].data.u64], events[i].events);
+        }
         uint64_t now = now_ns();
         if (now >= next_check) {
             check_timers(now);

@@ -1,0 +1,115 @@
+/**
+ * Runs the flood client as one process, or as several when one process
+ * cannot hold the connections (open-files limit) or one source address has
+ * too few ports, and merges their results into one flood result.
+ *
+ * Several native clients start their payload together: each opens all its
+ * connections, prints "connected" and waits on stdin (`--release-on-stdin`);
+ * once every process has said so, each gets a byte on stdin at once. The TS
+ * clients have no such barrier: they start when their processes do, so their
+ * connection phases overlap the others' bulk.
+ */
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { FloodOptions } from "../engine/FloodOptions.ts"
+import { FloodReport } from "../engine/FloodResult.ts"
+import { describeExit, runToCompletion } from "../system/ChildProcess.ts"
+import { entryArgv } from "../targets/Runtimes.ts"
+import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
+import { mergeFloods } from "./FloodMerge.ts"
+import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
+import { type ProcessPlan, sourceAddressOf } from "./ProcessPlan.ts"
+
+/** The C client, or our TS client on a runtime (at a version: "node@24"). */
+export type ClientKind = RuntimeSpec | "native"
+
+/** @category errors */
+export class ClientFailed extends Data.TaggedError("ClientFailed")<{ readonly reason: string }> {
+  override get message() {
+    return `flood client failed: ${this.reason}`
+  }
+}
+
+/** What a client may take beyond its own --timeout: loading its runtime on a busy core, closing, reporting. */
+export const CLIENT_START_SECONDS = 30
+
+/** The longest the runner waits on one flood client: its own timeout plus start and report time. */
+export const clientBoundSeconds = (options: FloodOptions) =>
+  options.timeoutSeconds + options.stallTimeoutSeconds + CLIENT_START_SECONDS
+
+export const clientArgv = (client: ClientKind, options: FloodOptions, extra: ReadonlyArray<string> = []) =>
+  client === "native"
+    ? Effect.succeed([nativeClientPath, ...nativeFloodArgs(options), ...extra])
+    : entryArgv(client, ["flood", ...nativeFloodArgs(options), ...extra])
+
+const decodeReport = Schema.decodeUnknown(Schema.parseJson(FloodReport))
+
+export interface ClientRun {
+  readonly flood: FloodReport
+  /** performance.now() when the last process printed its report: the flood's end. */
+  readonly reportAt: number
+}
+
+/** One process per plan entry; a single process runs exactly as before (no barrier, no binding). */
+export const runClients = (client: ClientKind, options: FloodOptions, plan: ProcessPlan, clientCpus: string) =>
+  Effect.gen(function* () {
+    const count = plan.clientProcesses
+    const barrier = count > 1 && client === "native"
+    const released = yield* Deferred.make<void>()
+    let connected = 0
+    let reportAt = 0
+    const boundSeconds = clientBoundSeconds(options)
+    const runs = yield* Effect.forEach(
+      plan.clientConnections,
+      (connections, index) =>
+        Effect.gen(function* () {
+          const sourceAddress = sourceAddressOf(plan, index)
+          const argv = yield* clientArgv(
+            client,
+            { ...options, connections, sourceAddress },
+            barrier ? ["--release-on-stdin"] : []
+          )
+          const name = count > 1 ? `${client} flood client ${index + 1} of ${count}` : `${client} flood client`
+          const ran = yield* runToCompletion(
+            {
+              name,
+              argv,
+              cpus: clientCpus,
+              env: { DENO_NO_UPDATE_CHECK: "1" },
+              ...(barrier
+                ? { stdin: Stream.fromEffect(Deferred.await(released).pipe(Effect.as(new Uint8Array([10])))) }
+                : {}),
+              onStdout: (line) => {
+                if (line === "connected") {
+                  if (++connected === count) Deferred.unsafeDone(released, Effect.void)
+                } else if (line.startsWith("{")) {
+                  // The report is the client's last act before exiting: its arrival marks that process's end.
+                  reportAt = Math.max(reportAt, performance.now())
+                }
+                return true
+              }
+            },
+            boundSeconds,
+            `its --timeout ${options.timeoutSeconds} s + ${CLIENT_START_SECONDS} s to start and report`
+          ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
+          const json = ran.stdout.split("\n").find((line) => line.startsWith("{")) ?? ran.stdout.trim()
+          const report = yield* decodeReport(json).pipe(
+            Effect.mapError(
+              () =>
+                new ClientFailed({
+                  reason: `${name} ${describeExit(ran.exit)} without a report: ${(ran.output.trim() || ran.stdout.trim()).slice(-600)}`
+                })
+            )
+          )
+          return { report, sourceAddress }
+        }),
+      { concurrency: "unbounded" }
+    )
+    const flood = yield* mergeFloods(runs).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
+    // Buckets are only needed to merge; run.json keeps the percentiles.
+    const { latencyBuckets: _buckets, ...kept } = flood
+    return { flood: kept, reportAt } satisfies ClientRun
+  })

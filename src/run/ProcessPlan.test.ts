@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest"
+import { planProcesses, sourceAddressOf, split } from "./ProcessPlan.ts"
+
+const here = { openFilesHard: 20000, ports: 28232 }
+
+describe("planProcesses", () => {
+  it("keeps one process per side while the limits allow", () => {
+    const verdict = planProcesses({ ...here, connections: 16384, serverMode: "single" })
+    expect(verdict).toMatchObject({
+      _tag: "Planned",
+      plan: { serverProcesses: 1, clientProcesses: 1, clientConnections: [16384], sourceAddresses: 1 }
+    })
+  })
+
+  it("splits 32,768 connections over two processes per side and two source addresses", () => {
+    const verdict = planProcesses({ ...here, connections: 32768, serverMode: "reuseport" })
+    expect(verdict).toMatchObject({
+      _tag: "Planned",
+      plan: { serverProcesses: 2, clientProcesses: 2, clientConnections: [16384, 16384], sourceAddresses: 2 }
+    })
+    if (verdict._tag === "Planned") {
+      expect([0, 1].map((i) => sourceAddressOf(verdict.plan, i))).toEqual(["127.0.0.1", "127.0.0.2"])
+    }
+  })
+
+  it("needs no second source address when the port range is wide (doctor --tune)", () => {
+    const verdict = planProcesses({ openFilesHard: 20000, ports: 40001, connections: 32768, serverMode: "cluster" })
+    expect(verdict).toMatchObject({ _tag: "Planned", plan: { sourceAddresses: 1, clientProcesses: 2 } })
+  })
+
+  it("refuses a target that cannot share its port, with the reason", () => {
+    const verdict = planProcesses({ ...here, connections: 32768, serverMode: "single" })
+    expect(verdict._tag).toBe("Impossible")
+    if (verdict._tag === "Impossible") expect(verdict.reason).toContain("cannot share its port")
+  })
+
+  it("honours --server-processes, but not below what the limit needs", () => {
+    expect(planProcesses({ ...here, connections: 1000, serverMode: "reuseport", serverProcesses: 3 })).toMatchObject({
+      _tag: "Planned",
+      plan: { serverProcesses: 3, clientProcesses: 1 }
+    })
+    const low = planProcesses({ ...here, connections: 32768, serverMode: "reuseport", serverProcesses: 1 })
+    expect(low._tag).toBe("Impossible")
+  })
+
+  it("refuses more connections than four source addresses give", () => {
+    const verdict = planProcesses({ openFilesHard: 1_000_000, ports: 1000, connections: 10_000, serverMode: "single" })
+    expect(verdict._tag).toBe("Impossible")
+    if (verdict._tag === "Impossible") expect(verdict.reason).toContain("doctor --tune")
+  })
+})
+
+describe("split", () => {
+  it("splits into near-equal whole parts", () => {
+    expect(split(10, 3)).toEqual([4, 3, 3])
+    expect(split(32768, 2)).toEqual([16384, 16384])
+  })
+})

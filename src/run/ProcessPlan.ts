@@ -1,0 +1,105 @@
+/**
+ * How many processes each side needs for a connection count. One process
+ * holds at most its open-files hard limit of sockets, so past it the server
+ * runs as K processes sharing its port and the client as several processes;
+ * one source address gives at most the local port range of connections to
+ * one server address, so past it the clients bind to 127.0.0.2, .3, ….
+ * Pure: the limits come in as numbers.
+ */
+import { FD_RESERVE } from "../system/Limits.ts"
+
+/** How a target runs as several processes on one port (`processes.mode` in target.json), or "single". */
+export type ServerMode = "reuseport" | "cluster" | "single"
+
+export interface PlanInput {
+  readonly connections: number
+  readonly openFilesHard: number
+  /** Ports in net.ipv4.ip_local_port_range. */
+  readonly ports: number
+  readonly serverMode: ServerMode
+  /** --server-processes: forces K (otherwise the least that fits). */
+  readonly serverProcesses?: number
+  /** Loopback source addresses the client may bind to (127.0.0.1 … 127.0.0.N). */
+  readonly maxSourceAddresses?: number
+}
+
+export interface ProcessPlan {
+  readonly serverProcesses: number
+  readonly clientProcesses: number
+  /** Connections of each client process. */
+  readonly clientConnections: ReadonlyArray<number>
+  /** Source addresses 127.0.0.1 … 127.0.0.N the connections are spread over (1: no binding). */
+  readonly sourceAddresses: number
+  /** Open files each server process needs, on average. */
+  readonly filesPerServerProcess: number
+}
+
+export type PlanVerdict =
+  | { readonly _tag: "Planned"; readonly plan: ProcessPlan }
+  | { readonly _tag: "Impossible"; readonly reason: string }
+
+/**
+ * SO_REUSEPORT spreads connections by a hash, not evenly: each server process
+ * is planned to at most this share of its limit so the busiest still fits.
+ */
+const SERVER_HEADROOM = 0.9
+/** TIME_WAIT and other sockets also hold ports: plan on this share of the range per source address. */
+const PORT_HEADROOM = 0.9
+export const MAX_SOURCE_ADDRESSES = 4
+
+/** Splits n into k near-equal whole parts, larger ones first. */
+export const split = (n: number, k: number): Array<number> =>
+  Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0))
+
+export const planProcesses = (input: PlanInput): PlanVerdict => {
+  const { connections: n } = input
+  const perProcess = input.openFilesHard - FD_RESERVE
+  if (perProcess < 1) {
+    return {
+      _tag: "Impossible",
+      reason: `the open-files hard limit (${input.openFilesHard}) leaves no room for sockets`
+    }
+  }
+  const leastServers = n <= perProcess ? 1 : Math.ceil(n / Math.floor(perProcess * SERVER_HEADROOM))
+  const serverProcesses = input.serverProcesses ?? leastServers
+  if (serverProcesses > 1 && input.serverMode === "single") {
+    return {
+      _tag: "Impossible",
+      reason:
+        input.serverProcesses === undefined
+          ? `${n} connections need ${leastServers} server processes (open-files hard limit ${input.openFilesHard} per process) and this target cannot share its port between processes`
+          : `--server-processes ${serverProcesses}: this target cannot share its port between processes`
+    }
+  }
+  if (serverProcesses < leastServers) {
+    return {
+      _tag: "Impossible",
+      reason: `--server-processes ${serverProcesses}: ${n} connections need at least ${leastServers} server processes under the open-files hard limit of ${input.openFilesHard}`
+    }
+  }
+  const perAddress = Math.floor(input.ports * PORT_HEADROOM)
+  const sourceAddresses = Math.max(1, Math.ceil(n / perAddress))
+  const maxSources = input.maxSourceAddresses ?? MAX_SOURCE_ADDRESSES
+  if (sourceAddresses > maxSources) {
+    return {
+      _tag: "Impossible",
+      reason: `${n} connections need ${sourceAddresses} source addresses at ${perAddress} ports each (ip_local_port_range gives ${input.ports}); at most ${maxSources} are used: widen the range with \`doctor --tune\``
+    }
+  }
+  // A client process binds one source address (or spreads over all of them, the native one): at least one process per address.
+  const clientProcesses = Math.ceil(Math.ceil(n / perProcess) / sourceAddresses) * sourceAddresses
+  return {
+    _tag: "Planned",
+    plan: {
+      serverProcesses,
+      clientProcesses,
+      clientConnections: split(n, clientProcesses),
+      sourceAddresses,
+      filesPerServerProcess: Math.ceil(n / serverProcesses) + FD_RESERVE
+    }
+  }
+}
+
+/** The source address of client process i when each process binds one (127.0.0.1, .2, …). */
+export const sourceAddressOf = (plan: ProcessPlan, index: number): string | undefined =>
+  plan.sourceAddresses > 1 ? `127.0.0.${(index % plan.sourceAddresses) + 1}` : undefined
