@@ -15,6 +15,7 @@ import { writeReports } from "../report/ReportWriter.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
 import { nativeClientPath } from "../run/NativeClient.ts"
 import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../run/Preflight.ts"
+import { cellVerdict } from "../run/ProcessPlan.ts"
 import type { Cell, RunFile, RunOptions, TargetInfo } from "../run/RunFile.ts"
 import { loadRun, newRunId, runsDir, saveRun } from "../run/RunStore.ts"
 import type { ClientKind } from "../run/SampleRunner.ts"
@@ -143,13 +144,17 @@ const targetInfo = (target: Target) =>
     } satisfies TargetInfo
   })
 
-const planCells = (infos: ReadonlyArray<TargetInfo>, options: RunOptions, verdict: (n: number) => string | undefined) =>
+const planCells = (
+  infos: ReadonlyArray<TargetInfo>,
+  options: RunOptions,
+  verdict: (target: string, n: number) => string | undefined
+) =>
   infos.flatMap((info) =>
     options.bytes.flatMap((bytes) =>
       options.connections.map((connections): Cell => {
         const base = { target: info.name, connections, bytesPerConnection: bytes, samples: [] }
         if (!info.available) return { ...base, status: "skipped", reason: info.reason }
-        const why = verdict(connections)
+        const why = verdict(info.name, connections)
         return why === undefined ? { ...base, status: "pending" } : { ...base, status: "skipped", reason: why }
       })
     )
@@ -225,7 +230,10 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       environment,
       options,
       targets: infos,
-      cells: planCells(infos, options, (n) => connectionsVerdict(limits, n))
+      cells: planCells(infos, options, (name, n) => {
+        const target = selected.find((t) => t.manifest.name === name)
+        return target === undefined ? connectionsVerdict(limits, n) : cellVerdict(limits, target.manifest, n, options)
+      })
     }
     yield* Console.log(doctorLines(limits, connections).join("\n"))
     return { run, selected }

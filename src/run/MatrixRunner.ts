@@ -14,11 +14,11 @@ import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import type { ChildExit } from "../system/ChildProcess.ts"
 import { timeWaitCount } from "../system/ProcStat.ts"
-import type { RunningServer } from "../targets/ServerProcess.ts"
-import { launchTarget } from "../targets/TargetLauncher.ts"
+import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { summarizeCell } from "./CellSummary.ts"
 import { portCount, readLimits } from "./Preflight.ts"
+import { planProcesses, serverModeOf } from "./ProcessPlan.ts"
 import type { Cell, Crash, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
@@ -138,12 +138,13 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
         : Effect.void
     )
 
+    const limits = yield* readLimits
     for (const target of context.targets) {
       const name = target.manifest.name
       const indices = cells.flatMap((c, i) => (c.target === name && c.status === "pending" ? [i] : []))
       if (indices.length === 0) continue
       let scope: Scope.CloseableScope | undefined
-      let server: RunningServer | undefined
+      let server: LaunchedServer | undefined
       /** Why the target could not start, once it has failed to. */
       let startFailure: string | undefined
       const stop = Effect.suspend(() => {
@@ -152,24 +153,39 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
         server = undefined
         return s === undefined ? Effect.void : Scope.close(s, Exit.void)
       })
-      const start = Effect.gen(function* () {
-        yield* stop
-        const s = yield* Scope.make()
-        scope = s
-        const launched = yield* Effect.either(
-          launchTarget(target, { cpus: String(context.serverCore) }).pipe(Scope.extend(s))
-        )
-        if (Either.isLeft(launched)) {
+      const start = (processes: number) =>
+        Effect.gen(function* () {
           yield* stop
-          return Option.some(launched.left.message)
-        }
-        server = launched.right
-        return Option.none<string>()
-      })
+          const s = yield* Scope.make()
+          scope = s
+          const launched = yield* Effect.either(
+            launchTarget(target, { cpus: String(context.serverCore), processes }).pipe(Scope.extend(s))
+          )
+          if (Either.isLeft(launched)) {
+            yield* stop
+            return Option.some(launched.left.message)
+          }
+          server = launched.right
+          return Option.none<string>()
+        })
       yield* Effect.ensuring(
         Effect.gen(function* () {
           for (const index of indices) {
             const cell = cells[index]!
+            const planned = planProcesses({
+              connections: cell.connections,
+              openFilesHard: limits.openFilesHard,
+              ports: portCount(limits),
+              serverMode: serverModeOf(target.manifest),
+              ...(run.options.serverProcesses === undefined ? {} : { serverProcesses: run.options.serverProcesses })
+            })
+            if (planned._tag === "Impossible") {
+              yield* setCell(index, { ...cell, status: "skipped", reason: planned.reason })
+              continue
+            }
+            const plan = planned.plan
+            // Another process count than the running server's: start it anew with K processes.
+            if (server !== undefined && server.processes !== plan.serverProcesses) yield* stop
             if (server === undefined) {
               if (startFailure !== undefined && context.retryFailedTargets !== true) {
                 yield* setCell(index, {
@@ -179,7 +195,12 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                 })
                 continue
               }
-              const problem = yield* start
+              if (plan.serverProcesses > 1) {
+                yield* hooks.log(
+                  `${name}: ${plan.serverProcesses} server processes on one port, ${plan.clientProcesses} client processes${plan.sourceAddresses > 1 ? ` over ${plan.sourceAddresses} source addresses` : ""} for ${cell.connections} connections`
+                )
+              }
+              const problem = yield* start(plan.serverProcesses)
               if (Option.isSome(problem)) {
                 startFailure = problem.value
                 const rest = indices.filter((i) => i > index).length
@@ -222,7 +243,8 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                 runSample({
                   client: context.client,
                   options,
-                  serverPids: [server!.pid],
+                  serverPids: server!.pids,
+                  plan,
                   serverCore: context.serverCore,
                   clientCore: context.clientCore,
                   repetition: rep,

@@ -7,9 +7,12 @@
  * Pure: the limits come in as numbers.
  */
 import { FD_RESERVE } from "../system/Limits.ts"
+import type { TargetManifest } from "../targets/TargetManifest.ts"
 
 /** How a target runs as several processes on one port (`processes.mode` in target.json), or "single". */
 export type ServerMode = "reuseport" | "cluster" | "single"
+
+export const serverModeOf = (manifest: TargetManifest): ServerMode => manifest.processes?.mode ?? "single"
 
 export interface PlanInput {
   readonly connections: number
@@ -103,3 +106,20 @@ export const planProcesses = (input: PlanInput): PlanVerdict => {
 /** The source address of client process i when each process binds one (127.0.0.1, .2, …). */
 export const sourceAddressOf = (plan: ProcessPlan, index: number): string | undefined =>
   plan.sourceAddresses > 1 ? `127.0.0.${(index % plan.sourceAddresses) + 1}` : undefined
+
+/** Why a target cannot hold `connections` here (skipped with this reason), or undefined when a plan exists. */
+export const cellVerdict = (
+  limits: { readonly openFilesHard: number; readonly portRange: readonly [number, number] },
+  manifest: TargetManifest,
+  connections: number,
+  options: { readonly serverProcesses?: number | undefined }
+): string | undefined => {
+  const verdict = planProcesses({
+    connections,
+    openFilesHard: limits.openFilesHard,
+    ports: limits.portRange[1] - limits.portRange[0] + 1,
+    serverMode: serverModeOf(manifest),
+    ...(options.serverProcesses === undefined ? {} : { serverProcesses: options.serverProcesses })
+  })
+  return verdict._tag === "Impossible" ? `${verdict.reason} (skipped)` : undefined
+}

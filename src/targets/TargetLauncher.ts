@@ -2,13 +2,20 @@
  * Starts a target for measurement: checks its binaries, builds it, picks a
  * free loopback port (or checks the given one is free), starts it pinned,
  * and only calls it ready once it has echoed one verified chunk.
+ *
+ * Past one process's open-files limit a target runs as K processes on one
+ * port, the way its manifest says (`processes`): K copies that each set
+ * SO_REUSEPORT, or one cluster primary that forks K workers.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { Transport } from "../transport/Transport.ts"
 import { AddressInUse } from "../transport/TransportError.ts"
-import { ServerFailedToStart, startServer } from "./ServerProcess.ts"
+import { type RunningServer, ServerFailedToStart, startServer } from "./ServerProcess.ts"
 import { buildTarget, checkAvailable, fillPlaceholders, type Target } from "./TargetRegistry.ts"
 
 export interface LaunchOptions {
@@ -18,7 +25,45 @@ export interface LaunchOptions {
   readonly backlog?: number
   /** CPU list for taskset. */
   readonly cpus?: string
+  /** Server processes sharing the port; 1 when absent. */
+  readonly processes?: number
 }
+
+/** A target running as one or more processes. */
+export interface LaunchedServer extends RunningServer {
+  /** Every process serving the port (a cluster's primary and workers included): the server side's usage sums them. */
+  readonly pids: ReadonlyArray<number>
+  readonly processes: number
+}
+
+/** @category errors */
+export class CannotShareTarget extends Data.TaggedError("CannotShareTarget")<{
+  readonly target: string
+  readonly processes: number
+}> {
+  override get message() {
+    return `${this.target} cannot run as ${this.processes} processes on one port: its target.json has no \`processes\` (reuseport or cluster)`
+  }
+}
+
+/** The children of a process, from /proc (a cluster primary's workers). */
+const childrenOf = (pid: number) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(`/proc/${pid}/task/${pid}/children`).pipe(Effect.orElseSucceed(() => ""))
+    return text.trim() === "" ? [] : text.trim().split(/\s+/).map(Number)
+  })
+
+/** Completes when any of the servers exits, with its exit code. */
+const anyExit = (servers: ReadonlyArray<RunningServer>) =>
+  Effect.gen(function* () {
+    const exited = yield* Deferred.make<number>()
+    yield* Effect.raceAll(servers.map((s) => Deferred.await(s.exited))).pipe(
+      Effect.flatMap((code) => Deferred.succeed(exited, code)),
+      Effect.forkScoped
+    )
+    return exited
+  })
 
 /** A free port on the host, found by binding port 0 and closing again. */
 export const freePort = (host: string) =>
@@ -88,21 +133,39 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
     yield* buildTarget(target)
     const port = options.port ?? (yield* freePort(host))
     yield* ensurePortFree(host, port)
-    const fill = yield* fillPlaceholders(target, { port, backlog: options.backlog ?? 32768 })
-    const server = yield* startServer({
-      name,
-      argv: fill(target.manifest.start),
-      env: target.manifest.env ?? {},
-      cpus: options.cpus,
-      readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`,
-      stopGrace: `${target.manifest.stopGraceSeconds ?? 5} seconds`
-    })
+    const count = options.processes ?? 1
+    const shared = target.manifest.processes
+    if (count > 1 && shared === undefined) return yield* new CannotShareTarget({ target: name, processes: count })
+    const fill = yield* fillPlaceholders(target, { port, backlog: options.backlog ?? 32768, processes: count })
+    const argv =
+      count > 1 && shared !== undefined ? fill([...target.manifest.start, ...shared.args]) : fill(target.manifest.start)
+    const start = (index: number) =>
+      startServer({
+        name: count > 1 ? `${name} (process ${index + 1} of ${count})` : name,
+        argv,
+        env: target.manifest.env ?? {},
+        cpus: options.cpus,
+        readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`,
+        stopGrace: `${target.manifest.stopGraceSeconds ?? 5} seconds`
+      })
+    const servers = [yield* start(0)]
+    if (shared?.mode === "reuseport") for (let i = 1; i < count; i++) servers.push(yield* start(i))
+    const server = servers[0]!
     if (server.port !== port) {
       return yield* new ServerFailedToStart({
         name,
         reason: `it listens on port ${server.port}, not on the port ${port} it was given`,
         stderrTail: server.stderrTail()
       })
+    }
+    for (const other of servers) {
+      if (other.port !== port) {
+        return yield* new ServerFailedToStart({
+          name: other.name,
+          reason: `it listens on port ${other.port}, not on the shared port ${port}`,
+          stderrTail: other.stderrTail()
+        })
+      }
     }
     const echo = yield* checkEcho(host, port)
     if (!echo.ok) {
@@ -113,5 +176,16 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
         stderrTail: server.stderrTail()
       })
     }
-    return server
+    const pids =
+      shared?.mode === "cluster" && count > 1
+        ? [server.pid, ...(yield* childrenOf(server.pid))]
+        : servers.map((s) => s.pid)
+    const exited = servers.length === 1 ? server.exited : yield* anyExit(servers)
+    return {
+      ...server,
+      exited,
+      stderrTail: () => servers.map((s) => s.stderrTail()).join(""),
+      pids,
+      processes: count
+    } satisfies LaunchedServer
   })

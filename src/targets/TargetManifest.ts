@@ -48,6 +48,16 @@ export const TargetManifest = Schema.Struct({
   stopGraceSeconds: Schema.optional(Schema.Number.pipe(Schema.positive())),
   /** Whether several processes can share the port (SO_REUSEPORT). */
   reusePort: Schema.Boolean,
+  /**
+   * How the target runs as several processes on one port, the way past one
+   * process's open-files limit. "reuseport": each of K processes runs `start`
+   * + `args` and sets SO_REUSEPORT (needs `reusePort`); "cluster": one
+   * `start` + `args` forks {processes} workers that share the listening
+   * socket. Absent: one process only, so cells needing more are skipped.
+   */
+  processes: Schema.optional(
+    Schema.Struct({ mode: Schema.Literal("reuseport", "cluster"), args: Schema.Array(Schema.String) })
+  ),
   /** Sets TCP_NODELAY on accepted sockets. */
   noDelay: Schema.Boolean,
   /** The listen backlog the server really gets, when capped below {backlog}. */

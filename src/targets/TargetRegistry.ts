@@ -151,6 +151,8 @@ export const selectTargets = (all: ReadonlyArray<Target>, names: ReadonlyArray<s
 export interface Placeholders {
   readonly port?: number
   readonly backlog?: number
+  /** Worker processes of a cluster-mode target. */
+  readonly processes?: number
 }
 
 /** Fills the placeholders of one argv entry. */
@@ -164,6 +166,7 @@ export const fillPlaceholders = (target: Target, values: Placeholders) =>
     }
     const table: Record<string, string> = {
       port: String(values.port ?? 0),
+      processes: String(values.processes ?? 1),
       backlog: String(values.backlog ?? 32768),
       dir: target.dir,
       root: repoRoot,
