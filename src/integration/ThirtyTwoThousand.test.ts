@@ -1,0 +1,78 @@
+/**
+ * The original's scale: 32,768 connections × 32 KiB, more than one process
+ * may hold here, against the C epoll server as several processes sharing its
+ * port, flooded by several client processes (native, then our TS client on
+ * Node) whose results merge into one. Every connection must verify.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
+import { defaultFloodOptions } from "../engine/FloodOptions.ts"
+import { portCount, readLimits } from "../run/Preflight.ts"
+import { planProcesses, serverModeOf } from "../run/ProcessPlan.ts"
+import { type ClientKind, runSample } from "../run/SampleRunner.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
+import { launchTarget } from "../targets/TargetLauncher.ts"
+import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+
+const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+const CONNECTIONS = 32768
+
+const floodAt32k = (client: ClientKind) =>
+  Effect.gen(function* () {
+    const [target] = yield* selectTargets(yield* discoverTargets(), ["c-epoll"])
+    const limits = yield* readLimits
+    const planned = planProcesses({
+      connections: CONNECTIONS,
+      openFilesHard: limits.openFilesHard,
+      ports: portCount(limits),
+      serverMode: serverModeOf(target!.manifest)
+    })
+    if (planned._tag === "Impossible") throw new Error(planned.reason)
+    const plan = planned.plan
+    const server = yield* launchTarget(target!, { cpus: "0", processes: plan.serverProcesses })
+    const sample = yield* runSample({
+      client,
+      options: {
+        ...defaultFloodOptions,
+        port: server.port,
+        connections: CONNECTIONS,
+        bytesPerConnection: 32 * 1024,
+        window: 32 * 1024,
+        timeoutSeconds: 120
+      },
+      serverPids: server.pids,
+      serverCore: 0,
+      clientCore: 1,
+      repetition: 1,
+      warmup: false,
+      plan
+    })
+    return { sample, plan, server }
+  }).pipe(Effect.scoped, Effect.provide(live))
+
+describe("32,768 connections", () => {
+  for (const client of ["native", "node"] as const) {
+    it.live(
+      `× 32 KiB against multi-process C epoll, ${client} client in several processes: all verified`,
+      () =>
+        Effect.gen(function* () {
+          const { sample, plan, server } = yield* floodAt32k(client)
+          // Here (hard limit 20000) neither side fits in one process.
+          expect(plan.serverProcesses).toBeGreaterThan(1)
+          expect(server.pids.length).toBe(plan.serverProcesses)
+          expect(sample.flood.errors).toEqual({})
+          expect(sample.flood.ok).toBe(true)
+          expect(sample.flood.connectionsCompleted).toBe(CONNECTIONS)
+          expect(sample.flood.bytesVerified).toBe(CONNECTIONS * 32 * 1024)
+          expect(sample.flood.processes?.length).toBe(plan.clientProcesses)
+          expect(sample.serverProcesses).toBe(plan.serverProcesses)
+          // Both server processes served: together they used CPU.
+          expect(sample.server!.cpuUserSeconds + sample.server!.cpuSystemSeconds).toBeGreaterThan(0)
+        }),
+      240_000
+    )
+  }
+})
