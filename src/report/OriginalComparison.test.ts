@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest"
+import type { Cell, CellSummary } from "../run/RunFile.ts"
+import { fixtureRun } from "./fixtures/run.ts"
+import { originalMarkdown, originalRows } from "./OriginalComparison.ts"
+
+const summary = (minSeconds: number): CellSummary => ({
+  minSeconds,
+  medianSeconds: minSeconds,
+  maxSeconds: minSeconds,
+  spread: 0,
+  mbPerSecond: 1,
+  clientBound: false,
+  serverCpuSeconds: 1,
+  serverContextSwitches: 1,
+  serverPeakRssBytes: 1,
+  serverCoreBusy: 1,
+  clientCoreBusy: 0.5
+})
+const cell = (target: string, seconds: number): Cell => ({
+  target,
+  connections: 32768,
+  bytesPerConnection: 524288,
+  status: "ok",
+  samples: [],
+  summary: summary(seconds)
+})
+
+describe("the original's figures beside ours", () => {
+  it("gives seconds then and now and each server's ratio to the fastest of its column", () => {
+    const run = fixtureRun({ cells: [cell("c-epoll", 20), cell("node-raw", 10)] })
+    const rows = originalRows(run)!
+    const node = rows.find((r) => r.target === "node-raw")!
+    const c = rows.find((r) => r.target === "c-epoll")!
+    expect(rows[0]?.server).toBe("Scale Stack")
+    expect(c.thenRatio).toBe(1)
+    expect(node.thenRatio).toBeCloseTo(117.04 / 50.25)
+    // Now node is the fastest measured: the ranking flipped.
+    expect(node.nowRatio).toBe(1)
+    expect(c.nowRatio).toBe(2)
+    expect(rows.find((r) => r.target === "erlang")?.nowSeconds).toBeUndefined()
+    const md = originalMarkdown(run)!
+    expect(md).toContain("Scale Stack vs node.js vs Twisted vs Eventlet")
+    expect(md).toContain("| Go v2 → go-buffer | 59.73 | not measured | 1.19 | – |")
+  })
+
+  it("shows nothing for a run without 32k × 512 KiB cells", () => {
+    expect(originalRows(fixtureRun())).toBeUndefined()
+    expect(originalMarkdown(fixtureRun())).toBeUndefined()
+  })
+})
