@@ -21,6 +21,8 @@ import { loadRun, newRunId, runsDir, saveRun } from "../run/RunStore.ts"
 import type { ClientKind } from "../run/SampleRunner.ts"
 import { defaultSaturationConnections } from "../run/SaturationOptions.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
+import { dryRunLines, seedPreset } from "../run/SeedPreset.ts"
+import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
@@ -100,6 +102,21 @@ const options = {
     Options.optional,
     Options.withDescription("Continue an interrupted run: runs/<id>")
   ),
+  preset: Options.choice("preset", ["seed"] as const).pipe(
+    Options.optional,
+    Options.withDescription(
+      "seed: the original experiment (its servers and ours on Node, Deno, Bun; 1…32768 connections × 32 KiB and 512 KiB; 3 repetitions; its kernel settings as root; saturation at 32k)"
+    )
+  ),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription("Print the plan (cells, processes per side, settings, estimated time) and stop")
+  ),
+  serverProcesses: integerOption("server-processes", "2").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Server processes sharing the port for every cell (default: the least the open-files limit allows)"
+    )
+  ),
   retryFailedTargets: Options.boolean("retry-failed-targets").pipe(
     Options.withDescription(
       "Start a target that failed to start again for each of its cells (default: its other cells are skipped with the reason)"
@@ -174,14 +191,20 @@ const progressLine = (e: ProgressEvent) =>
 
 const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
   Effect.gen(function* () {
-    const parsed = { ...given, quick: given.quick && !given.full }
+    const seed = Option.isSome(given.preset)
+    const parsed = { ...given, quick: given.quick && !given.full && !seed }
     const limits = yield* readLimits
-    const names = Option.getOrElse(parsed.targets, () => all.map((t) => t.manifest.name))
+    const known = new Set(all.map((t) => t.manifest.name))
+    const names = Option.getOrElse(parsed.targets, () =>
+      seed ? seedPreset.targets.filter((n) => known.has(n)) : all.map((t) => t.manifest.name)
+    )
     const selected = yield* selectTargets(all, names)
     const largest = largestPowerOfTwo(limits)
     const defaultConnections = parsed.quick
       ? [1, 100, 1000]
-      : [...new Set([1, 10, 100, 1000, 10000, largest])].sort((a, b) => a - b)
+      : seed
+        ? [...seedPreset.connections]
+        : [...new Set([1, 10, 100, 1000, 10000, largest, 32768])].sort((a, b) => a - b)
     const connections = Option.getOrElse(parsed.connections, () => defaultConnections)
     const bytes = Option.getOrElse(parsed.bytes, () => [32768, 524288])
     const fs = yield* FileSystem.FileSystem
@@ -203,7 +226,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       connections,
       bytes,
       repetitions: Option.getOrElse(parsed.repetitions, () => (parsed.quick ? 2 : 3)),
-      warmup: !parsed.quick,
+      warmup: !parsed.quick && !seed,
       chunk: parsed.chunk,
       window: Option.getOrElse(parsed.window, () => parsed.chunk),
       serverCpus: String(parsed.serverCore),
@@ -211,7 +234,9 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       pauseSeconds: 0,
       timeoutSeconds: parsed.timeout,
       quick: parsed.quick,
-      saturate: parsed.saturate
+      saturate: parsed.saturate || seed,
+      ...(Option.isSome(parsed.serverProcesses) ? { serverProcesses: parsed.serverProcesses.value } : {}),
+      ...(seed ? { preset: "seed" } : {})
     }
     yield* checkBeforeTraffic(options)
     const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
@@ -236,7 +261,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       })
     }
     yield* Console.log(doctorLines(limits, connections).join("\n"))
-    return { run, selected }
+    return { run, selected, limits }
   })
 
 /**
@@ -281,15 +306,24 @@ const saturationPhase = (
 export const compareCommand = Command.make("compare", options, (parsed) =>
   Effect.gen(function* () {
     const all = yield* discoverTargets()
-    const { run, selected } = yield* Option.match(parsed.resume, {
+    const { run, selected, limits } = yield* Option.match(parsed.resume, {
       onNone: () => freshRun(parsed, all),
       onSome: (dir) =>
         Effect.gen(function* () {
           const run = yield* loadRun(dir)
           const selected = yield* selectTargets(all, run.options.targets)
-          return { run, selected }
+          return { run, selected, limits: yield* readLimits }
         })
     })
+    if (parsed.dryRun) {
+      const asRoot = (yield* capture(["id", "-u"])).stdout.trim() === "0"
+      const settings = run.options.preset === "seed" ? seedPreset.sysctls : []
+      const seconds = run.options.preset === "seed" ? seedPreset.saturateSeconds : parsed.saturateDuration
+      yield* Console.log(
+        dryRunLines(run, selected, limits, settings, seconds, defaultSaturationConnections(limits), asRoot).join("\n")
+      )
+      return
+    }
     const dir = Option.getOrElse(parsed.resume, () => `${parsed.runsDir}/${run.id}`).replace(/\/$/, "")
     const terminal = yield* Terminal.Terminal
     const tty = yield* terminal.isTTY
@@ -327,7 +361,13 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
       }
     })
     const saturated = final.options.saturate
-      ? yield* saturationPhase(final, dir, selected, parsed.saturateDuration, log)
+      ? yield* saturationPhase(
+          final,
+          dir,
+          selected,
+          final.options.preset === "seed" ? seedPreset.saturateSeconds : parsed.saturateDuration,
+          log
+        )
       : final
     const reports = yield* writeReports(dir)
     const written = [reports.markdown, reports.csv, reports.html, reports.json, ...reports.charts]

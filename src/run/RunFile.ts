@@ -125,6 +125,8 @@ export const RunOptions = Schema.Struct({
   pauseSeconds: Schema.Number,
   timeoutSeconds: Schema.Number,
   quick: Schema.Boolean,
+  /** The preset the run replays ("seed": the original experiment). */
+  preset: Schema.optional(Schema.String),
   /** --server-processes: K server processes for every cell (else the least each cell's connections need). */
   serverProcesses: Schema.optional(Schema.Number),
   saturate: Schema.Boolean
