@@ -1,5 +1,6 @@
 /** The command tree; each command lives in its own module. */
 import * as Command from "@effect/cli/Command"
+import { benchCoreCommand } from "./BenchCoreCommand.ts"
 import { type CommandInfo, describeCommand } from "./CommandHelp.ts"
 import { compareCommand } from "./CompareCommand.ts"
 import { doctorCommand } from "./DoctorCommand.ts"
@@ -22,7 +23,8 @@ const commands = [
   doctorCommand,
   setupCommand,
   reportCommand,
-  saturateCommand
+  saturateCommand,
+  benchCoreCommand
 ] as const
 
 /** One example per command, shown at the end of its help. */
@@ -34,7 +36,8 @@ export const EXAMPLES: Record<string, string> = {
   doctor: "echoflood doctor --connections 1000,10000",
   setup: "sudo echoflood setup",
   report: "echoflood report runs/<id> --compare runs/<other-id>",
-  saturate: "echoflood saturate --targets c-epoll,node --duration 20"
+  saturate: "echoflood saturate --targets c-epoll,node --duration 20",
+  "bench-core": "echoflood bench-core --quick --parts ab"
 }
 
 export const commandInfos: ReadonlyArray<CommandInfo> = commands.map((command) => describeCommand(command))

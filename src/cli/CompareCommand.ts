@@ -8,7 +8,6 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
 import { writeReports } from "../report/ReportWriter.ts"
@@ -18,6 +17,7 @@ import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "
 import { cellVerdict } from "../run/ProcessPlan.ts"
 import type { Cell, RunFile, RunOptions, TargetInfo } from "../run/RunFile.ts"
 import { loadRun, newRunId, runsDir, saveRun } from "../run/RunStore.ts"
+import { targetInfo } from "../run/RunTargets.ts"
 import type { ClientKind } from "../run/SampleRunner.ts"
 import { defaultSaturationConnections } from "../run/SaturationOptions.ts"
 import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
@@ -26,7 +26,7 @@ import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
-import { checkAvailable, discoverTargets, readVersion, type Target } from "../targets/TargetRegistry.ts"
+import { discoverTargets, type Target } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { Transport } from "../transport/Transport.ts"
 import {
@@ -141,24 +141,6 @@ const checkBeforeTraffic = (options: RunOptions) =>
     })
     yield* checkCoresExist("server-core", [Number(options.serverCpus)])
     yield* checkCoresExist("client-core", [Number(options.clientCpus)])
-  })
-
-const targetInfo = (target: Target) =>
-  Effect.gen(function* () {
-    const available = yield* Effect.either(checkAvailable(target))
-    const m = target.manifest
-    return {
-      name: m.name,
-      displayName: m.displayName,
-      kind: m.kind,
-      language: m.language,
-      framework: m.framework,
-      version: Either.isRight(available) ? yield* readVersion(target) : "-",
-      available: Either.isRight(available),
-      reason: Either.isLeft(available) ? available.left.message : undefined,
-      noDelay: m.noDelay,
-      notes: m.notes
-    } satisfies TargetInfo
   })
 
 const planCells = (

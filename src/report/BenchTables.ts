@@ -1,74 +1,102 @@
 /**
- * The readable views of a core bench: one table per question, and the
- * targets of issue 3 checked against the figures. All of it is computed from
- * the summaries in bench-core.json.
+ * The readable views of a bench:core run.json: one table per part, and the
+ * targets checked against the figures. Every figure comes from the cells'
+ * samples through `summarizeCell`: times are the min and median over the
+ * measured repetitions, everything else is the fastest repetition's.
  */
-import type { BenchCore, FloodSummary, MemorySummary } from "../run/BenchResult.ts"
+import { fastestSample, measuredSamples, median, summarizeCell } from "../run/CellSummary.ts"
+import type { Cell, CellSummary, RunFile, Sample } from "../run/RunFile.ts"
+import { plainTable, textTable } from "./Table.ts"
 
 const RUNTIMES = ["node", "deno", "bun"] as const
+const SERVERS = ["node", "node-raw", "deno", "deno-raw", "bun", "bun-raw", "c-epoll"]
 
-const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-")
-const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "-")
-const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "-")
+const fixed = (digits: number) => (n: number) => (Number.isFinite(n) ? n.toFixed(digits) : "-")
+const f0 = fixed(0)
+const f2 = fixed(2)
+const f3 = fixed(3)
 const pct = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : "-")
 const mib = (bytes: number) => (Number.isFinite(bytes) && bytes > 0 ? (bytes / 1048576).toFixed(1) : "-")
 const sizeLabel = (s: { connections: number; bytesPerConnection: number }) =>
   `${s.connections}×${s.bytesPerConnection % 1024 === 0 ? `${s.bytesPerConnection / 1024}K` : s.bytesPerConnection}`
 
-/** Left-aligns the first column, right-aligns the rest. */
-export const formatTable = (
-  title: string,
-  header: ReadonlyArray<string>,
-  rows: ReadonlyArray<ReadonlyArray<string>>
-) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")
-  return [title, line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n")
+interface Size {
+  readonly connections: number
+  readonly bytesPerConnection: number
 }
 
-const find = (
-  summaries: ReadonlyArray<FloodSummary>,
-  client: string,
-  server: string,
-  size: { connections: number; bytesPerConnection: number }
-) =>
-  summaries.find(
-    (s) =>
-      s.client === client &&
-      s.server === server &&
-      s.connections === size.connections &&
-      s.bytesPerConnection === size.bytesPerConnection
+/** The flood sizes of parts a–c, largest first, as the plan listed them. */
+const floodSizes = (run: RunFile): Array<Size> => {
+  const seen = new Map<string, Size>()
+  for (const c of run.cells) if (c.part !== "d") seen.set(sizeLabel(c), c)
+  return [...seen.values()]
+}
+
+interface Figures {
+  readonly cell: Cell
+  readonly summary: CellSummary | undefined
+  readonly fastest: Sample | undefined
+  readonly failed: number
+}
+
+const figures = (run: RunFile, client: string, target: string, size: Size): Figures | undefined => {
+  const cell = run.cells.find(
+    (c) =>
+      c.part !== "d" &&
+      (c.client ?? run.options.client) === client &&
+      c.target === target &&
+      c.connections === size.connections &&
+      c.bytesPerConnection === size.bytesPerConnection
+  )
+  if (cell === undefined) return undefined
+  const measured = cell.samples.filter((s) => !s.warmup)
+  return {
+    cell,
+    summary: summarizeCell(cell.samples),
+    fastest: fastestSample(cell.samples),
+    failed: measured.length - measuredSamples(cell.samples).length + (cell.status === "failed" ? 1 : 0)
+  }
+}
+
+const minOf = (f: Figures | undefined) => f?.summary?.minSeconds ?? Number.NaN
+const timeWithFailures = (f: Figures | undefined) =>
+  f === undefined ? "-" : `${f3(minOf(f))}${f.failed > 0 ? ` (${f.cell.reason ?? "failed"})` : ""}`
+
+const table = (title: string, header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) =>
+  textTable(
+    title,
+    plainTable(
+      header,
+      header.map((_, i) => i >= 2),
+      rows
+    )
   )
 
-const timeWithFailures = (s: FloodSummary | undefined, seconds: number) =>
-  s === undefined ? "-" : `${f3(seconds)}${s.failed > 0 ? ` (${s.failed} failed)` : ""}`
-
 /** (a) the Effect-core server against the raw server on each runtime, native client. */
-export const effectCoreTable = (bench: BenchCore) => {
+export const effectCoreTable = (run: RunFile) => {
   const rows: Array<Array<string>> = []
-  for (const size of bench.plan.sizes) {
+  for (const size of floodSizes(run)) {
     for (const runtime of RUNTIMES) {
-      const core = find(bench.summaries, "native", runtime, size)
-      const raw = find(bench.summaries, "native", `${runtime}-raw`, size)
+      const core = figures(run, "native", runtime, size)
+      const raw = figures(run, "native", `${runtime}-raw`, size)
       if (core === undefined && raw === undefined) continue
       rows.push([
         sizeLabel(size),
         runtime,
-        timeWithFailures(core, core?.minSeconds ?? Number.NaN),
-        f3(core?.medianSeconds ?? Number.NaN),
-        timeWithFailures(raw, raw?.minSeconds ?? Number.NaN),
-        f3(raw?.medianSeconds ?? Number.NaN),
-        f2((core?.minSeconds ?? Number.NaN) / (raw?.minSeconds ?? Number.NaN)),
-        f2((core?.medianSeconds ?? Number.NaN) / (raw?.medianSeconds ?? Number.NaN)),
-        f3(core?.serverCpuSeconds ?? Number.NaN),
-        f3(raw?.serverCpuSeconds ?? Number.NaN),
-        pct(core?.serverCoreBusy ?? Number.NaN),
-        pct(raw?.serverCoreBusy ?? Number.NaN)
+        timeWithFailures(core),
+        f3(core?.summary?.medianSeconds ?? Number.NaN),
+        timeWithFailures(raw),
+        f3(raw?.summary?.medianSeconds ?? Number.NaN),
+        f2(minOf(core) / minOf(raw)),
+        f2((core?.summary?.medianSeconds ?? Number.NaN) / (raw?.summary?.medianSeconds ?? Number.NaN)),
+        f3(core?.summary?.serverCpuSeconds ?? Number.NaN),
+        f3(raw?.summary?.serverCpuSeconds ?? Number.NaN),
+        pct(core?.summary?.serverCoreBusy ?? Number.NaN),
+        pct(raw?.summary?.serverCoreBusy ?? Number.NaN)
       ])
     }
   }
-  return formatTable(
+  return table(
     "(a) Effect-core server vs raw server, same runtime, native client (target: core/raw time ≤ 1.05)",
     [
       "size",
@@ -88,31 +116,34 @@ export const effectCoreTable = (bench: BenchCore) => {
   )
 }
 
+const clientCpu = (s: Sample | undefined) =>
+  s?.client === undefined ? Number.NaN : s.client.cpuUserSeconds + s.client.cpuSystemSeconds
+
 /** (b) the TS flood client on each runtime against the native client, both flooding c-epoll. */
-export const clientTable = (bench: BenchCore) => {
+export const clientTable = (run: RunFile) => {
   const rows: Array<Array<string>> = []
-  for (const size of bench.plan.sizes) {
-    const native = find(bench.summaries, "native", "c-epoll", size)
+  for (const size of floodSizes(run)) {
+    const native = figures(run, "native", "c-epoll", size)
     for (const client of ["native", ...RUNTIMES]) {
-      const s = find(bench.summaries, client, "c-epoll", size)
-      if (s === undefined) continue
+      const f = figures(run, client, "c-epoll", size)
+      if (f === undefined) continue
       rows.push([
         sizeLabel(size),
         client,
-        timeWithFailures(s, s.minSeconds),
-        f3(s.medianSeconds),
-        f0(s.mbPerSecond),
-        f2((native?.minSeconds ?? Number.NaN) / s.minSeconds),
-        f3(s.clientCpuSeconds),
-        pct(s.clientCoreBusy),
-        pct(s.serverCoreBusy),
-        mib(s.clientPeakRssBytes),
-        s.clientBound ? "yes" : ""
+        timeWithFailures(f),
+        f3(f.summary?.medianSeconds ?? Number.NaN),
+        f0(f.summary?.mbPerSecond ?? Number.NaN),
+        f2(minOf(native) / minOf(f)),
+        f3(clientCpu(f.fastest)),
+        pct(f.summary?.clientCoreBusy ?? Number.NaN),
+        pct(f.summary?.serverCoreBusy ?? Number.NaN),
+        mib(f.fastest?.client?.peakRssBytes ?? Number.NaN),
+        f.summary?.clientBound === true ? "yes" : ""
       ])
     }
   }
-  return formatTable(
-    "(b) TS flood client vs native client, both against c-epoll (target: best runtime ≥ 0.90 of native)",
+  return table(
+    "(b) TS flood client vs native client, both against c-epoll (target: best runtime ≥ 0.90 of native); client CPU and MiB: the whole client process",
     [
       "size",
       "client",
@@ -130,61 +161,88 @@ export const clientTable = (bench: BenchCore) => {
   )
 }
 
-const SERVERS = ["node", "node-raw", "deno", "deno-raw", "bun", "bun-raw", "c-epoll"]
-
 /** (c) every TS server against the c-epoll server, native client. */
-export const serverTable = (bench: BenchCore) => {
+export const serverTable = (run: RunFile) => {
   const rows: Array<Array<string>> = []
-  for (const size of bench.plan.sizes) {
-    const cEpoll = find(bench.summaries, "native", "c-epoll", size)
+  for (const size of floodSizes(run)) {
+    const cEpoll = figures(run, "native", "c-epoll", size)
     for (const server of SERVERS) {
-      const s = find(bench.summaries, "native", server, size)
-      if (s === undefined) continue
+      const f = figures(run, "native", server, size)
+      if (f === undefined) continue
       rows.push([
         sizeLabel(size),
         server,
-        timeWithFailures(s, s.minSeconds),
-        f3(s.medianSeconds),
-        f0(s.mbPerSecond),
-        f2((cEpoll?.minSeconds ?? Number.NaN) / s.minSeconds),
-        f3(s.serverCpuSeconds),
-        pct(s.serverCoreBusy),
-        pct(s.clientCoreBusy),
-        mib(s.serverPeakRssBytes)
+        timeWithFailures(f),
+        f3(f.summary?.medianSeconds ?? Number.NaN),
+        f0(f.summary?.mbPerSecond ?? Number.NaN),
+        f2(minOf(cEpoll) / minOf(f)),
+        f3(f.summary?.serverCpuSeconds ?? Number.NaN),
+        pct(f.summary?.serverCoreBusy ?? Number.NaN),
+        pct(f.summary?.clientCoreBusy ?? Number.NaN),
+        mib(f.summary?.serverPeakRssBytes ?? Number.NaN)
       ])
     }
   }
-  return formatTable(
+  return table(
     "(c) TS servers vs c-epoll, native client (target: Bun, Deno ≥ 0.90; Node ≥ 0.70 of c-epoll's throughput)",
     ["size", "server", "min s", "med s", "MB/s", "×c-epoll", "server CPU s", "core0", "core1", "server peak MiB"],
     rows
   )
 }
 
-const memoryOf = (bench: BenchCore, server: string): MemorySummary | undefined =>
-  bench.memorySummaries.find((m) => m.server === server)
+interface Memory {
+  readonly cell: Cell
+  /** The repetition with the smallest growth. */
+  readonly least: Sample | undefined
+  readonly medianKibPerConnection: number
+  readonly medianSeconds: number
+  readonly failed: number
+}
+
+const kibPerConnection = (s: Sample) => (s.memory?.deltaBytes ?? Number.NaN) / s.flood.connections / 1024
+
+const memoryOf = (run: RunFile, server: string): Memory | undefined => {
+  const cell = run.cells.find((c) => c.part === "d" && c.target === server)
+  if (cell === undefined) return undefined
+  const ok = measuredSamples(cell.samples).filter((s) => s.memory !== undefined)
+  return {
+    cell,
+    least: ok.reduce<Sample | undefined>(
+      (a, s) => (a === undefined || s.memory!.deltaBytes < a.memory!.deltaBytes ? s : a),
+      undefined
+    ),
+    medianKibPerConnection: median(ok.map(kibPerConnection)),
+    medianSeconds: median(ok.map((s) => s.flood.seconds)),
+    failed: cell.samples.length - ok.length + (cell.status === "failed" ? 1 : 0)
+  }
+}
+
+const delta = (m: Memory | undefined) => m?.least?.memory?.deltaBytes ?? Number.NaN
 
 /** (d) memory with every connection open at once. */
-export const memoryTable = (bench: BenchCore) => {
+export const memoryTable = (run: RunFile) => {
   const rows: Array<Array<string>> = []
+  let plan: Size | undefined
   for (const server of SERVERS) {
-    const m = memoryOf(bench, server)
+    const m = memoryOf(run, server)
     if (m === undefined) continue
-    const raw = server.endsWith("-raw") || server === "c-epoll" ? undefined : memoryOf(bench, `${server}-raw`)
+    plan = m.cell
+    const raw = server.endsWith("-raw") || server === "c-epoll" ? undefined : memoryOf(run, `${server}-raw`)
+    const least = m.least
     rows.push([
       server,
-      String(m.connections),
-      mib(m.idleRssBytes),
-      mib(m.peakRssBytes),
-      mib(m.deltaBytes),
-      `${f2(m.kibPerConnection)}${m.failed > 0 ? ` (${m.failed} failed)` : ""}`,
+      String(m.cell.connections),
+      mib(least?.memory?.idleRssBytes ?? Number.NaN),
+      mib(least?.server?.peakRssBytes ?? Number.NaN),
+      mib(delta(m)),
+      `${f2(least === undefined ? Number.NaN : kibPerConnection(least))}${m.failed > 0 ? ` (${m.cell.reason ?? "failed"})` : ""}`,
       f2(m.medianKibPerConnection),
-      raw === undefined ? "" : f2(m.deltaBytes / raw.deltaBytes),
+      raw === undefined ? "" : f2(delta(m) / delta(raw)),
       f2(m.medianSeconds)
     ])
   }
-  const plan = bench.plan.memory
-  return formatTable(
+  if (plan === undefined) return ""
+  return table(
     `(d) memory: ${plan.connections} connections open at once (--barrier), ${plan.bytesPerConnection / 1024} KiB each, native client (target: core ≤ 1.2 × raw; best TS server ≤ 4 KiB/conn)`,
     ["server", "conns", "idle MiB", "peak MiB", "delta MiB", "KiB/conn", "med KiB/conn", "core/raw", "flood s"],
     rows
@@ -208,62 +266,75 @@ const check = (what: string, value: number, sense: "≥" | "≤", limit: number)
   met: Number.isFinite(value) && (sense === "≥" ? value >= limit : value <= limit)
 })
 
-/** The targets of issue 3, checked on the largest flood size (and on memory). */
-export const targetChecks = (bench: BenchCore): Array<TargetCheck> => {
+/** The bench's targets, checked on every flood size and on memory. */
+export const targetChecks = (run: RunFile): Array<TargetCheck> => {
   const checks: Array<TargetCheck> = []
-  for (const size of bench.plan.sizes) {
+  for (const size of floodSizes(run)) {
     const label = sizeLabel(size)
-    const native = find(bench.summaries, "native", "c-epoll", size)
+    const native = figures(run, "native", "c-epoll", size)
     let best = Number.NaN
     let bestName = "-"
     for (const client of RUNTIMES) {
-      const s = find(bench.summaries, client, "c-epoll", size)
-      const ratio = (native?.minSeconds ?? Number.NaN) / (s?.minSeconds ?? Number.NaN)
+      const ratio = minOf(native) / minOf(figures(run, client, "c-epoll", size))
       if (Number.isFinite(ratio) && !(ratio <= best)) {
         best = ratio
         bestName = client
       }
     }
-    if (native !== undefined) checks.push(check(`${label} TS client on ${bestName} / native client`, best, "≥", 0.9))
+    if (native !== undefined && run.cells.some((c) => c.part === "b")) {
+      checks.push(check(`${label} TS client on ${bestName} / native client`, best, "≥", 0.9))
+    }
     for (const runtime of RUNTIMES) {
-      const core = find(bench.summaries, "native", runtime, size)
-      const raw = find(bench.summaries, "native", `${runtime}-raw`, size)
+      const core = figures(run, "native", runtime, size)
+      const raw = figures(run, "native", `${runtime}-raw`, size)
       if (core !== undefined && raw !== undefined) {
-        checks.push(check(`${label} ${runtime} Effect-core / raw time`, core.minSeconds / raw.minSeconds, "≤", 1.05))
+        checks.push(check(`${label} ${runtime} Effect-core / raw time`, minOf(core) / minOf(raw), "≤", 1.05))
       }
     }
-    const cEpoll = find(bench.summaries, "native", "c-epoll", size)
     for (const server of SERVERS.slice(0, -1)) {
-      const s = find(bench.summaries, "native", server, size)
-      if (s === undefined || cEpoll === undefined) continue
+      const s = figures(run, "native", server, size)
+      if (s === undefined || native === undefined) continue
       const limit = server.startsWith("node") ? 0.7 : 0.9
-      checks.push(check(`${label} ${server} / c-epoll throughput`, cEpoll.minSeconds / s.minSeconds, "≥", limit))
+      checks.push(check(`${label} ${server} / c-epoll throughput`, minOf(native) / minOf(s), "≥", limit))
     }
   }
   for (const runtime of RUNTIMES) {
-    const core = memoryOf(bench, runtime)
-    const raw = memoryOf(bench, `${runtime}-raw`)
+    const core = memoryOf(run, runtime)
+    const raw = memoryOf(run, `${runtime}-raw`)
     if (core !== undefined && raw !== undefined) {
-      checks.push(check(`memory ${runtime} Effect-core / raw peak`, core.deltaBytes / raw.deltaBytes, "≤", 1.2))
+      checks.push(check(`memory ${runtime} Effect-core / raw peak`, delta(core) / delta(raw), "≤", 1.2))
     }
   }
   const ts = SERVERS.slice(0, -1)
-    .map((server) => memoryOf(bench, server))
-    .filter((m): m is MemorySummary => m !== undefined && Number.isFinite(m.kibPerConnection))
+    .map((server) => memoryOf(run, server))
+    .filter((m): m is Memory => m?.least !== undefined)
   if (ts.length > 0) {
-    const best = ts.reduce((a, m) => (m.kibPerConnection < a.kibPerConnection ? m : a))
-    checks.push(check(`memory best TS server (${best.server}) KiB per connection`, best.kibPerConnection, "≤", 4))
+    const best = ts.reduce((a, m) => (kibPerConnection(m.least!) < kibPerConnection(a.least!) ? m : a))
+    checks.push(
+      check(`memory best TS server (${best.cell.target}) KiB per connection`, kibPerConnection(best.least!), "≤", 4)
+    )
   }
   return checks
 }
 
-export const targetsText = (bench: BenchCore) =>
+export const targetsText = (run: RunFile) =>
   [
     "targets",
-    ...targetChecks(bench).map(
+    ...targetChecks(run).map(
       (c) => `  ${c.met ? "met   " : "MISSED"}  ${c.what}: ${f2(c.value)} (target ${c.sense} ${f2(c.limit)})`
     )
   ].join("\n")
 
-export const allTables = (bench: BenchCore) =>
-  [effectCoreTable(bench), clientTable(bench), serverTable(bench), memoryTable(bench), targetsText(bench)].join("\n\n")
+/** Every table of the parts the run has, then the targets. */
+export const benchTables = (run: RunFile) => {
+  const has = (part: string) => run.cells.some((c) => c.part === part)
+  return [
+    has("a") ? effectCoreTable(run) : "",
+    has("b") ? clientTable(run) : "",
+    has("a") || has("c") ? serverTable(run) : "",
+    has("d") ? memoryTable(run) : "",
+    targetsText(run)
+  ]
+    .filter((t) => t !== "")
+    .join("\n\n")
+}

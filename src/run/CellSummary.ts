@@ -12,6 +12,17 @@ export const median = (values: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/** The repetitions a summary is made of: not warm-ups, not failed floods. */
+export const measuredSamples = (samples: ReadonlyArray<Sample>): Array<Sample> =>
+  samples.filter((s) => !s.warmup && s.flood.ok)
+
+/** The measured repetition whose figures a summary shows (see summarizeCell). */
+export const fastestSample = (samples: ReadonlyArray<Sample>): Sample | undefined =>
+  measuredSamples(samples).reduce<Sample | undefined>(
+    (best, s) => (best === undefined || s.flood.seconds < best.flood.seconds ? s : best),
+    undefined
+  )
+
 /**
  * Summarizes the measured repetitions of a cell: warm-ups and failed floods
  * are left out; undefined when none is left.
@@ -25,9 +36,9 @@ export const median = (values: ReadonlyArray<number>): number => {
  * unreadable) is NaN, shown as "–" and stored as null, never as 0.
  */
 export const summarizeCell = (samples: ReadonlyArray<Sample>): CellSummary | undefined => {
-  const measured = samples.filter((s) => !s.warmup && s.flood.ok)
-  if (measured.length === 0) return undefined
-  const fastest = measured.reduce((best, s) => (s.flood.seconds < best.flood.seconds ? s : best))
+  const measured = measuredSamples(samples)
+  const fastest = fastestSample(samples)
+  if (fastest === undefined) return undefined
   const times = measured.map((s) => s.flood.seconds)
   const min = Math.min(...times)
   const max = Math.max(...times)

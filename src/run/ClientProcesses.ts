@@ -22,6 +22,7 @@ import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { mergeFloods } from "./FloodMerge.ts"
 import { nativeClientPath, nativeFloodArgs } from "./NativeClient.ts"
 import { type ProcessPlan, sourceAddressOf } from "./ProcessPlan.ts"
+import type { ClientUsage } from "./RunFile.ts"
 
 /** The C client, or our TS client on a runtime (at a version: "node@24"). */
 export type ClientKind = RuntimeSpec | "native"
@@ -47,14 +48,49 @@ export const clientArgv = (client: ClientKind, options: FloodOptions, extra: Rea
 
 const decodeReport = Schema.decodeUnknown(Schema.parseJson(FloodReport))
 
+const TIME_TAG = "echoflood-client-time"
+
+/** The process's usage from /usr/bin/time's line in its output, if it is there. */
+const timedUsage = (output: string): ClientUsage | undefined => {
+  const timing = new RegExp(`${TIME_TAG} (\\S+) (\\S+) (\\d+)`).exec(output)
+  return timing === null
+    ? undefined
+    : { cpuUserSeconds: Number(timing[1]), cpuSystemSeconds: Number(timing[2]), peakRssBytes: Number(timing[3]) * 1024 }
+}
+
+/** Every client process's CPU summed; the largest peak RSS. */
+const sumClientUsage = (usages: ReadonlyArray<ClientUsage | undefined>): ClientUsage | undefined =>
+  usages.some((u) => u === undefined)
+    ? undefined
+    : usages.reduce<ClientUsage | undefined>(
+        (a, u) =>
+          a === undefined
+            ? u
+            : {
+                cpuUserSeconds: a.cpuUserSeconds + u!.cpuUserSeconds,
+                cpuSystemSeconds: a.cpuSystemSeconds + u!.cpuSystemSeconds,
+                peakRssBytes: Math.max(a.peakRssBytes, u!.peakRssBytes)
+              },
+        undefined
+      )
+
 export interface ClientRun {
+  /** With `timed`: the client processes from /usr/bin/time (start-up included). */
+  readonly usage: ClientUsage | undefined
   readonly flood: FloodReport
   /** performance.now() when the last process printed its report: the flood's end. */
   readonly reportAt: number
 }
 
 /** One process per plan entry; a single process runs exactly as before (no barrier, no binding). */
-export const runClients = (client: ClientKind, options: FloodOptions, plan: ProcessPlan, clientCpus: string) =>
+export const runClients = (
+  client: ClientKind,
+  options: FloodOptions,
+  plan: ProcessPlan,
+  clientCpus: string,
+  /** Run each process under /usr/bin/time (the caller checked it exists). */
+  timed = false
+) =>
   Effect.gen(function* () {
     const count = plan.clientProcesses
     const barrier = count > 1 && client === "native"
@@ -67,11 +103,14 @@ export const runClients = (client: ClientKind, options: FloodOptions, plan: Proc
       (connections, index) =>
         Effect.gen(function* () {
           const sourceAddress = sourceAddressOf(plan, index)
-          const argv = yield* clientArgv(
-            client,
-            { ...options, connections, sourceAddress },
-            barrier ? ["--release-on-stdin"] : []
-          )
+          const argv = [
+            ...(timed ? ["/usr/bin/time", "-f", `${TIME_TAG} %U %S %M`] : []),
+            ...(yield* clientArgv(
+              client,
+              { ...options, connections, sourceAddress },
+              barrier ? ["--release-on-stdin"] : []
+            ))
+          ]
           const name = count > 1 ? `${client} flood client ${index + 1} of ${count}` : `${client} flood client`
           const ran = yield* runToCompletion(
             {
@@ -104,12 +143,12 @@ export const runClients = (client: ClientKind, options: FloodOptions, plan: Proc
                 })
             )
           )
-          return { report, sourceAddress }
+          return { report, sourceAddress, usage: timed ? timedUsage(ran.output) : undefined }
         }),
       { concurrency: "unbounded" }
     )
     const flood = yield* mergeFloods(runs).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
     // Buckets are only needed to merge; run.json keeps the percentiles.
     const { latencyBuckets: _buckets, ...kept } = flood
-    return { flood: kept, reportAt } satisfies ClientRun
+    return { flood: kept, reportAt, usage: sumClientUsage(runs.map((r) => r.usage)) } satisfies ClientRun
   })

@@ -11,6 +11,26 @@ import { SaturationResult } from "./SaturationResult.ts"
 
 export { CoreLoad, Environment, ServerUsage }
 
+/**
+ * The flood client process, from /usr/bin/time: the whole process (runtime
+ * start-up included; 10 ms resolution). Recorded by bench:core.
+ */
+export const ClientUsage = Schema.Struct({
+  cpuUserSeconds: Schema.Number,
+  cpuSystemSeconds: Schema.Number,
+  peakRssBytes: Schema.Number
+})
+export type ClientUsage = typeof ClientUsage.Type
+
+/** A server holding every connection at once (bench:core part d). */
+export const MemoryReading = Schema.Struct({
+  /** VmRSS of the fresh server, after its readiness echo and a second of rest. */
+  idleRssBytes: Schema.Number,
+  /** VmHWM over the flood minus idleRssBytes. */
+  deltaBytes: Schema.Number
+})
+export type MemoryReading = typeof MemoryReading.Type
+
 export const Sample = Schema.Struct({
   repetition: Schema.Number,
   warmup: Schema.Boolean,
@@ -29,7 +49,14 @@ export const Sample = Schema.Struct({
   /** The client's core was busier than the server's and above 90%: the client, not the server, set the pace. */
   clientBound: Schema.Boolean,
   /** System-wide context switches per second during the sample. */
-  contextSwitchesPerSecond: Schema.optional(Schema.Number)
+  contextSwitchesPerSecond: Schema.optional(Schema.Number),
+  client: Schema.optional(ClientUsage),
+  memory: Schema.optional(MemoryReading),
+  /**
+   * Busier core's share over 200 ms just before the flood, with our servers
+   * idle: the machine's other load (bench:core waits for it to fall below 15%).
+   */
+  idleBusyBefore: Schema.optional(Schema.Number)
 })
 export type Sample = typeof Sample.Type
 
@@ -93,7 +120,17 @@ export const Cell = Schema.Struct({
   samples: Schema.Array(Sample),
   summary: Schema.optional(CellSummary),
   /** The crash that failed this cell, if one did. */
-  crash: Schema.optional(Crash)
+  crash: Schema.optional(Crash),
+  /**
+   * The client that flooded this cell, when it is not the run's own
+   * (`options.client`): bench:core floods c-epoll with every client.
+   */
+  client: Schema.optional(Schema.String),
+  /**
+   * Which question of bench:core the cell answers: a (Effect core vs raw),
+   * b (TS client vs native), c (servers vs c-epoll), d (memory).
+   */
+  part: Schema.optional(Schema.Literal("a", "b", "c", "d"))
 })
 export type Cell = typeof Cell.Type
 
@@ -129,12 +166,17 @@ export const RunOptions = Schema.Struct({
   preset: Schema.optional(Schema.String),
   /** --server-processes: K server processes for every cell (else the least each cell's connections need). */
   serverProcesses: Schema.optional(Schema.Number),
-  saturate: Schema.Boolean
+  saturate: Schema.Boolean,
+  /** bench:core: the parts asked for (e.g. "abcd") and its warm-up rounds. */
+  parts: Schema.optional(Schema.String),
+  warmupRounds: Schema.optional(Schema.Number)
 })
 export type RunOptions = typeof RunOptions.Type
 
 export const RunFile = Schema.Struct({
   schemaVersion: Schema.Literal(1),
+  /** The plan that made the run: `compare` (the default) or `bench-core`. */
+  plan: Schema.optional(Schema.Literal("compare", "bench-core")),
   id: Schema.String,
   startedAt: Schema.String,
   updatedAt: Schema.String,

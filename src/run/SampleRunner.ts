@@ -4,6 +4,7 @@
  * busy share of the server's and the client's cores, the server's CPU time,
  * context switches and peak memory.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -29,6 +30,8 @@ export {
   clientBoundSeconds
 } from "./ClientProcesses.ts"
 
+const TIME = "/usr/bin/time"
+
 /** Below this the core shares are mostly sampling padding, so no client-bound verdict is given. */
 const MIN_WINDOW_SECONDS = 0.1
 const SAMPLE_EVERY = "25 millis"
@@ -47,6 +50,8 @@ export interface SampleSpec {
   readonly warmup: boolean
   /** Client processes and source addresses; one process when absent. */
   readonly plan?: ProcessPlan
+  /** Run the client under /usr/bin/time (when there) and record its CPU and peak RSS. */
+  readonly timeClient?: boolean
 }
 
 const singleProcess = (connections: number): ProcessPlan => ({
@@ -95,6 +100,8 @@ const firstAfter = (snapshots: ReadonlyArray<SystemSnapshot>, at: number) =>
 export const runSample = (spec: SampleSpec) =>
   Effect.scoped(
     Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const timed = spec.timeClient === true && (yield* fs.exists(TIME).pipe(Effect.orElseSucceed(() => false)))
       const snapshots: Array<SystemSnapshot> = [yield* systemSnapshot]
       const sampler = yield* systemSnapshot.pipe(
         Effect.tap((s) => Effect.sync(() => snapshots.push(s))),
@@ -105,11 +112,12 @@ export const runSample = (spec: SampleSpec) =>
       yield* Effect.forEach(spec.serverPids, resetPeakRss)
       const serverBefore = yield* snapshotsOf(spec.serverPids)
       const startedAt = new Date().toISOString()
-      const { flood, reportAt } = yield* runClients(
+      const { flood, reportAt, usage } = yield* runClients(
         spec.client,
         spec.options,
         spec.plan ?? singleProcess(spec.options.connections),
-        String(spec.clientCore)
+        String(spec.clientCore),
+        timed
       )
       const serverAfter = yield* snapshotsOf(spec.serverPids)
       snapshots.push(yield* systemSnapshot)
@@ -134,7 +142,8 @@ export const runSample = (spec: SampleSpec) =>
         clientCore,
         clientBound: judged ? isClientBound(serverCore.busy, clientCore.busy) : false,
         contextSwitchesPerSecond:
-          windowSeconds > 0 ? (after.contextSwitches - before.contextSwitches) / windowSeconds : undefined
+          windowSeconds > 0 ? (after.contextSwitches - before.contextSwitches) / windowSeconds : undefined,
+        ...(usage === undefined ? {} : { client: usage })
       } satisfies Sample
     })
   )

@@ -10,13 +10,15 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { repoRoot } from "../targets/Runtimes.ts"
 import { capture } from "./CapturedCommand.ts"
 import { SSHD, startSshd } from "./fixtures/Sshd.ts"
 import * as LinuxSystem from "./LinuxSystem.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
 import { openSshControl, remoteSystem } from "./RemoteSystem.ts"
 import { checkSshHost, REMOTE_PID, readRemoteProc, sshServerArgv } from "./SshHost.ts"
+
+/** The checkout under test (system/ sits below targets/, whose Runtimes.ts holds the same). */
+const repoRoot = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/$/, "")
 
 const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
 const { existsSync } = await import("node:fs")
