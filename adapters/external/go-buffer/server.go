@@ -3,10 +3,12 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -31,9 +33,23 @@ func main() {
 	// net.Listen takes its backlog from net.core.somaxconn; the flag is
 	// accepted so every target has the same command line.
 	_ = flag.Int("backlog", 32768, "ignored: Go uses net.core.somaxconn")
-	flag.Parse()
 
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	reusePort := flag.Bool("reuseport", false, "set SO_REUSEPORT so several processes can share the port")
+	flag.Parse()
+	// SO_REUSEPORT must be set before bind, so it goes through ListenConfig.Control.
+	config := net.ListenConfig{Control: func(_, _ string, raw syscall.RawConn) error {
+		if !*reusePort {
+			return nil
+		}
+		var sockErr error
+		if err := raw.Control(func(fd uintptr) {
+			sockErr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, 0xf /* SO_REUSEPORT */, 1)
+		}); err != nil {
+			return err
+		}
+		return sockErr
+	}}
+	ln, err := config.Listen(context.Background(), "tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "go-buffer:", err)
 		os.Exit(1)
