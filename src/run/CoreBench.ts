@@ -166,14 +166,20 @@ export const runBenchCore = (
         yield* save
         return cells[index]!
       })
-    const measure = (cell: Cell, pid: number, options: FloodOptions, repetition: number, warmup: boolean) =>
+    const measure = (
+      cell: Cell,
+      server: { readonly pid: number; readonly readPath: string | undefined },
+      options: FloodOptions,
+      repetition: number,
+      warmup: boolean
+    ) =>
       Effect.gen(function* () {
         const idleBusyBefore = yield* waitQuiet
         const sample = yield* Effect.either(
           runSample({
             client: (cell.client ?? "native") as ClientKind,
             options,
-            serverPids: [pid],
+            serverPids: [server.pid],
             serverCore: SERVER_CORE,
             clientCore: CLIENT_CORE,
             repetition,
@@ -181,7 +187,14 @@ export const runBenchCore = (
             timeClient: true
           })
         )
-        return Either.map(sample, (s): Sample => ({ ...s, idleBusyBefore }))
+        return Either.map(
+          sample,
+          (s): Sample => ({
+            ...s,
+            idleBusyBefore,
+            ...(server.readPath === undefined ? {} : { serverReadPath: server.readPath })
+          })
+        )
       })
 
     yield* save
@@ -190,7 +203,10 @@ export const runBenchCore = (
     if (floodCells.length > 0) {
       yield* Effect.scoped(
         Effect.gen(function* () {
-          const running = new Map<string, { readonly pid: number; readonly port: number }>()
+          const running = new Map<
+            string,
+            { readonly pid: number; readonly port: number; readonly readPath: string | undefined }
+          >()
           for (const target of targets) {
             const name = target.manifest.name
             if (!floodCells.some((c) => c.target === name)) continue
@@ -210,7 +226,7 @@ export const runBenchCore = (
             for (const cell of ordered) {
               const server = running.get(cell.target)
               if (server === undefined || latest(cell).status === "failed") continue
-              const sample = yield* measure(cell, server.pid, floodOptions(server.port, cell), repetition, warmup)
+              const sample = yield* measure(cell, server, floodOptions(server.port, cell), repetition, warmup)
               const now = yield* record(cell, sample)
               yield* hooks.log(progressLine(now, sample, warmup, repetition, plan.repetitions))
             }
@@ -240,7 +256,7 @@ export const runBenchCore = (
               connectConcurrency: plan.memory.connectConcurrency,
               stallTimeoutSeconds: 30
             }
-            const sample = yield* measure(cell, server.pid, options, repetition, false)
+            const sample = yield* measure(cell, server, options, repetition, false)
             const withMemory = Either.map(sample, (s): Sample => {
               const idleRss = Option.isSome(idle) ? idle.value.rssBytes : Number.NaN
               return s.server === undefined
