@@ -3,8 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import { checkAvailable, readVersion } from "../targets/TargetRegistry.ts"
+import { targetInfo } from "../run/RunTargets.ts"
 import { discoverTargetsWithVersions } from "../targets/VersionedTargets.ts"
 
 export const describeTargets = Effect.gen(function* () {
@@ -12,24 +11,11 @@ export const describeTargets = Effect.gen(function* () {
   return yield* Effect.forEach(
     targets,
     (target) =>
-      Effect.gen(function* () {
-        const available = yield* Effect.either(checkAvailable(target))
-        const version = Either.isRight(available) ? yield* readVersion(target) : "-"
-        const m = target.manifest
-        return {
-          name: m.name,
-          displayName: m.displayName,
-          kind: m.kind,
-          language: m.language,
-          framework: m.framework,
-          version,
-          available: Either.isRight(available),
-          unavailableReason: Either.isLeft(available) ? available.left.message : undefined,
-          noDelay: m.noDelay,
-          variantOf: m.variantOf,
-          notes: m.notes
-        }
-      }),
+      Effect.map(targetInfo(target), ({ reason, ...info }) => ({
+        ...info,
+        unavailableReason: reason,
+        variantOf: target.manifest.variantOf
+      })),
     { concurrency: 4 }
   )
 })

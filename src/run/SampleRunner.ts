@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
 import {
   coreLoad,
+  isClientBound,
   type ProcessSnapshot,
   processSnapshot,
   resetPeakRss,
@@ -36,8 +37,7 @@ const TIME = "/usr/bin/time"
 const MIN_WINDOW_SECONDS = 0.1
 const SAMPLE_EVERY = "25 millis"
 
-/** The client core is busier than the server core and above 90%: the client set the pace. */
-export const isClientBound = (serverBusy: number, clientBusy: number) => clientBusy > 0.9 && clientBusy > serverBusy
+export { isClientBound }
 
 export interface SampleSpec {
   readonly client: ClientKind

@@ -3,6 +3,7 @@
  * series, the runs of seconds with no echo, and whether the client core set
  * the pace.
  */
+import { isClientBound } from "../system/ProcStat.ts"
 import type { CoreLoad, CoreSpread, SaturationSample, Spread, SteadySummary } from "./SaturationResult.ts"
 
 /** Mean, population standard deviation, min and max; all zero for no values. */
@@ -60,8 +61,8 @@ export const zeroRuns = (samples: ReadonlyArray<SaturationSample>) => {
 }
 
 /** The client core was busier than the server core and above 90%: the client, not the server, set the pace. */
-export const isClientBound = (server: CoreSpread | undefined, client: CoreSpread | undefined) =>
-  server !== undefined && client !== undefined && client.busy.mean > 0.9 && client.busy.mean > server.busy.mean
+const steadyClientBound = (server: CoreSpread | undefined, client: CoreSpread | undefined) =>
+  server !== undefined && client !== undefined && isClientBound(server.busy.mean, client.busy.mean)
 
 export const steadySummary = (
   samples: ReadonlyArray<SaturationSample>,
@@ -82,6 +83,6 @@ export const steadySummary = (
     serverPeakRssBytes,
     tcpMemoryBytes: optionalSpread(samples.map((s) => s.tcpMemoryBytes)),
     ...zeroRuns(samples),
-    clientBound: isClientBound(serverCore, clientCore)
+    clientBound: steadyClientBound(serverCore, clientCore)
   }
 }

@@ -8,10 +8,9 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { isClientBound } from "../run/SampleRunner.ts"
 import { loadFrames, recordedSystem } from "./fixtures/RecordedSystem.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
-import { contextSwitchRate, coreLoad, cpuSeconds, memoryPerConnection, serverUsage } from "./ProcStat.ts"
+import { contextSwitchRate, coreLoad, cpuSeconds, isClientBound, memoryPerConnection, serverUsage } from "./ProcStat.ts"
 
 const SERVER = 4242
 

@@ -165,3 +165,6 @@ export const timeWaitCount = Effect.flatMap(OperatingSystem, (os) => Effect.map(
 
 /** Kernel TCP memory in use, when the kernel says. */
 export const tcpMemoryBytes = Effect.flatMap(OperatingSystem, (os) => Effect.map(os.sockstat, (s) => s.tcpMemoryBytes))
+
+/** The client core is busier than the server core and above 90%: the client, not the server, set the pace. */
+export const isClientBound = (serverBusy: number, clientBusy: number) => clientBusy > 0.9 && clientBusy > serverBusy
