@@ -14,6 +14,7 @@ import { cpuCount, FD_RESERVE, openFileLimit } from "../system/Limits.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { timeWaitCount } from "../system/ProcStat.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
+import { planProcesses } from "./ProcessPlan.ts"
 
 export interface Limits {
   readonly openFilesSoft: number
@@ -90,10 +91,18 @@ export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<numb
   ]
   for (const n of connectionCounts) {
     const verdict = connectionsVerdict(limits, n)
+    const several = planProcesses({
+      connections: n,
+      openFilesHard: limits.openFilesHard,
+      ports: portCount(limits),
+      serverMode: "reuseport"
+    })
     lines.push(
       verdict === undefined
         ? `${n} connections need ${n + FD_RESERVE} open files; the hard limit is ${limits.openFilesHard}: ok`
-        : `${n} connections: ${verdict}`
+        : several._tag === "Planned"
+          ? `${n} connections: more than one process holds here; ${several.plan.serverProcesses} server processes sharing the port (${several.plan.filesPerServerProcess} open files each; only targets with \`processes\` in target.json, the others are skipped) and ${several.plan.clientProcesses} client processes${several.plan.sourceAddresses > 1 ? ` over source addresses 127.0.0.1–127.0.0.${several.plan.sourceAddresses}` : ""}; somaxconn ${limits.somaxconn}${limits.somaxconn < n ? " (connects queue: `doctor --tune` raises it to 32768)" : ""}`
+          : `${n} connections: ${several.reason}`
     )
   }
   return lines
