@@ -7,6 +7,7 @@ import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
@@ -39,6 +40,13 @@ import {
   sizeListOption,
   sizeOption
 } from "./OptionValues.ts"
+
+/** @category errors */
+export class CellsFailed extends Data.TaggedError("CellsFailed")<{ readonly failed: number; readonly dir: string }> {
+  override get message() {
+    return `${this.failed === 1 ? "1 cell" : `${this.failed} cells`} FAILED; ${this.dir}/report.md says why`
+  }
+}
 
 const options = {
   targets: nameListOption("targets", "c-epoll,node,bun").pipe(
@@ -221,6 +229,8 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       ...(seed ? { preset: "seed" } : {})
     }
     yield* checkBeforeTraffic(options)
+    // A target named on the command line must run: its missing toolchain is an error (exit 3), not a skipped cell.
+    if (Option.isSome(parsed.targets)) yield* Effect.forEach(selected, checkAvailable, { discard: true })
     const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
     const environment = yield* collectEnvironment(
       client,
@@ -327,30 +337,40 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
         yield* Console.log(`  skipped ${target} (${[...new Set(counts)].join(", ")} connections): ${reason}`)
       }
     }
-    const final = yield* runMatrix(run, {
-      dir,
-      targets: selected,
-      client: run.options.client as ClientKind,
-      serverCore: Number(run.options.serverCpus),
-      clientCore: Number(run.options.clientCpus),
-      retryFailedTargets: parsed.retryFailedTargets,
-      hooks: {
-        progress: (event) =>
-          tty
-            ? terminal.display(`\r\x1b[K${progressLine(event)}`).pipe(Effect.ignore)
-            : Console.log(progressLine(event)),
-        log
-      }
-    })
-    const saturated = final.options.saturate
-      ? yield* saturationPhase(
-          final,
-          dir,
-          selected,
-          final.options.preset === "seed" ? seedPreset.saturateSeconds : parsed.saturateDuration,
+    const measured = Effect.gen(function* () {
+      const final = yield* runMatrix(run, {
+        dir,
+        targets: selected,
+        client: run.options.client as ClientKind,
+        serverCore: Number(run.options.serverCpus),
+        clientCore: Number(run.options.clientCpus),
+        retryFailedTargets: parsed.retryFailedTargets,
+        hooks: {
+          progress: (event) =>
+            tty
+              ? terminal.display(`\r\x1b[K${progressLine(event)}`).pipe(Effect.ignore)
+              : Console.log(progressLine(event)),
           log
+        }
+      })
+      const saturated = final.options.saturate
+        ? yield* saturationPhase(
+            final,
+            dir,
+            selected,
+            final.options.preset === "seed" ? seedPreset.saturateSeconds : parsed.saturateDuration,
+            log
+          )
+        : final
+      return saturated
+    }).pipe(
+      Effect.onInterrupt(() =>
+        Console.error(
+          `\ninterrupted: what was measured is in ${dir}/run.json; continue with \`npm run compare -- --resume ${dir}\``
         )
-      : final
+      )
+    )
+    const saturated = yield* measured
     const reports = yield* writeReports(dir)
     const written = [reports.markdown, reports.csv, reports.html, reports.json, ...reports.charts]
     const failed = saturated.cells.filter((c) => c.status === "failed").length
@@ -358,5 +378,6 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     yield* Console.log(
       `\n${saturated.complete ? "complete" : "incomplete"}: ${saturated.cells.filter((c) => c.status === "ok").length} cells ok, ${failed} failed, ${skipped} skipped\nwrote ${[`${dir}/run.json`, ...written].join("\n      ")}`
     )
+    if (failed > 0) return yield* new CellsFailed({ failed, dir })
   })
 ).pipe(Command.withDescription("Run the comparison matrix and write runs/<id>/ with run.json and reports"))

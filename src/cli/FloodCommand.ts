@@ -125,13 +125,14 @@ const options = {
 
 type Parsed = Command.Command.ParseConfig<typeof options>
 
+// A write is never larger than what a connection sends, so the summary names the chunk really used.
 const toFloodOptions = (parsed: Parsed, port: number): FloodOptions => ({
   host: parsed.host,
   port,
   connections: parsed.connections,
   bytesPerConnection: parsed.bytes,
-  chunk: parsed.chunk,
-  window: Option.getOrElse(parsed.window, () => parsed.chunk),
+  chunk: Math.min(parsed.chunk, parsed.bytes),
+  window: Option.getOrElse(parsed.window, () => Math.min(parsed.chunk, parsed.bytes)),
   barrier: parsed.barrier,
   timeoutSeconds: parsed.timeout,
   stallTimeoutSeconds: parsed.stallTimeout,
@@ -168,6 +169,19 @@ const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
               : `interrupted — measured so far:\n${formatSummary(partial, `${floodOptions.host}:${floodOptions.port}`)}`
           )
       )
+
+/** @category errors */
+export class NothingListening extends Data.TaggedError("NothingListening")<{
+  readonly host: string
+  readonly port: number
+}> {
+  override get message() {
+    return `nothing is listening at ${this.host}:${this.port}: start a server there (\`echoflood serve --port ${this.port}\`), or leave --port out and flood starts one`
+  }
+}
+
+const everyConnectionRefused = (result: FloodReport) =>
+  result.connectionsCompleted === 0 && Object.keys(result.errors).length === 1 && (result.errors.refused ?? 0) > 0
 
 const report = (parsed: Parsed, result: FloodReport, serverLabel: string, server?: unknown, crash?: string) =>
   Effect.gen(function* () {
@@ -294,6 +308,11 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
     const measured = yield* flood(parsed, floodOptions)
     const result =
       worker === undefined ? measured : { ...measured, worker: { index: worker.index, of: worker.workers } }
+    // One line, not a summary of zeros.
+    if (everyConnectionRefused(result)) {
+      if (parsed.json) yield* Console.log(JSON.stringify(result))
+      return yield* new NothingListening({ host: parsed.host, port: parsed.port.value })
+    }
     yield* report(parsed, result, `${parsed.host}:${parsed.port.value}`)
   })
 ).pipe(Command.withDescription("Flood an echo server with verified traffic"))

@@ -11,8 +11,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { nativeClientPath } from "../run/NativeClient.ts"
 import { RunFile } from "../run/RunFile.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
+import { skipMissing } from "../testing/SkipMissing.ts"
 import { runCli } from "./Harness.ts"
 
 const readRun = (dir: string) =>
@@ -26,9 +28,12 @@ const cellKeys = (run: RunFile) => run.cells.map((c) => `${c.target}/${c.connect
 describe("compare", () => {
   it.live(
     "survives Ctrl-C, resumes to the same cells, and writes every report",
-    () =>
+    (ctx) =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
+        if (!(yield* fs.exists(nativeClientPath))) {
+          return yield* skipMissing(ctx, "needs the C yardstick: apt-get install gcc, then npm run build:native")
+        }
         const runs = yield* fs.makeTempDirectoryScoped()
         const args = [
           "compare",

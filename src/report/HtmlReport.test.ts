@@ -10,13 +10,13 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { skipMissing } from "../testing/SkipMissing.ts"
 import { FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
 import { renderHtml } from "./HtmlReport.ts"
 import { resultGrid } from "./ResultGrid.ts"
 import { escapeHtml } from "./Table.ts"
 
 const CHROMIUM = "/usr/bin/chromium"
-const inCI = process.env.CI === "true"
 const run = fixtureRun()
 const grid = resultGrid(run)
 /** Targets with a finished cell: the series every chart's legend must name. */
@@ -93,9 +93,7 @@ describe("renderHtml", () => {
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         if (!(yield* fs.exists(CHROMIUM))) {
-          if (inCI) return yield* Effect.fail(new Error(`${CHROMIUM} is missing; CI must install chromium`))
-          ctx.skip(`${CHROMIUM} is missing: install Debian's chromium to run the browser test`)
-          return
+          return yield* skipMissing(ctx, `${CHROMIUM} is missing: install Debian's chromium to run the browser test`)
         }
         const dir = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-html-" })
         const page = `${dir}/report.html`

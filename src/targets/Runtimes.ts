@@ -16,6 +16,12 @@ export const repoRoot: string = decodeURIComponent(new URL("../..", import.meta.
 
 export const entryPoint = `${repoRoot}/src/main.ts`
 
+/**
+ * tsx's loader by absolute path: `--import tsx` resolves from the current
+ * folder, so a child started from another folder (the `echoflood` bin) would not find it.
+ */
+export const tsxLoader = `${repoRoot}/node_modules/tsx/dist/loader.mjs`
+
 /** @category errors */
 export class RuntimeNotFound extends Data.TaggedError("RuntimeNotFound")<{
   readonly runtime: RuntimeName
@@ -61,7 +67,7 @@ export const entryArgv = (spec: RuntimeSpec, args: ReadonlyArray<string>) =>
   Effect.map(runtimeBinary(spec), (binary): Array<string> => {
     switch (runtimeOf(spec)) {
       case "node":
-        return [binary, "--import", "tsx", entryPoint, ...args]
+        return [binary, "--import", tsxLoader, entryPoint, ...args]
       case "bun":
         return [binary, entryPoint, ...args]
       case "deno":

@@ -9,6 +9,7 @@
  *   {dir}     the absolute path of the folder holding target.json
  *   {root}    the absolute path of the repository
  *   {node} {bun} {deno}  the absolute path of that runtime's binary
+ *   {tsx}     the absolute path of tsx's loader, for `{node} --import {tsx} file.ts`
  *   {build}   {root}/build/<name>, where build steps put their output
  */
 import * as Schema from "effect/Schema"
@@ -34,6 +35,13 @@ export const TargetManifest = Schema.Struct({
   version: Schema.Array(Schema.String),
   /** Binaries that must be on PATH (or absolute) for the target to be available. */
   requires: Schema.Array(Schema.String),
+  /**
+   * argv that exits 0 only when the target can really run here: the Python
+   * module imports, the runtime binary runs, the toolchain works. Without
+   * it, the version command is the check. When it fails the target is
+   * skipped with the install command and the check's last line of output.
+   */
+  check: Schema.optional(Schema.Array(Schema.String)),
   /** Debian packages that provide `requires`. */
   debianPackages: Schema.Array(Schema.String),
   /** Build step, run once before starting; its output goes under {build}. */

@@ -77,6 +77,26 @@ describe("TargetRegistry", () => {
     }).pipe(Effect.provide(env))
   )
 
+  it.scopedLive("runs the manifest's check, so a missing module skips the target with the install command", () =>
+    Effect.gen(function* () {
+      const root = yield* withTarget({
+        ...valid,
+        // What a fresh machine says for `python3 -c "import twisted"`, without needing Python here.
+        check: ["sh", "-c", "echo Traceback >&2; echo \"ModuleNotFoundError: No module named 'twisted'\" >&2; exit 1"],
+        debianPackages: ["python3-twisted"]
+      })
+      const [target] = yield* discoverTargets(root)
+      const error = yield* Effect.flip(checkAvailable(target!))
+      expect(error._tag).toBe("TargetUnavailable")
+      expect(error.message).toMatch(
+        /^fake: skipped, `sh -c .*` failed: ModuleNotFoundError: No module named 'twisted'; run `npm run setup:frameworks` \(apt-get install python3-twisted\)$/
+      )
+      const fine = yield* withTarget({ ...valid, check: ["sh", "-c", "exit 0"] })
+      const [ok] = yield* discoverTargets(fine)
+      yield* checkAvailable(ok!)
+    }).pipe(Effect.provide(env))
+  )
+
   it.scopedLive("lists the valid targets for an unknown name", () =>
     Effect.gen(function* () {
       const root = yield* withTarget(valid)

@@ -10,7 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { capture } from "../system/CapturedCommand.ts"
 import { didYouMean } from "./NearestName.ts"
-import { repoRoot, runtimeBinary } from "./Runtimes.ts"
+import { repoRoot, runtimeBinary, tsxLoader } from "./Runtimes.ts"
 import { type RuntimeSpec, runtimeOf } from "./RuntimeVersions.ts"
 import { TargetManifest } from "./TargetManifest.ts"
 
@@ -27,15 +27,18 @@ export class InvalidManifest extends Data.TaggedError("InvalidManifest")<{
 /** @category errors */
 export class TargetUnavailable extends Data.TaggedError("TargetUnavailable")<{
   readonly target: string
-  readonly missing: string
+  /** What is missing or failing, e.g. "go not found" or "`python3 -c import twisted` failed: No module …". */
+  readonly problem: string
   readonly debianPackages: ReadonlyArray<string>
 }> {
+  /** How to get what is missing. */
+  get install() {
+    return this.debianPackages.length === 0
+      ? "run `npm ci`"
+      : `run \`npm run setup:frameworks\` (apt-get install ${this.debianPackages.join(" ")})`
+  }
   override get message() {
-    const install =
-      this.debianPackages.length === 0
-        ? "run `npm ci`"
-        : `run \`npm run setup:frameworks\` (apt-get install ${this.debianPackages.join(" ")})`
-    return `${this.target}: skipped, ${this.missing} not found; ${install}`
+    return `${this.target}: skipped, ${this.problem}; ${this.install}`
   }
 }
 
@@ -170,6 +173,7 @@ export const fillPlaceholders = (target: Target, values: Placeholders) =>
       backlog: String(values.backlog ?? 32768),
       dir: target.dir,
       root: repoRoot,
+      tsx: tsxLoader,
       build: `${repoRoot}/build/${target.manifest.name}`,
       ...runtimes
     }
@@ -187,18 +191,31 @@ const locate = (binary: string) =>
     return found.exitCode === 0 && found.stdout.trim() !== ""
   })
 
-/** Succeeds when every binary the target needs is here. */
+const lastLine = (text: string) =>
+  text
+    .trim()
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .at(-1)
+
+/**
+ * Succeeds when the target can run here: every binary it requires is
+ * found, then its check (or, without one, its version command) exits 0.
+ */
 export const checkAvailable = (target: Target) =>
   Effect.gen(function* () {
     const fill = yield* fillPlaceholders(target, {})
+    const unavailable = (problem: string) =>
+      new TargetUnavailable({ target: target.manifest.name, problem, debianPackages: target.manifest.debianPackages })
     for (const binary of fill(target.manifest.requires)) {
-      if (!(yield* locate(binary))) {
-        return yield* new TargetUnavailable({
-          target: target.manifest.name,
-          missing: binary,
-          debianPackages: target.manifest.debianPackages
-        })
-      }
+      if (!(yield* locate(binary))) return yield* unavailable(`${binary} not found`)
+    }
+    const check = fill(target.manifest.check ?? target.manifest.version)
+    const result = yield* capture(check)
+    if (result.exitCode !== 0) {
+      const why = lastLine(result.stderr) ?? lastLine(result.stdout) ?? `exit code ${result.exitCode}`
+      return yield* unavailable(`\`${check.join(" ")}\` failed: ${why}`)
     }
   })
 
