@@ -353,7 +353,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
           log
         }
       })
-      const saturated = final.options.saturate
+      return final.options.saturate
         ? yield* saturationPhase(
             final,
             dir,
@@ -362,7 +362,6 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
             log
           )
         : final
-      return saturated
     }).pipe(
       Effect.onInterrupt(() =>
         Console.error(
