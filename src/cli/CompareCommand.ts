@@ -27,7 +27,7 @@ import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
-import { discoverTargets, type Target } from "../targets/TargetRegistry.ts"
+import { checkAvailable, discoverTargets, type Target } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { Transport } from "../transport/Transport.ts"
 import {
