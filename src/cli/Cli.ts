@@ -5,6 +5,7 @@ import { type CommandInfo, describeCommand } from "./CommandHelp.ts"
 import { compareCommand } from "./CompareCommand.ts"
 import { doctorCommand } from "./DoctorCommand.ts"
 import { floodCommand } from "./FloodCommand.ts"
+import { mergeCommand } from "./MergeCommand.ts"
 import { reportCommand } from "./ReportCommand.ts"
 import { saturateCommand } from "./SaturateCommand.ts"
 import { serveCommand } from "./ServeCommand.ts"
@@ -18,6 +19,7 @@ export const DESCRIPTION = "Echo-server flood benchmark for JavaScript runtimes 
 const commands = [
   compareCommand,
   floodCommand,
+  mergeCommand,
   serveCommand,
   targetsCommand,
   doctorCommand,
@@ -36,6 +38,7 @@ export const EXAMPLES: Record<string, string> = {
   doctor: "echoflood doctor --connections 1000,10000",
   setup: "sudo echoflood setup",
   report: "echoflood report runs/<id> --compare runs/<other-id>",
+  merge: "echoflood merge worker-0.json worker-1.json --json",
   saturate: "echoflood saturate --targets c-epoll,node --duration 20",
   "bench-core": "echoflood bench-core --quick --parts ab"
 }

@@ -100,14 +100,21 @@ const collectOptions = (options: Node, fallback: Option.Option<unknown>, into: A
 const collectArgs = (args: Node, into: Array<string>) => {
   switch (args._tag) {
     case "Single":
-      into.push(args.name as string)
+      // @effect/cli keeps the brackets in the name ("<runDir>"); usage lines add their own.
+      into.push(String(args.name).replace(/^<(.*)>$/, "$1"))
       return
     case "Both":
       collectArgs(node(args.left), into)
       return collectArgs(node(args.right), into)
+    case "Variadic": {
+      // Shown and checked as "name..." : any number from here on.
+      const inner: Array<string> = []
+      collectArgs(node(args.args), inner)
+      for (const name of inner) into.push(`${name}...`)
+      return
+    }
     case "Map":
     case "WithDefault":
-    case "Variadic":
       return collectArgs(node(args.args), into)
     default:
       return

@@ -65,7 +65,7 @@ export const checkCommandLine = (args: ReadonlyArray<string>, commands: Readonly
     if (arg === "--") break
     if (!arg.startsWith("-") || /^-\d/.test(arg)) {
       positional++
-      if (positional > command.args.length) {
+      if (positional > command.args.length && !(command.args.at(-1)?.endsWith("...") ?? false)) {
         return invalid(
           command.args.length === 0
             ? `${command.name} takes no argument "${arg}"; options start with --, see \`echoflood ${command.name} --help\``

@@ -24,7 +24,9 @@ const USAGE = new Set([
   "RunFileUnreadable",
   "ReportInputError",
   "InvalidRuntimeSpec",
-  "UnknownRuntimeVersion"
+  "UnknownRuntimeVersion",
+  "WorkerResultUnreadable",
+  "MergeRefused"
 ])
 
 const ENVIRONMENT = new Set([
@@ -39,7 +41,9 @@ const ENVIRONMENT = new Set([
   "BuildFailed",
   "NativeClientMissing",
   "RuntimeVersionNotInstalled",
-  "RuntimeInstallFailed"
+  "RuntimeInstallFailed",
+  "TestHostError",
+  "SshHostError"
 ])
 
 /** The exit code for one failure value. */

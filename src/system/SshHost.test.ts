@@ -27,7 +27,7 @@ const headCommit = Effect.map(capture(["git", "-C", repoRoot, "rev-parse", "HEAD
 const failureText = <A, E>(exit: Exit.Exit<A, E>) => (Exit.isFailure(exit) ? String(exit.cause) : "succeeded")
 
 describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "sshd in a test host"})`, () => {
-  it.scoped(
+  it.scopedLive(
     "checks the key, the address and the commit before anything runs there",
     () =>
       Effect.gen(function* () {
@@ -65,7 +65,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
     180_000
   )
 
-  it.scoped(
+  it.scopedLive(
     "a server started there ends with its SSH session",
     () =>
       Effect.gen(function* () {
@@ -81,7 +81,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
     180_000
   )
 
-  it.scoped(
+  it.scopedLive(
     "that host's /proc is read through one SSH connection with the same parsing as here",
     () =>
       Effect.gen(function* () {
