@@ -49,7 +49,7 @@ import {
 /** The listen backlog Bun really uses (not configurable in Bun.listen). */
 export const BUN_LISTEN_BACKLOG = 512
 
-/** Bun's TCP socket (types from bun-types, checked by `tsconfig.bun.json`). */
+/** Bun's TCP socket (types from bun-types, checked by `.ci/tsconfig.bun.json`). */
 type RawSocket = Bun.Socket<Conn>
 const bun = Bun
 

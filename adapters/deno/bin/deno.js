@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
+const root = fileURLToPath(new URL("../../..", import.meta.url))
 const platforms = ["linux-x64-glibc", "linux-arm64-glibc", "darwin-x64", "darwin-arm64"]
 const binary = platforms.map((p) => `${root}node_modules/@deno/${p}/deno`).find((path) => existsSync(path))
 if (binary === undefined) {
