@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
 import { writeReports } from "../report/ReportWriter.ts"
+import { refreshRunIndex } from "../report/RunIndex.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
 import { nativeClientPath } from "../run/NativeClient.ts"
 import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../run/Preflight.ts"
@@ -371,7 +372,17 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     )
     const saturated = yield* measured
     const reports = yield* writeReports(dir)
-    const written = [reports.markdown, reports.csv, reports.html, reports.json, ...reports.charts]
+    // The folder of runs gets its index refreshed; a failure there does not fail the run.
+    const index = yield* refreshRunIndex(dir).pipe(Effect.option)
+    const written = [
+      reports.markdown,
+      reports.csv,
+      reports.html,
+      reports.json,
+      ...(reports.saturationCsv ? [reports.saturationCsv] : []),
+      ...reports.charts,
+      ...Option.toArray(index)
+    ]
     const failed = saturated.cells.filter((c) => c.status === "failed").length
     const skipped = saturated.cells.filter((c) => c.status === "skipped").length
     yield* Console.log(

@@ -9,8 +9,6 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as vega from "vega"
 import { compile, type TopLevelSpec } from "vega-lite"
-import type { RunFile } from "../run/RunFile.ts"
-import { timeChartSpecs } from "./ChartSpecs.ts"
 
 /** @category errors */
 export class ChartRenderError extends Data.TaggedError("ChartRenderError")<{
@@ -46,9 +44,3 @@ export const renderSvg = (spec: TopLevelSpec, chart = "chart"): Effect.Effect<st
     for (const warning of warnings) yield* Effect.logWarning(`chart ${chart}: ${warning}`)
     return svg
   })
-
-/** The time chart of every payload size of a run, as SVG keyed by size. */
-export const renderTimeCharts = (run: RunFile): Effect.Effect<ReadonlyMap<number, string>, ChartRenderError> =>
-  Effect.forEach(timeChartSpecs(run), ({ bytes, spec }) =>
-    renderSvg(spec, `time-${bytes}`).pipe(Effect.map((svg) => [bytes, svg] as const))
-  ).pipe(Effect.map((charts) => new Map(charts)))

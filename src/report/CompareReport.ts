@@ -1,13 +1,17 @@
 /**
- * A comparison of two runs as Markdown: for every cell both runs finished,
- * the ratio B/A of the minimum time and of MB/s; every other cell listed with
- * what each side has; and what differs between the two runs' machines,
- * versions and options, since a ratio across machines means little.
+ * A comparison of two runs as Markdown: first every cell whose status
+ * changed (FAILED → ok, ok → FAILED, …); then what differs between the two
+ * runs' machines, versions and options, since a ratio across machines means
+ * little; then, for every cell both runs finished, the ratio B/A of the
+ * minimum time and of MB/s with a significance test over the repetitions;
+ * the geometric mean of the time ratios; and one line per side for the
+ * cells only one run has.
  */
 import type { CellSummary, RunFile } from "../run/RunFile.ts"
 import { formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
-import { CLIENT_BOUND_MARK } from "./ReportDocument.ts"
+import { CLIENT_BOUND_MARK, statusWord } from "./ReportBlocks.ts"
 import { type GridCell, type ResultGrid, resultGrid } from "./ResultGrid.ts"
+import { ALPHA, isSignificant, repetitionSeconds, timePValue } from "./RunSignificance.ts"
 import { escapeMarkdown, markdownTable, plainTable } from "./Table.ts"
 
 /** One cell both runs finished. */
@@ -21,6 +25,8 @@ export interface ComparedCell {
   readonly timeRatio: number
   /** B's MB/s over A's: above 1, B echoed faster. */
   readonly throughputRatio: number
+  /** Welch's t-test over the log times of both runs' repetitions; undefined with fewer than two a side. */
+  readonly pValue: number | undefined
 }
 
 /** A cell at least one run did not finish, with what each has. */
@@ -63,7 +69,8 @@ export const compareRuns = (runA: RunFile, runB: RunFile): Comparison => {
             a: ca,
             b: cb,
             timeRatio: cb.summary.minSeconds / ca.summary.minSeconds,
-            throughputRatio: cb.summary.mbPerSecond / ca.summary.mbPerSecond
+            throughputRatio: cb.summary.mbPerSecond / ca.summary.mbPerSecond,
+            pValue: timePValue(repetitionSeconds(ca.cell?.samples ?? []), repetitionSeconds(cb.cell?.samples ?? []))
           })
         } else {
           unmatched.push({ ...at, a: ca, b: cb })
@@ -74,47 +81,69 @@ export const compareRuns = (runA: RunFile, runB: RunFile): Comparison => {
   return { a, b, compared, unmatched }
 }
 
-const geometricMean = (values: ReadonlyArray<number>) =>
+/**
+ * Cells both runs finished where B is significantly slower than A by more
+ * than `percent`: what `report --compare --fail-if-slower` fails on.
+ */
+export const slowerCells = (c: Comparison, percent: number): ReadonlyArray<ComparedCell> =>
+  c.compared.filter((x) => x.timeRatio > 1 + percent / 100 && isSignificant(x.pValue))
+
+const word = (cell: GridCell | undefined) =>
+  cell === undefined ? "absent" : cell.status === "ok" ? "ok" : statusWord[cell.status]
+
+/** Cells in both runs whose status differs, e.g. FAILED in A and ok in B. */
+export const statusChanges = (c: Comparison): ReadonlyArray<UnmatchedCell> =>
+  c.unmatched.filter((u) => u.a !== undefined && u.b !== undefined && u.a.status !== u.b.status)
+
+export const geometricMean = (values: ReadonlyArray<number>) =>
   Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length)
 
 const label = (c: Comparison, target: string) =>
   c.b.targets.some((t) => t.name === target) ? c.b.label(target) : c.a.label(target)
 
-const side = (cell: GridCell | undefined) => {
-  if (cell === undefined) return "not in the run"
-  if (finished(cell)) return `ok, ${formatSeconds(cell.summary.minSeconds)} s`
-  return `${cell.status}: ${cell.reason ?? "no reason recorded"}`
-}
+/** Where a group of cells is: "10, 100 × 32 KiB; 1000 × 512 KiB". */
+const places = (cells: ReadonlyArray<UnmatchedCell>) =>
+  [...new Set(cells.map((u) => u.bytesPerConnection))]
+    .map(
+      (bytes) =>
+        `${cells
+          .filter((u) => u.bytesPerConnection === bytes)
+          .map((u) => u.connections)
+          .join(", ")} × ${formatSize(bytes)}`
+    )
+    .join("; ")
 
 /**
  * One line per target and pair of outcomes, so a target skipped in both runs
  * for the same reason takes one line, not one per cell.
  */
-const unmatchedLines = (c: Comparison) => {
+const groupedLines = (c: Comparison, cells: ReadonlyArray<UnmatchedCell>, outcome: (u: UnmatchedCell) => string) => {
   const groups = new Map<string, { target: string; outcome: string; cells: Array<UnmatchedCell> }>()
-  for (const u of c.unmatched) {
-    const outcome = `A ${side(u.a)}; B ${side(u.b)}`
-    const k = `${u.target}\u0000${outcome}`
-    const group = groups.get(k) ?? { target: u.target, outcome, cells: [] }
+  for (const u of cells) {
+    const o = outcome(u)
+    const k = `${u.target}\u0000${o}`
+    const group = groups.get(k) ?? { target: u.target, outcome: o, cells: [] }
     group.cells.push(u)
     groups.set(k, group)
   }
-  return [...groups.values()]
-    .map((g) => {
-      const sizes = [...new Set(g.cells.map((u) => u.bytesPerConnection))]
-      const where = sizes
-        .map(
-          (bytes) =>
-            `${g.cells
-              .filter((u) => u.bytesPerConnection === bytes)
-              .map((u) => u.connections)
-              .join(", ")} × ${formatSize(bytes)}`
-        )
-        .join("; ")
-      return `- ${escapeMarkdown(`${label(c, g.target)}, ${where}: ${g.outcome}`)}`
-    })
-    .join("\n")
+  return [...groups.values()].map(
+    (g) => `- ${escapeMarkdown(`${label(c, g.target)}, ${places(g.cells)}: ${g.outcome}`)}`
+  )
 }
+
+/** Cells only one run has, as one line per side naming the targets and how many cells each. */
+const onlyInLine = (c: Comparison, name: "A" | "B", cells: ReadonlyArray<UnmatchedCell>) => {
+  if (cells.length === 0) return undefined
+  const counts = new Map<string, number>()
+  for (const u of cells) counts.set(u.target, (counts.get(u.target) ?? 0) + 1)
+  const list = [...counts].map(([t, n]) => `${label(c, t)} (${n})`).join(", ")
+  return `- ${escapeMarkdown(`Only in ${name}: ${cells.length} cell${cells.length === 1 ? "" : "s"}: ${list}`)}`
+}
+
+const pText = (p: number | undefined) => (p === undefined ? "n/a" : p < 0.001 ? "≤0.001" : p.toFixed(3))
+
+const verdict = (x: ComparedCell) =>
+  !isSignificant(x.pValue) ? "" : x.timeRatio > 1 ? "slower" : x.timeRatio < 1 ? "faster" : ""
 
 /** The settings of a run that change what a ratio means. */
 const profile = (run: RunFile): ReadonlyArray<readonly [string, string]> => {
@@ -140,12 +169,38 @@ const profile = (run: RunFile): ReadonlyArray<readonly [string, string]> => {
 
 export const renderComparison = (runA: RunFile, runB: RunFile): string => {
   const c = compareRuns(runA, runB)
+  const changes = statusChanges(c)
+  const onlyA = c.unmatched.filter((u) => u.b === undefined)
+  const onlyB = c.unmatched.filter((u) => u.a === undefined)
+  const neither = c.unmatched.filter((u) => u.a !== undefined && u.b !== undefined && u.a.status === u.b.status)
   const out: Array<string> = [
     `# echoflood comparison: ${escapeMarkdown(runB.id)} (B) against ${escapeMarkdown(runA.id)} (A)`,
     escapeMarkdown(
-      `Ratios are B / A. A time ratio below 1.00× means B finished faster; an MB/s ratio above 1.00× means B echoed faster. ${c.compared.length} cells finished in both runs, ${c.unmatched.length} did not.${runA.complete ? "" : " Run A is incomplete."}${runB.complete ? "" : " Run B is incomplete."}`
+      `Ratios are B / A. A time ratio below 1.00× means B finished faster; an MB/s ratio above 1.00× means B echoed faster. ${c.compared.length} cells finished in both runs, ${changes.length} changed status, ${onlyA.length + onlyB.length} are in one run only.${runA.complete ? "" : " Run A is incomplete."}${runB.complete ? "" : " Run B is incomplete."}`
     )
   ]
+
+  out.push("## Status changes")
+  out.push(
+    changes.length === 0
+      ? "No cell changed status."
+      : groupedLines(c, changes, (u) => {
+          const why = u.a!.status !== "ok" ? `A: ${u.a!.reason ?? ""}` : `B: ${u.b!.reason ?? ""}`
+          return `${word(u.a)} → ${word(u.b)} (${why})`
+        }).join("\n")
+  )
+
+  if (c.compared.length > 0) {
+    const slower = c.compared.filter((x) => verdict(x) === "slower").length
+    const faster = c.compared.filter((x) => verdict(x) === "faster").length
+    const untested = c.compared.filter((x) => x.pValue === undefined).length
+    out.push("## Overall")
+    out.push(
+      escapeMarkdown(
+        `Geometric mean of B/A time over the ${c.compared.length} cells both runs finished: ${formatRatio(geometricMean(c.compared.map((x) => x.timeRatio)))}. Significantly slower in B: ${slower}; significantly faster: ${faster} (Welch's t-test on the log times of the repetitions, p below ${ALPHA})${untested > 0 ? `; ${untested} cells had fewer than two repetitions on a side and were not tested` : ""}.`
+      )
+    )
+  }
 
   const pa = new Map(profile(runA))
   const pb = new Map(profile(runB))
@@ -170,8 +225,8 @@ export const renderComparison = (runA: RunFile, runB: RunFile): string => {
     out.push(
       markdownTable(
         plainTable(
-          ["target", "connections", "A min s", "B min s", "B/A time", "A MB/s", "B MB/s", "B/A MB/s", "note"],
-          [false, true, true, true, true, true, true, true, false],
+          ["target", "connections", "A min s", "B min s", "B/A time", "p", "", "A MB/s", "B MB/s", "B/A MB/s", "note"],
+          [false, true, true, true, true, true, false, true, true, true, false],
           c.compared
             .filter((x) => x.bytesPerConnection === bytes)
             .map((x) => {
@@ -191,6 +246,8 @@ export const renderComparison = (runA: RunFile, runB: RunFile): string => {
                 formatSeconds(x.a.summary!.minSeconds),
                 formatSeconds(x.b.summary!.minSeconds),
                 formatRatio(x.timeRatio),
+                pText(x.pValue),
+                verdict(x),
                 formatMbPerSecond(x.a.summary!.mbPerSecond),
                 formatMbPerSecond(x.b.summary!.mbPerSecond),
                 formatRatio(x.throughputRatio),
@@ -229,7 +286,18 @@ export const renderComparison = (runA: RunFile, runB: RunFile): string => {
     )
   }
 
-  out.push("## Not finished in both")
-  out.push(c.unmatched.length === 0 ? "Every cell finished in both runs." : unmatchedLines(c))
+  out.push("## In one run only")
+  const only = [onlyInLine(c, "A", onlyA), onlyInLine(c, "B", onlyB)].filter((l) => l !== undefined)
+  out.push(only.length === 0 ? "Both runs have the same cells." : only.join("\n"))
+  if (neither.length > 0) {
+    out.push("## Not finished in either")
+    out.push(
+      groupedLines(
+        c,
+        neither,
+        (u) => `${word(u.a)} in both: ${u.b!.reason ?? u.a!.reason ?? "no reason recorded"}`
+      ).join("\n")
+    )
+  }
   return `${out.join("\n\n")}\n`
 }

@@ -1,8 +1,10 @@
 /**
- * The HTML report, checked as text and then in a real headless Chromium:
- * the DOM it builds must hold one chart per size with every target's series,
- * and a screenshot must come out. Without /usr/bin/chromium the browser test
- * is skipped, except in CI (CI=true), where it fails.
+ * The HTML report, checked as text and then in a real headless Chromium at
+ * 1400 and 390 px: every chart becomes a live Vega view naming every target
+ * that ran, the page never scrolls sideways (wide tables scroll in their
+ * box), and screenshots come out (kept in ECHOFLOOD_SCREENSHOT_DIR when set).
+ * Without /usr/bin/chromium the browser test is skipped, except in CI
+ * (CI=true), where it fails.
  */
 import * as Command from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -13,6 +15,7 @@ import * as Stream from "effect/Stream"
 import { skipMissing } from "../testing/SkipMissing.ts"
 import { FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
 import { renderHtml } from "./HtmlReport.ts"
+import { vegaRuntime } from "./ReportWriter.ts"
 import { resultGrid } from "./ResultGrid.ts"
 import { escapeHtml } from "./Table.ts"
 
@@ -60,80 +63,134 @@ const chromium = (profile: string, ...args: ReadonlyArray<string>) =>
   )
 
 /** The markup of one chart's figure in a page. */
-const figure = (html: string, bytes: number) => {
-  const match = html.match(new RegExp(`<figure[^>]*data-chart="time-${bytes}"[^>]*>([\\s\\S]*?)</figure>`))
-  expect(match, `figure data-chart="time-${bytes}"`).not.toBeNull()
+const figure = (html: string, name: string) => {
+  const match = html.match(new RegExp(`<figure[^>]*data-chart="${name}"[^>]*>([\\s\\S]*?)</figure>`))
+  expect(match, `figure data-chart="${name}"`).not.toBeNull()
   return match![1]!
 }
 
+const CHARTS = ["best-per-runtime", "throughput-32768", "throughput-524288", "latency", "memory", "cpu"]
+
+/**
+ * A page that shows the report in a frame `width` px wide (headless Chromium
+ * will not make its own window narrower than 500 px) and, once the live
+ * views have drawn, records on its <body> how far the report's page scrolls
+ * sideways, how many table boxes scroll instead, and which charts are live.
+ */
+const probe = (width: number) => `<!doctype html><html><body style="margin:0">
+<iframe id="report" src="report.html" style="width:${width}px;height:1400px;border:0"></iframe>
+<script>
+setTimeout(function () {
+  var doc = document.getElementById("report").contentDocument;
+  var d = doc.documentElement;
+  document.body.setAttribute("data-width", String(d.clientWidth));
+  document.body.setAttribute("data-page-overflow", String(d.scrollWidth - d.clientWidth));
+  var wide = 0;
+  doc.querySelectorAll(".table-wrap").forEach(function (w) { if (w.scrollWidth > w.clientWidth) wide++; });
+  document.body.setAttribute("data-scrolling-tables", String(wide));
+  var live = [];
+  doc.querySelectorAll("figure[data-live=yes]").forEach(function (f) { live.push(f.getAttribute("data-chart")); });
+  document.body.setAttribute("data-live-charts", live.join(" "));
+}, 4000);
+</script></body></html>`
+
 describe("renderHtml", () => {
-  it.effect("is one self-contained page with the report's tables, marks and reasons", () =>
-    Effect.gen(function* () {
-      const html = yield* renderHtml(run)
-      expect(html.startsWith("<!doctype html>")).toBe(true)
-      expect(html).not.toMatch(/<script|<link|<iframe|<img|\bsrc=|href="(?!#)|url\(/i)
-      for (const bytes of [32768, 524288]) {
-        const svg = figure(html, bytes)
-        expect(svg).toContain("<svg")
-        for (const name of series) expect(svg).toContain(`>${escapeHtml(name)}</text>`)
-      }
-      expect(html).toContain('<td class="num clientBound">0.364 s · 1439 MB/s ‡</td>')
-      expect(html).toMatch(/<td class="num failed" title="[^"]*">FAILED \[\d\]<\/td>/)
-      expect(html).toContain(escapeHtml(FAILED.reason))
-      expect(html).toContain(escapeHtml(SKIPPED.reason))
-      expect(html).toContain("&lt;no Effect per chunk&gt;")
-      expect(html).toContain("AMD EPYC 7B13")
-      expect(html).toContain('<p class="status complete">Complete: 22 ok, 1 failed, 9 skipped')
-    })
+  it.effect(
+    "is one self-contained page with the report's tables, marks and reasons",
+    () =>
+      Effect.gen(function* () {
+        const html = yield* renderHtml(run)
+        expect(html.startsWith("<!doctype html>")).toBe(true)
+        expect(html).not.toMatch(/<link|<iframe|<img|\bsrc=|href="(?!#)|url\(/i)
+        // Without the Vega runtime the page is static: no script at all.
+        expect(html).not.toMatch(/<script>/)
+        for (const name of CHARTS) expect(figure(html, name)).toContain("<svg")
+        for (const bytes of [32768, 524288]) {
+          const svg = figure(html, `throughput-${bytes}`)
+          for (const name of series) expect(svg).toContain(`>${escapeHtml(name)}</text>`)
+        }
+        expect(html).toContain('<td class="num clientBound">0.364 s · 1439 MB/s ‡</td>')
+        expect(html).toMatch(/<td class="num failed" title="[^"]*">FAILED \[\d\]<\/td>/)
+        expect(html).toContain(escapeHtml(FAILED.reason))
+        expect(html).toContain(escapeHtml(SKIPPED.reason))
+        expect(html).toContain("&lt;no Effect per chunk&gt;")
+        expect(html).toContain("AMD EPYC 7B13")
+        expect(html).toContain('<p class="status complete">Complete: 22 ok, 1 failed, 9 skipped')
+        expect(html.indexOf('id="headline"')).toBeLessThan(html.indexOf('id="flood"'))
+      }).pipe(Effect.provide(NodeContext.layer)),
+    30_000
   )
 
   it.live(
-    "renders in headless Chromium: a chart per size with every target's series, and a screenshot",
+    "renders live in headless Chromium at 1400 and 390 px: every chart, no sideways page scroll, screenshots",
     (ctx) =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         if (!(yield* fs.exists(CHROMIUM))) {
           return yield* skipMissing(ctx, `${CHROMIUM} is missing: install Debian's chromium to run the browser test`)
         }
+        const runtime = yield* vegaRuntime
+        expect(runtime, "node_modules/vega/build/vega.min.js").toBeDefined()
         const dir = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-html-" })
+        const html = yield* renderHtml(run, runtime)
+        expect(html).toContain('<fieldset class="toggles">')
         const page = `${dir}/report.html`
-        yield* fs.writeFileString(page, yield* renderHtml(run))
-
-        const dump = yield* chromium(`${dir}/profile-dom`, "--dump-dom", `file://${page}`)
-        expect(dump.exitCode, dump.stderr).toBe(0)
-        const dom = dump.stdout
-        expect(dom.match(/data-chart="time-\d+"/g)).toEqual(['data-chart="time-32768"', 'data-chart="time-524288"'])
-        for (const bytes of [32768, 524288]) {
-          const chart = figure(dom, bytes)
-          const svg = chart.slice(chart.indexOf("<svg"), chart.lastIndexOf("</svg>"))
-          expect(svg.length, `svg in time-${bytes}`).toBeGreaterThan(1000)
-          for (const name of series) {
-            expect(svg, `${name} in time-${bytes}`).toContain(`>${escapeHtml(name)}</text>`)
-            expect(svg).toContain(`target: ${escapeHtml(name)}; bottleneck:`)
-          }
-          expect(svg).toContain(`with ${series.length} values: ${series.map(escapeHtml).join(", ")}`)
-          expect(svg).not.toContain("Erlang")
-        }
-
-        const png = `${dir}/report.png`
-        const shot = yield* chromium(
-          `${dir}/profile-shot`,
-          `--screenshot=${png}`,
-          "--window-size=1280,2400",
-          `file://${page}`
-        )
-        expect(shot.exitCode, shot.stderr).toBe(0)
-        const bytes = yield* fs.readFile(png)
-        expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-        const view = new DataView(bytes.buffer, bytes.byteOffset)
-        expect([view.getUint32(16), view.getUint32(20)]).toEqual([1280, 2400])
-        expect(bytes.length).toBeGreaterThan(50_000)
+        yield* fs.writeFileString(page, html)
         const keep = process.env.ECHOFLOOD_SCREENSHOT_DIR
-        if (keep !== undefined && keep !== "") {
-          yield* fs.makeDirectory(keep, { recursive: true })
-          yield* fs.copyFile(png, `${keep}/report.png`)
+
+        for (const width of [1400, 390]) {
+          yield* fs.writeFileString(`${dir}/probe-${width}.html`, probe(width))
+          const measured = yield* chromium(
+            `${dir}/profile-probe-${width}`,
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--window-size=1500,1500",
+            "--dump-dom",
+            `file://${dir}/probe-${width}.html`
+          )
+          expect(measured.exitCode, measured.stderr).toBe(0)
+          const body = measured.stdout.match(/<body[^>]*>/)?.[0] ?? ""
+          expect(body).toContain(`data-width="${width}"`)
+          expect(body, "the page scrolls sideways").toContain('data-page-overflow="0"')
+          // At 390 px the widest tables scroll inside their box instead.
+          if (width === 390) expect(body).not.toContain('data-scrolling-tables="0"')
+          expect(body).toContain(`data-live-charts="${CHARTS.join(" ")}"`)
+
+          const dump = yield* chromium(
+            `${dir}/profile-dom-${width}`,
+            "--virtual-time-budget=8000",
+            `--window-size=${width},1200`,
+            "--dump-dom",
+            `file://${page}`
+          )
+          expect(dump.exitCode, dump.stderr).toBe(0)
+          const dom = dump.stdout
+          for (const bytes of [32768, 524288]) {
+            const chart = figure(dom, `throughput-${bytes}`)
+            for (const name of series) expect(chart, `${name} in ${bytes}`).toContain(`>${escapeHtml(name)}</text>`)
+            expect(chart).not.toContain("Erlang")
+          }
+
+          const png = `${dir}/report-${width}.png`
+          const shot = yield* chromium(
+            `${dir}/profile-shot-${width}`,
+            "--virtual-time-budget=8000",
+            `--screenshot=${png}`,
+            `--window-size=${width},2400`,
+            `file://${page}`
+          )
+          expect(shot.exitCode, shot.stderr).toBe(0)
+          const bytes = yield* fs.readFile(png)
+          expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+          const view = new DataView(bytes.buffer, bytes.byteOffset)
+          expect([view.getUint32(16), view.getUint32(20)]).toEqual([width, 2400])
+          expect(bytes.length).toBeGreaterThan(30_000)
+          if (keep !== undefined && keep !== "") {
+            yield* fs.makeDirectory(keep, { recursive: true })
+            yield* fs.copyFile(png, `${keep}/report-${width}.png`)
+          }
         }
       }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
-    180_000
+    240_000
   )
 })

@@ -1,62 +1,59 @@
 /**
- * report.html: one self-contained page (no script, no external URL) with the
- * charts rendered to SVG on the server and inlined, and the same tables,
- * marks and reasons as report.md. Each chart sits in a `data-chart="time-<bytes>"`
- * figure; its legend names every target it plots.
+ * report.html: one self-contained file (no external URL). Every chart is
+ * rendered to SVG on the server and inlined, so the page reads without
+ * script; when the Vega runtime is inlined as well (ReportWriter does), a
+ * small script turns each chart into a live view: a tooltip with every
+ * figure of a cell, and check boxes that switch targets on and off in every
+ * chart at once. Tables are those of report.md, one per payload size.
  */
 import * as Effect from "effect/Effect"
 import type { RunFile } from "../run/RunFile.ts"
-import { type ChartRenderError, renderTimeCharts } from "./ChartRender.ts"
-import { formatSize } from "./NumberFormat.ts"
-import { type Block, reportDocument } from "./ReportDocument.ts"
+import type { ChartRenderError } from "./ChartRender.ts"
+import { type RenderedChart, renderCharts } from "./charts/ChartSet.ts"
+import { seriesStyles } from "./charts/Palette.ts"
+import { headlineCell, rankOrder } from "./Headline.ts"
+import { chartFigure, STYLE } from "./HtmlParts.ts"
+import type { Block } from "./ReportBlocks.ts"
+import { reportDocument } from "./ReportDocument.ts"
 import { type ResultGrid, resultGrid } from "./ResultGrid.ts"
 import type { SaturationChartName } from "./SaturationCharts.ts"
 import { renderSaturationHtmlWith } from "./SaturationHtml.ts"
 import { escapeHtml, htmlTable } from "./Table.ts"
 
-const STYLE = `
-:root { color-scheme: light; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1f; margin: 0; background: #fafafa; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; background: #fff; }
-h1 { font-size: 1.6em; margin: 0 0 4px; }
-h2 { font-size: 1.3em; margin: 36px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-h3 { font-size: 1.1em; margin: 28px 0 8px; }
-p.status { font-weight: 600; padding: 6px 10px; border-radius: 4px; display: inline-block; }
-p.status.complete { background: #e6f4ea; }
-p.status.incomplete { background: #fdecea; }
-nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; margin: 8px 0; font-size: 13.5px; }
-th, td { border: 1px solid #d9d9d9; padding: 3px 8px; vertical-align: top; }
-th { background: #f3f3f3; text-align: left; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.failed { background: #fdecea; color: #a50e0e; font-weight: 600; }
-td.skipped { background: #f1f1f1; color: #555; }
-td.pending { background: #fff6d5; color: #6b5300; }
-td.clientBound { background: #e8f0fe; }
-ul.notes { list-style: none; padding-left: 0; font-size: 13.5px; }
-ul.notes .marker { display: inline-block; min-width: 2.2em; font-weight: 600; }
-figure.chart { margin: 12px 0; }
-figure.chart svg { max-width: 100%; height: auto; }
-figcaption { font-size: 13px; color: #555; }
+/** Builds the live views and wires the target check boxes; does nothing without the Vega runtime. */
+const PAGE_SCRIPT = `
+(function () {
+  var vega = window.vega;
+  if (!vega) return;
+  var views = [];
+  document.querySelectorAll("figure.chart").forEach(function (fig) {
+    var spec = fig.querySelector("script.vega-spec");
+    if (!spec) return;
+    var box = fig.querySelector(".chart-box");
+    try {
+      var view = new vega.View(vega.parse(JSON.parse(spec.textContent)), { renderer: "svg", hover: true });
+      box.replaceChildren();
+      view.initialize(box);
+      view.runAsync().then(function () { fig.setAttribute("data-live", "yes"); });
+      views.push(view);
+    } catch (e) {
+      fig.setAttribute("data-live", "failed: " + e);
+    }
+  });
+  var boxes = document.querySelectorAll("fieldset.toggles input[type=checkbox]");
+  boxes.forEach(function (input) {
+    input.addEventListener("change", function () {
+      var hidden = [];
+      boxes.forEach(function (b) { if (!b.checked) hidden.push(b.value); });
+      views.forEach(function (v) {
+        try { v.signal("hidden", hidden).runAsync(); } catch (e) { /* a view without the signal plots no targets */ }
+      });
+    });
+  });
+})();
 `
 
-const renderChart = (grid: ResultGrid, bytes: number, title: string, svg: string) => {
-  const plotted = new Set(
-    grid.cells
-      .filter((c) => c.bytesPerConnection === bytes && c.status === "ok" && c.summary !== undefined)
-      .map((c) => c.target.name)
-  )
-  const absent = grid.targets.filter((t) => !plotted.has(t.name)).map((t) => grid.label(t.name))
-  const series = grid.targets.filter((t) => plotted.has(t.name)).map((t) => grid.label(t.name))
-  const caption = [
-    `Series: ${series.length > 0 ? series.join(", ") : "none"}.`,
-    absent.length > 0 ? ` No finished cell at ${formatSize(bytes)}: ${absent.join(", ")} (see the table).` : ""
-  ].join("")
-  return `<figure class="chart" data-chart="time-${bytes}" aria-label="${escapeHtml(title)}">${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`
-}
-
-const renderBlock = (grid: ResultGrid, block: Block, charts: ReadonlyMap<number, string>): string => {
+const renderBlock = (block: Block, charts: ReadonlyMap<string, RenderedChart>): string => {
   switch (block._tag) {
     case "Paragraph":
       return `<p>${escapeHtml(block.text)}</p>`
@@ -69,21 +66,46 @@ const renderBlock = (grid: ResultGrid, block: Block, charts: ReadonlyMap<number,
     case "List":
       return `<ul>${block.items.map((item) => `<li>${escapeHtml(item)}</li>`).join("")}</ul>`
     case "Chart": {
-      const svg = charts.get(block.bytes)
-      return svg === undefined ? "" : renderChart(grid, block.bytes, block.title, svg)
+      const chart = charts.get(block.name)
+      return chart === undefined
+        ? ""
+        : chartFigure(
+            chart.name,
+            chart.title,
+            chart.svg,
+            `${chart.title}. Hover a mark for every figure of its cell.`,
+            chart.vega
+          )
     }
   }
 }
 
-/** The page, given the charts already rendered (see `renderTimeCharts`), keyed by payload size. */
+/** One check box per target, in rank order, with its chart colour. */
+const toggles = (grid: ResultGrid) => {
+  const styles = seriesStyles(grid, rankOrder(grid, headlineCell(grid)))
+  const boxes = styles
+    .map(
+      (s) =>
+        `<label><input type="checkbox" value="${escapeHtml(s.label)}" checked><span class="swatch" style="background:${s.colour}"></span>${escapeHtml(s.label)}</label>`
+    )
+    .join("")
+  return `<fieldset class="toggles"><legend>Targets shown in the charts (by rank)</legend>${boxes}</fieldset>`
+}
+
+/**
+ * The page, given the charts already rendered (see `renderCharts`). With
+ * `vegaRuntime` (the source of vega.min.js) the charts become live views.
+ */
 export const renderHtmlWith = (
   run: RunFile,
-  charts: ReadonlyMap<number, string>,
-  saturationCharts: ReadonlyMap<SaturationChartName, string> = new Map()
+  charts: ReadonlyArray<RenderedChart>,
+  saturationCharts: ReadonlyMap<SaturationChartName, string> = new Map(),
+  vegaRuntime?: string
 ): string => {
   const saturation = run.saturation ?? []
   const grid = resultGrid(run)
   const doc = reportDocument(run)
+  const byName = new Map(charts.map((c) => [c.name, c]))
   const toc = doc.sections
     .filter((s) => s.level === 2)
     .map((s) => `<li><a href="#${s.id}">${escapeHtml(s.heading)}</a></li>`)
@@ -93,11 +115,12 @@ export const renderHtmlWith = (
     .map(
       (s) =>
         `<section id="${s.id}"><h${s.level}>${escapeHtml(s.heading)}</h${s.level}>\n${s.blocks
-          .map((b) => renderBlock(grid, b, charts))
+          .map((b) => renderBlock(b, byName))
           .join("\n")}</section>`
     )
     .join("\n")
     .concat(saturation.length > 0 ? `\n${renderSaturationHtmlWith(saturation, saturationCharts)}` : "")
+  const live = vegaRuntime !== undefined && charts.length > 0
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -111,12 +134,14 @@ export const renderHtmlWith = (
 <h1>${escapeHtml(doc.title)}</h1>
 <p class="status ${doc.complete ? "complete" : "incomplete"}">${escapeHtml(doc.status)}</p>
 <nav><ul>${toc}</ul></nav>
+${live ? toggles(grid) : ""}
 ${body}
 </main>
+${live ? `<script>${vegaRuntime.replace(/<\/script/gi, "<\\/script")}</script>\n<script>${PAGE_SCRIPT}</script>` : ""}
 </body>
 </html>
 `
 }
 
-export const renderHtml = (run: RunFile): Effect.Effect<string, ChartRenderError> =>
-  renderTimeCharts(run).pipe(Effect.map((charts) => renderHtmlWith(run, charts)))
+export const renderHtml = (run: RunFile, vegaRuntime?: string): Effect.Effect<string, ChartRenderError> =>
+  renderCharts(run).pipe(Effect.map((charts) => renderHtmlWith(run, charts, new Map(), vegaRuntime)))

@@ -1,17 +1,18 @@
 /** report.md: the run as GitHub-flavoured Markdown, readable raw in a terminal as well. */
 import type { RunFile } from "../run/RunFile.ts"
 import { originalMarkdown } from "./OriginalComparison.ts"
-import { type Block, reportDocument } from "./ReportDocument.ts"
+import type { Block } from "./ReportBlocks.ts"
+import { reportDocument } from "./ReportDocument.ts"
 import { saturationChartFileName } from "./SaturationCharts.ts"
 import { renderSaturationMarkdown } from "./SaturationMarkdown.ts"
 import { escapeMarkdown, markdownTable } from "./Table.ts"
 
 export interface MarkdownOptions {
   /**
-   * Where the chart of a payload size is, relative to report.md. Without it
+   * Where a chart's SVG is, by chart name, relative to report.md. Without it
    * the report has no images, since Markdown cannot inline an SVG portably.
    */
-  readonly chartPath?: (bytes: number) => string
+  readonly chartPath?: (name: string) => string
 }
 
 const renderBlock = (block: Block, options: MarkdownOptions): string | undefined => {
@@ -27,7 +28,7 @@ const renderBlock = (block: Block, options: MarkdownOptions): string | undefined
     case "Chart":
       return options.chartPath === undefined
         ? undefined
-        : `![${escapeMarkdown(block.title)}](${encodeURI(options.chartPath(block.bytes))})`
+        : `![${escapeMarkdown(block.title)}](${encodeURI(options.chartPath(block.name))})`
   }
 }
 export const renderMarkdown = (run: RunFile, options: MarkdownOptions = {}): string => {

@@ -4,63 +4,37 @@
  * they cannot disagree about a number, a mark or a reason.
  */
 import type { CellStatus, RunFile } from "../run/RunFile.ts"
+import { cellFigures, noiseOf } from "./CellFigures.ts"
+import { headlineCell } from "./Headline.ts"
+import { headlineSections, NOISY_LEGEND, NOISY_MARK } from "./HeadlineSection.ts"
 import {
   formatCount,
-  formatGiB,
   formatKiB,
   formatMbPerSecond,
   formatMiB,
   formatPercent,
-  formatRatio,
   formatSeconds,
   formatSize
 } from "./NumberFormat.ts"
+import {
+  type Block,
+  CLIENT_BOUND_LEGEND,
+  CLIENT_BOUND_MARK,
+  type Note,
+  paragraph,
+  type ReportDocument,
+  type Section,
+  statusWord,
+  type Table,
+  type TableCell,
+  type Tone,
+  table
+} from "./ReportBlocks.ts"
 import { type GridCell, type ResultGrid, resultGrid, statusCounts } from "./ResultGrid.ts"
-import type { Table, TableCell, Tone } from "./Table.ts"
+import { environmentSection, optionsSection, targetsSection } from "./RunDescription.ts"
 
-export interface Note {
-  readonly marker: string
-  readonly text: string
-}
-
-export type Block =
-  | { readonly _tag: "Paragraph"; readonly text: string }
-  | { readonly _tag: "Table"; readonly table: Table }
-  | { readonly _tag: "Notes"; readonly notes: ReadonlyArray<Note> }
-  | { readonly _tag: "List"; readonly items: ReadonlyArray<string> }
-  /** The time-against-connections chart of one payload size. */
-  | { readonly _tag: "Chart"; readonly bytes: number; readonly title: string }
-
-export interface Section {
-  readonly id: string
-  readonly heading: string
-  readonly level: 2 | 3
-  readonly blocks: ReadonlyArray<Block>
-}
-
-export interface ReportDocument {
-  readonly title: string
-  readonly status: string
-  readonly complete: boolean
-  readonly sections: ReadonlyArray<Section>
-}
-
-export const CLIENT_BOUND_MARK = "‡"
-
-export const CLIENT_BOUND_LEGEND =
-  "client-bound: the client's core, not the server's, was the bottleneck (client core above 90% and busier than the server core), so the server may be faster than shown."
-
-/** Spreads above this are listed by name: the minimum of such a cell is less sure. */
-const NOISY_SPREAD = 0.1
-
-const statusWord: Record<Exclude<CellStatus, "ok">, string> = {
-  failed: "FAILED",
-  skipped: "skipped",
-  pending: "pending"
-}
-
-const paragraph = (text: string): Block => ({ _tag: "Paragraph", text })
-const table = (t: Table): Block => ({ _tag: "Table", table: t })
+export type { Block, Note, ReportDocument, Section, Table, TableCell, Tone }
+export { CLIENT_BOUND_LEGEND, CLIENT_BOUND_MARK }
 
 /** The title line: which run, and whether its data is whole. */
 export const runTitle = (run: RunFile) => `echoflood run ${run.id}`
@@ -78,7 +52,8 @@ export const runStatus = (grid: ResultGrid): string => {
 const timeText = (cell: GridCell, marker: string | undefined) => {
   if (cell.status === "ok" && cell.summary !== undefined) {
     const s = cell.summary
-    return `${formatSeconds(s.minSeconds)} s · ${formatMbPerSecond(s.mbPerSecond)} MB/s${s.clientBound ? ` ${CLIENT_BOUND_MARK}` : ""}`
+    const noisy = noiseOf(cell).length > 0 ? ` ${NOISY_MARK}` : ""
+    return `${formatSeconds(s.minSeconds)} s · ${formatMbPerSecond(s.mbPerSecond)} MB/s${s.clientBound ? ` ${CLIENT_BOUND_MARK}` : ""}${noisy}`
   }
   return `${statusWord[cell.status as Exclude<CellStatus, "ok">]} ${marker ?? ""}`.trim()
 }
@@ -141,7 +116,11 @@ const timeSection = (grid: ResultGrid, bytes: number): Section => {
     heading: `${formatSize(bytes)} per connection`,
     level: 3,
     blocks: [
-      { _tag: "Chart", bytes, title: `Flood time, ${formatSize(bytes)} per connection (log–log)` },
+      {
+        _tag: "Chart",
+        name: `throughput-${bytes}`,
+        title: `Echoed MB/s by connection count, ${formatSize(bytes)} per connection`
+      },
       table({
         header: ["target", ...grid.connections.map((n) => `${formatCount(n)} conn.`)],
         numeric: [false, ...grid.connections.map(() => true)],
@@ -150,48 +129,6 @@ const timeSection = (grid: ResultGrid, bytes: number): Section => {
       ...(allNotes.length > 0 ? [{ _tag: "Notes", notes: allNotes } as const] : [])
     ]
   }
-}
-
-/** The biggest cell of the run where anything finished, fastest target first. */
-const headline = (grid: ResultGrid): Block | undefined => {
-  for (const bytes of [...grid.sizes].reverse()) {
-    for (const n of [...grid.connections].reverse()) {
-      const here = grid.targets.map((t) => grid.at(t.name, n, bytes)!)
-      const ok = here.filter((c) => c.status === "ok" && c.summary !== undefined)
-      if (ok.length === 0) continue
-      ok.sort((a, b) => a.summary!.minSeconds - b.summary!.minSeconds)
-      const best = ok[0]!.summary!.minSeconds
-      const rows = [
-        ...ok.map((c): ReadonlyArray<TableCell> => {
-          const s = c.summary!
-          return [
-            { text: grid.label(c.target.name) },
-            { text: formatSeconds(s.minSeconds) },
-            { text: formatMbPerSecond(s.mbPerSecond) },
-            { text: formatRatio(s.minSeconds / best) },
-            s.clientBound ? { text: CLIENT_BOUND_MARK, tone: "clientBound", title: CLIENT_BOUND_LEGEND } : { text: "" }
-          ]
-        }),
-        ...here
-          .filter((c) => c.status !== "ok")
-          .map(
-            (c): ReadonlyArray<TableCell> => [
-              { text: grid.label(c.target.name) },
-              { text: statusWord[c.status as Exclude<CellStatus, "ok">], tone: c.status },
-              { text: "" },
-              { text: "" },
-              { text: c.reason ?? "" }
-            ]
-          )
-      ]
-      return table({
-        header: [`${formatCount(n)} × ${formatSize(bytes)}`, "min s", "MB/s", "vs fastest", ""],
-        numeric: [false, true, true, true, false],
-        rows
-      })
-    }
-  }
-  return undefined
 }
 
 /** Server cost at the largest connection count each target completed, per size. */
@@ -221,7 +158,7 @@ const resourcesSection = (grid: ResultGrid): Section => {
         { text: number(s.serverCpuSeconds, formatSeconds) },
         { text: number(s.serverContextSwitches, formatCount) },
         { text: number(s.serverPeakRssBytes, formatMiB) },
-        { text: number(s.serverPeakRssBytes / cell.connections, formatKiB) },
+        { text: memoryText(grid, cell) },
         { text: number(s.serverCoreBusy, formatPercent) },
         { text: number(s.clientCoreBusy, formatPercent) }
       ]
@@ -236,7 +173,7 @@ const resourcesSection = (grid: ResultGrid): Section => {
           "server CPU s",
           "context switches",
           "peak RSS MiB",
-          "RSS KiB / conn.",
+          "KiB / conn. above idle",
           "server core busy",
           "client core busy"
         ],
@@ -249,6 +186,13 @@ const resourcesSection = (grid: ResultGrid): Section => {
     blocks.push({ _tag: "Notes", notes: [{ marker: CLIENT_BOUND_MARK, text: CLIENT_BOUND_LEGEND }] })
   }
   return { id: "resources", heading: "Server resources", level: 2, blocks }
+}
+
+/** Peak RSS above the idle server's, per connection; "≈" where the idle figure is the one-connection estimate. */
+const memoryText = (grid: ResultGrid, cell: GridCell) => {
+  const f = cellFigures(grid, cell)
+  if (f?.memoryPerConnectionBytes === undefined) return "–"
+  return `${f.memoryEstimated ? "≈ " : ""}${formatKiB(f.memoryPerConnectionBytes)}`
 }
 
 const blank = (n: number): Array<TableCell> => Array.from({ length: n }, () => ({ text: "" }))
@@ -275,126 +219,50 @@ const spreadSection = (grid: ResultGrid): Section => {
         `Median spread over ${measured.length} cells: ${formatPercent(spreads[Math.floor(spreads.length / 2)]!)}; largest: ${formatPercent(worst.summary!.spread)} (${where(grid, worst)}).`
       )
     )
-    const noisy = measured.filter((c) => c.summary!.spread > NOISY_SPREAD)
+    const noisy = measured.flatMap((c) => {
+      const noise = noiseOf(c)
+      return noise.length > 0 ? [{ c, noise }] : []
+    })
     blocks.push(
       noisy.length === 0
-        ? paragraph(`No cell spread more than ${formatPercent(NOISY_SPREAD)}.`)
-        : {
-            _tag: "List",
-            items: noisy.map(
-              (c) =>
-                `${where(grid, c)}: ${formatPercent(c.summary!.spread)} (${formatSeconds(c.summary!.minSeconds)}–${formatSeconds(c.summary!.maxSeconds)} s)`
-            )
-          }
+        ? paragraph(`No cell is noisy. ${NOISY_LEGEND}`)
+        : paragraph(`${NOISY_MARK} ${NOISY_LEGEND} Noisy cells (${noisy.length} of ${measured.length}):`)
     )
+    if (noisy.length > 0) {
+      blocks.push(
+        table({
+          header: ["target", "cell", "min s", "max s", "why noisy"],
+          numeric: [false, false, true, true, false],
+          rows: noisy.map(({ c, noise }) => [
+            { text: grid.label(c.target.name) },
+            { text: `${formatCount(c.connections)} × ${formatSize(c.bytesPerConnection)}` },
+            { text: formatSeconds(c.summary!.minSeconds) },
+            { text: formatSeconds(c.summary!.maxSeconds) },
+            { text: noise.join("; ") }
+          ])
+        })
+      )
+    }
   }
   return { id: "spread", heading: "Spread of repetitions", level: 2, blocks }
 }
 
-const targetsSection = (grid: ResultGrid): Section => {
-  const withNotes = grid.targets.filter((t) => t.notes.length > 0)
-  return {
-    id: "targets",
-    heading: "Targets",
-    level: 2,
-    blocks: [
-      table({
-        header: ["target", "name", "kind", "language", "framework", "version", "TCP_NODELAY", "here"],
-        numeric: [false, false, false, false, false, false, false, false],
-        rows: grid.targets.map((t) => [
-          { text: grid.label(t.name) },
-          { text: t.name },
-          { text: t.kind },
-          { text: t.language },
-          { text: t.framework },
-          { text: t.version },
-          { text: t.noDelay ? "yes" : "no" },
-          t.available
-            ? { text: "available", tone: "ok" }
-            : { text: `unavailable: ${t.reason ?? "no reason recorded"}`, tone: "skipped" }
-        ])
-      }),
-      ...(withNotes.length > 0
-        ? [
-            {
-              _tag: "List",
-              items: withNotes.flatMap((t) => t.notes.map((n) => `${grid.label(t.name)}: ${n}`))
-            } as const
+/** Latency, memory and CPU at the headline cell, as charts. */
+const costSections = (grid: ResultGrid): ReadonlyArray<Section> =>
+  headlineCell(grid) === undefined
+    ? []
+    : [
+        {
+          id: "costs",
+          heading: "Latency, memory and CPU at the headline cell",
+          level: 2,
+          blocks: [
+            { _tag: "Chart", name: "latency", title: "Chunk round-trip latency p50 and p99" },
+            { _tag: "Chart", name: "memory", title: "Server memory per connection" },
+            { _tag: "Chart", name: "cpu", title: "Server core CPU split and context switches" }
           ]
-        : [])
-    ]
-  }
-}
-
-const keyValue = (pairs: ReadonlyArray<readonly [string, string]>): Block =>
-  table({
-    header: ["", ""],
-    numeric: [false, false],
-    rows: pairs.map(([k, v]) => [{ text: k }, { text: v }])
-  })
-
-const environmentSection = (run: RunFile): Section => {
-  const e = run.environment
-  const sysctls = Object.entries(e.sysctls).sort(([a], [b]) => a.localeCompare(b))
-  return {
-    id: "environment",
-    heading: "Environment",
-    level: 2,
-    blocks: [
-      keyValue([
-        ["host", e.host],
-        ["kernel", e.kernel],
-        ["CPU", e.cpuModel],
-        ["cores", String(e.cpus)],
-        ["memory", formatGiB(e.memoryBytes)],
-        ["CPU governor", e.governor ?? "unknown"],
-        ["client runtime", `${e.clientRuntime} ${e.clientRuntimeVersion}`],
-        ["open files (soft / hard)", `${e.openFiles.soft} / ${e.openFiles.hard}`],
-        ["git commit", e.gitCommit],
-        ["started", run.startedAt],
-        ["last written", run.updatedAt],
-        ...(run.interruptedAt !== undefined ? [["interrupted", run.interruptedAt] as const] : [])
-      ]),
-      ...(sysctls.length > 0
-        ? [
-            paragraph("sysctls:"),
-            table({
-              header: ["sysctl", "value"],
-              numeric: [false, false],
-              // Multi-value sysctls are tab-separated in /proc/sys; spaces read the same and fit a table.
-              rows: sysctls.map(([k, v]) => [{ text: k }, { text: v.replace(/\s+/g, " ") }])
-            })
-          ]
-        : [])
-    ]
-  }
-}
-
-const optionsSection = (run: RunFile): Section => {
-  const o = run.options
-  return {
-    id: "options",
-    heading: "Options",
-    level: 2,
-    blocks: [
-      keyValue([
-        ["targets", o.targets.join(", ")],
-        ["client", o.client],
-        ["connections", o.connections.join(", ")],
-        ["bytes per connection", o.bytes.map((b) => `${b} (${formatSize(b)})`).join(", ")],
-        ["repetitions", `${o.repetitions}${o.warmup ? " + 1 warm-up" : ""}`],
-        ["chunk", `${o.chunk} (${formatSize(o.chunk)})`],
-        ["window", `${o.window} (${formatSize(o.window)})`],
-        ["server CPUs", o.serverCpus],
-        ["client CPUs", o.clientCpus],
-        ["pause between cells", `${o.pauseSeconds} s`],
-        ["timeout per flood", `${o.timeoutSeconds} s`],
-        ["quick", o.quick ? "yes" : "no"],
-        ["saturation phase", o.saturate ? "yes" : "no"]
-      ])
-    ]
-  }
-}
+        }
+      ]
 
 const allCellsSection = (grid: ResultGrid): Section => ({
   id: "cells",
@@ -451,20 +319,20 @@ const allCellsSection = (grid: ResultGrid): Section => ({
 export const reportDocument = (run: RunFile): ReportDocument => {
   const grid = resultGrid(run)
   const o = run.options
-  const top = headline(grid)
   const sections: Array<Section> = [
+    ...headlineSections(grid),
     {
       id: "flood",
-      heading: "Flood time",
+      heading: "Flood throughput and time",
       level: 2,
       blocks: [
         paragraph(
           `Each connection sends its payload in ${formatSize(o.chunk)} chunks, at most ${formatSize(o.window)} unechoed, and verifies every echoed byte. A cell shows the minimum wall time (first connect to last verified byte) of ${o.repetitions} repetition${o.repetitions === 1 ? "" : "s"} and that repetition's echoed payload rate in MB/s (10^6 bytes/s). Servers ran on CPUs ${o.serverCpus}, the ${run.environment.clientRuntime} ${run.environment.clientRuntimeVersion} client (${o.client}) on CPUs ${o.clientCpus}.`
-        ),
-        ...(top !== undefined ? [paragraph("The largest cell where anything finished:"), top] : [])
+        )
       ]
     },
     ...grid.sizes.map((bytes) => timeSection(grid, bytes)),
+    ...costSections(grid),
     resourcesSection(grid),
     spreadSection(grid),
     targetsSection(grid),

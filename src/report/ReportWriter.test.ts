@@ -16,38 +16,43 @@ const runDir = (content: string | undefined) =>
 
 const failure = (dir: string) => writeReports(dir).pipe(Effect.flip)
 
+/** The charts of the fixture run, in the order they are written. */
+const CHARTS = ["best-per-runtime", "throughput-32768", "throughput-524288", "latency", "memory", "cpu"]
+
 describe("ReportWriter", () => {
-  it.scoped("writes every report next to run.json, leaving no temporary file", () =>
-    Effect.gen(function* () {
-      const fs = yield* FileSystem.FileSystem
-      const dir = yield* runDir(JSON.stringify(fixtureRun(), null, 2))
-      const written = yield* writeReports(dir)
-      expect(written).toEqual({
-        markdown: `${dir}/report.md`,
-        csv: `${dir}/results.csv`,
-        html: `${dir}/report.html`,
-        json: `${dir}/summary.json`,
-        charts: [`${dir}/time-32768.svg`, `${dir}/time-524288.svg`]
-      })
-      expect((yield* fs.readDirectory(dir)).sort()).toEqual(
-        [
-          "report.html",
-          "report.md",
-          "results.csv",
-          "run.json",
-          "summary.json",
-          "time-32768.svg",
-          "time-524288.svg"
-        ].sort()
-      )
-      expect(yield* fs.readFileString(written.markdown)).toContain("](time-524288.svg)")
-      expect(yield* fs.readFileString(written.html)).toContain('data-chart="time-32768"')
-      const summary = JSON.parse(yield* fs.readFileString(written.json))
-      expect(summary.cells).toHaveLength(32)
-      // A second write replaces the files in place.
-      yield* writeReports(dir)
-      expect((yield* fs.readDirectory(dir)).length).toBe(7)
-    }).pipe(Effect.provide(NodeContext.layer))
+  it.scoped(
+    "writes every report next to run.json, leaving no temporary file",
+    () =>
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const dir = yield* runDir(JSON.stringify(fixtureRun(), null, 2))
+        const written = yield* writeReports(dir)
+        expect(written).toEqual({
+          markdown: `${dir}/report.md`,
+          csv: `${dir}/results.csv`,
+          html: `${dir}/report.html`,
+          json: `${dir}/summary.json`,
+          charts: CHARTS.map((name) => `${dir}/${name}.svg`)
+        })
+        expect((yield* fs.readDirectory(dir)).sort()).toEqual(
+          [
+            "report.html",
+            "report.md",
+            "results.csv",
+            "run.json",
+            "summary.json",
+            ...CHARTS.map((name) => `${name}.svg`)
+          ].sort()
+        )
+        expect(yield* fs.readFileString(written.markdown)).toContain("](throughput-524288.svg)")
+        expect(yield* fs.readFileString(written.html)).toContain('data-chart="throughput-32768"')
+        const summary = JSON.parse(yield* fs.readFileString(written.json))
+        expect(summary.cells).toHaveLength(32)
+        // A second write replaces the files in place.
+        yield* writeReports(dir)
+        expect((yield* fs.readDirectory(dir)).length).toBe(5 + CHARTS.length)
+      }).pipe(Effect.provide(NodeContext.layer)),
+    30_000
   )
 
   it.scoped("names the file and the problem when run.json is missing, not JSON or not a run", () =>

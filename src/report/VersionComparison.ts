@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { loadRun } from "../run/RunStore.ts"
 import { writeAtomically } from "../system/AtomicFile.ts"
 import { UnknownTarget } from "../targets/TargetRegistry.ts"
-import { renderComparison } from "./CompareReport.ts"
+import { compareRuns, renderComparison } from "./CompareReport.ts"
 import { splitTargets } from "./VersionViews.ts"
 
 /** "node,node@24" → ["node", "node@24"]; anything else is not a pair of target names. */
@@ -32,5 +32,5 @@ export const writeTargetComparison = (runDir: string, a: string, b: string) =>
     const markdown = renderComparison(runA, runB)
     const file = path.join(runDir, `compare-${a}-${b}.md`)
     yield* writeAtomically(file, markdown)
-    return { path: file, markdown }
+    return { path: file, markdown, comparison: compareRuns(runA, runB) }
   })

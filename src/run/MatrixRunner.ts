@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import type { ChildExit } from "../system/ChildProcess.ts"
-import { timeWaitCount } from "../system/ProcStat.ts"
+import { coreLoad, processSnapshot, systemSnapshot, timeWaitCount } from "../system/ProcStat.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { summarizeCell } from "./CellSummary.ts"
@@ -108,6 +108,17 @@ const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
     }
   })
 
+/** How busy both cores were over a short quiet look before a cell (the machine may be shared). */
+const busyBefore = (serverCore: number, clientCore: number) =>
+  Effect.gen(function* () {
+    const before = yield* systemSnapshot
+    yield* Effect.sleep("200 millis")
+    const after = yield* systemSnapshot
+    const server = coreLoad(before, after, serverCore)
+    const client = coreLoad(before, after, clientCore)
+    return server === undefined || client === undefined ? undefined : { server: server.busy, client: client.busy }
+  }).pipe(Effect.orElseSucceed(() => undefined))
+
 export const runMatrix = (initial: RunFile, context: MatrixContext) =>
   Effect.gen(function* () {
     const { hooks } = context
@@ -147,6 +158,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
       let server: LaunchedServer | undefined
       /** Why the target could not start, once it has failed to. */
       let startFailure: string | undefined
+      let idleRssBytes: number | undefined
       const stop = Effect.suspend(() => {
         const s = scope
         scope = undefined
@@ -166,6 +178,11 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
             return Option.some(launched.left.message)
           }
           server = launched.right
+          // Summed over the server's processes, as its peak RSS is.
+          const idle = yield* Effect.forEach(server.pids, processSnapshot)
+          idleRssBytes = idle.every(Option.isSome)
+            ? idle.reduce((sum, o) => sum + (Option.isSome(o) ? o.value.rssBytes : 0), 0)
+            : undefined
           return Option.none<string>()
         })
       yield* Effect.ensuring(
@@ -212,6 +229,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               }
             }
             yield* drainTimeWait(cell.connections, hooks)
+            const coresBusyBefore = yield* busyBefore(context.serverCore, context.clientCore)
             const options: FloodOptions = {
               ...defaultFloodOptions,
               port: server!.port,
@@ -277,7 +295,9 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               summary,
               status: failure === undefined ? "ok" : "failed",
               reason: failure,
-              ...(crash === undefined ? {} : { crash })
+              ...(crash === undefined ? {} : { crash }),
+              ...(idleRssBytes !== undefined ? { serverIdleRssBytes: idleRssBytes } : {}),
+              ...(coresBusyBefore !== undefined ? { coresBusyBefore } : {})
             })
             if (failure !== undefined) {
               yield* hooks.log(`${name} ${cell.connections}×${cell.bytesPerConnection}: FAILED: ${failure}`)

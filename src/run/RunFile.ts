@@ -130,7 +130,11 @@ export const Cell = Schema.Struct({
    * Which question of bench:core the cell answers: a (Effect core vs raw),
    * b (TS client vs native), c (servers vs c-epoll), d (memory).
    */
-  part: Schema.optional(Schema.Literal("a", "b", "c", "d"))
+  part: Schema.optional(Schema.Literal("a", "b", "c", "d")),
+  /** RSS of the server right after it started, before any connection: memory per connection is measured from it. */
+  serverIdleRssBytes: Schema.optional(Schema.Number),
+  /** Busy share of the server's and the client's core just before the cell: above 10%, something else was running. */
+  coresBusyBefore: Schema.optional(Schema.Struct({ server: Schema.Number, client: Schema.Number }))
 })
 export type Cell = typeof Cell.Type
 
