@@ -59,6 +59,9 @@ describe("report --compare --fail-if-slower", () => {
         expect(html).toContain('<a href="slow/report.html">report</a>')
         expect(html).toContain('<a href="base/report.html">report</a>')
         expect(html.indexOf("slow/report.html")).toBeLessThan(html.indexOf("base/report.html"))
+        // Again, with index.html now among the folders.
+        const again = yield* runCli("node", ["report", "--index", runs])
+        expect(again.exitCode, again.stderr).toBe(0)
       }).pipe(Effect.provide(nodeLive)),
     240_000
   )

@@ -115,7 +115,8 @@ export const writeRunIndex = (runsDir: string) =>
     const entries: Array<IndexEntry> = []
     for (const folder of names) {
       const dir = path.join(runsDir, folder)
-      if (!(yield* fs.exists(path.join(dir, RUN_FILE)))) continue
+      // A file (index.html itself) or an unreadable entry is not a run folder.
+      if (!(yield* fs.exists(path.join(dir, RUN_FILE)).pipe(Effect.orElseSucceed(() => false)))) continue
       const read = yield* Effect.either(loadRun(dir))
       entries.push({
         folder,
