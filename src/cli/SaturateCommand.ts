@@ -19,11 +19,12 @@ import {
   defaultSaturationConnections,
   defaultSaturationOptions,
   MAX_CONNECTIONS,
+  saturationRunOptions,
   validateDuration,
   validateProbeOptions
 } from "../run/SaturationOptions.ts"
 import type { SaturationResult } from "../run/SaturationResult.ts"
-import { saturateTargetOrReport, saturationRunOptions } from "../run/SaturationRun.ts"
+import { saturateTargetOrReport } from "../run/SaturationTarget.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { cpuCount } from "../system/Limits.ts"
 import { runtimeBinary } from "../targets/Runtimes.ts"

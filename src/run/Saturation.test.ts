@@ -18,8 +18,10 @@ import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+import { saturationRunOptions } from "./SaturationOptions.ts"
 import { SaturationResult } from "./SaturationResult.ts"
-import { saturateServer, saturateTarget, saturationRunOptions } from "./SaturationRun.ts"
+import { saturateServer } from "./SaturationRun.ts"
+import { saturateTarget } from "./SaturationTarget.ts"
 
 const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
 

@@ -9,7 +9,9 @@ import { InvalidOption } from "../engine/FloodOptions.ts"
 import type { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
 import { PATTERN_LENGTH } from "../protocol/PayloadPattern.ts"
 import { FD_RESERVE } from "../system/Limits.ts"
+import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { type Limits, portCount } from "./Preflight.ts"
+import type { SaturationSettings } from "./SaturationResult.ts"
 
 export const MAX_DURATION_SECONDS = 300
 export const MAX_CONNECTIONS = 16384
@@ -139,3 +141,69 @@ export const validateDuration = (seconds: number) =>
     `must be from 1 to ${MAX_DURATION_SECONDS} seconds`,
     "e.g. --duration 20"
   )
+
+/** @category models */
+export interface SaturationRunOptions {
+  readonly host: string
+  readonly connections: number
+  readonly durationSeconds: number
+  readonly rampTimeoutSeconds: number
+  /** Seconds between the end of the ramp and the steady state. */
+  readonly warmupSeconds: number
+  /** Connections send as soon as each opens, instead of together when the ramp ends. */
+  readonly sendDuringRamp: boolean
+  readonly chunk: number
+  readonly window: number
+  readonly probeIntervalMs: number
+  readonly probeTimeoutMs: number
+  readonly probeMaxOutstanding: number
+  readonly probeBytes: number
+  /** Runtime of the saturating client and of the probe. */
+  readonly client: RuntimeSpec
+  readonly serverCore: number
+  readonly clientCore: number
+  /** Progress lines for a human (the library never prints). */
+  readonly onProgress?: (line: string) => Effect.Effect<void>
+}
+
+/** The defaults of `saturate`, for a given connection count and client runtime. */
+export const saturationRunOptions = (
+  connections: number,
+  client: RuntimeSpec,
+  overrides: Partial<SaturationRunOptions> = {}
+): SaturationRunOptions => ({
+  host: defaultSaturationOptions.host,
+  connections,
+  durationSeconds: defaultSaturationOptions.durationSeconds,
+  rampTimeoutSeconds: defaultSaturationOptions.rampTimeoutSeconds,
+  warmupSeconds: defaultSaturationOptions.warmupSeconds,
+  sendDuringRamp: false,
+  chunk: defaultSaturationOptions.chunk,
+  window: defaultSaturationOptions.chunk,
+  probeIntervalMs: defaultSaturationOptions.probeIntervalMs,
+  probeTimeoutMs: defaultSaturationOptions.probeTimeoutMs,
+  probeMaxOutstanding: defaultSaturationOptions.probeMaxOutstanding,
+  probeBytes: defaultSaturationOptions.probeBytes,
+  client,
+  serverCore: 0,
+  clientCore: 1,
+  ...overrides
+})
+
+/** The settings a result records. */
+export const settingsOf = (options: SaturationRunOptions): SaturationSettings => ({
+  connections: options.connections,
+  durationSeconds: options.durationSeconds,
+  rampTimeoutSeconds: options.rampTimeoutSeconds,
+  warmupSeconds: options.warmupSeconds,
+  sendDuringRamp: options.sendDuringRamp,
+  chunk: options.chunk,
+  window: options.window,
+  probeIntervalMs: options.probeIntervalMs,
+  probeTimeoutMs: options.probeTimeoutMs,
+  probeMaxOutstanding: options.probeMaxOutstanding,
+  probeBytes: options.probeBytes,
+  client: options.client,
+  serverCore: options.serverCore,
+  clientCore: options.clientCore
+})

@@ -26,62 +26,16 @@ import {
   tcpMemoryBytes
 } from "../system/ProcStat.ts"
 import { processSwitches } from "../system/ThreadSwitches.ts"
-import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
-import { launchTarget } from "../targets/TargetLauncher.ts"
-import type { Target } from "../targets/TargetRegistry.ts"
-import { DEADLINE_MARGIN_SECONDS, defaultSaturationOptions } from "./SaturationOptions.ts"
-import type { SaturationResult, SaturationSample, SaturationSettings, SaturationStatus } from "./SaturationResult.ts"
+import {
+  DEADLINE_MARGIN_SECONDS,
+  defaultSaturationOptions,
+  type SaturationRunOptions,
+  settingsOf
+} from "./SaturationOptions.ts"
+import type { SaturationResult, SaturationSample, SaturationStatus } from "./SaturationResult.ts"
+import { Heard, longestTickGapMs, type Ramped, recentRate, throughputAt } from "./SaturationWorkers.ts"
 import { steadySummary } from "./SteadyStats.ts"
 import { startWorker } from "./WorkerProcess.ts"
-import type { WorkerEvent } from "./WorkerProtocol.ts"
-
-/** @category models */
-export interface SaturationRunOptions {
-  readonly host: string
-  readonly connections: number
-  readonly durationSeconds: number
-  readonly rampTimeoutSeconds: number
-  /** Seconds between the end of the ramp and the steady state. */
-  readonly warmupSeconds: number
-  /** Connections send as soon as each opens, instead of together when the ramp ends. */
-  readonly sendDuringRamp: boolean
-  readonly chunk: number
-  readonly window: number
-  readonly probeIntervalMs: number
-  readonly probeTimeoutMs: number
-  readonly probeMaxOutstanding: number
-  readonly probeBytes: number
-  /** Runtime of the saturating client and of the probe. */
-  readonly client: RuntimeSpec
-  readonly serverCore: number
-  readonly clientCore: number
-  /** Progress lines for a human (the library never prints). */
-  readonly onProgress?: (line: string) => Effect.Effect<void>
-}
-
-/** The defaults of `saturate`, for a given connection count and client runtime. */
-export const saturationRunOptions = (
-  connections: number,
-  client: RuntimeSpec,
-  overrides: Partial<SaturationRunOptions> = {}
-): SaturationRunOptions => ({
-  host: defaultSaturationOptions.host,
-  connections,
-  durationSeconds: defaultSaturationOptions.durationSeconds,
-  rampTimeoutSeconds: defaultSaturationOptions.rampTimeoutSeconds,
-  warmupSeconds: defaultSaturationOptions.warmupSeconds,
-  sendDuringRamp: false,
-  chunk: defaultSaturationOptions.chunk,
-  window: defaultSaturationOptions.chunk,
-  probeIntervalMs: defaultSaturationOptions.probeIntervalMs,
-  probeTimeoutMs: defaultSaturationOptions.probeTimeoutMs,
-  probeMaxOutstanding: defaultSaturationOptions.probeMaxOutstanding,
-  probeBytes: defaultSaturationOptions.probeBytes,
-  client,
-  serverCore: 0,
-  clientCore: 1,
-  ...overrides
-})
 
 /** What the run needs to know of the server under load (a RunningServer fits). */
 export interface ServerUnderLoad {
@@ -95,115 +49,6 @@ export interface ServerUnderLoad {
 const WORKER_START_SECONDS = 60
 /** Time the client gets to close its connections and report. */
 const CLIENT_REPORT_SECONDS = 30
-
-type Tick = Extract<WorkerEvent, { _tag: "tick" }>
-type Ramped = Extract<WorkerEvent, { _tag: "ramped" }>
-
-/** What the parent has heard from its workers so far. */
-class Heard {
-  lastTick: Tick | undefined = undefined
-  /** Every tick from the start of the steady state on (4 a second). */
-  readonly ticks: Array<Tick> = []
-  keepTicks = false
-  clientFailure: string | undefined = undefined
-  probeFailure: string | undefined = undefined
-  constructor(
-    readonly ramped: Deferred.Deferred<Ramped>,
-    readonly probeReady: Deferred.Deferred<void>,
-    readonly clientReport: Deferred.Deferred<SaturationClientReport>,
-    readonly probeReport: Deferred.Deferred<ProbeReport>,
-    readonly clientFailed: Deferred.Deferred<string>,
-    readonly probeFailed: Deferred.Deferred<string>
-  ) {}
-
-  onClient = (event: WorkerEvent): void => {
-    switch (event._tag) {
-      case "tick":
-        this.lastTick = event
-        if (this.keepTicks) this.ticks.push(event)
-        break
-      case "ramped":
-        Deferred.unsafeDone(this.ramped, Effect.succeed(event))
-        break
-      case "client-result":
-        Deferred.unsafeDone(this.clientReport, Effect.succeed(event.report))
-        break
-      case "failed":
-        this.clientFailure = event.message
-        Deferred.unsafeDone(this.clientFailed, Effect.succeed(event.message))
-        break
-      default:
-        break
-    }
-  }
-
-  onProbe = (event: WorkerEvent): void => {
-    switch (event._tag) {
-      case "ready":
-        Deferred.unsafeDone(this.probeReady, Effect.void)
-        break
-      case "probe-result":
-        Deferred.unsafeDone(this.probeReport, Effect.succeed(event.report))
-        break
-      case "failed":
-        this.probeFailure = event.message
-        Deferred.unsafeDone(this.probeFailed, Effect.succeed(event.message))
-        break
-      default:
-        break
-    }
-  }
-}
-
-/** Verified bytes at wall time `t`, interpolated between the client's ticks. */
-const bytesAt = (ticks: ReadonlyArray<Tick>, t: number): number => {
-  if (ticks.length === 0) return 0
-  if (t <= ticks[0]!.at) return ticks[0]!.bytesVerified
-  for (let k = 1; k < ticks.length; k++) {
-    const b = ticks[k]!
-    if (t <= b.at) {
-      const a = ticks[k - 1]!
-      const span = b.at - a.at
-      return span <= 0 ? b.bytesVerified : a.bytesVerified + ((b.bytesVerified - a.bytesVerified) * (t - a.at)) / span
-    }
-  }
-  return ticks[ticks.length - 1]!.bytesVerified
-}
-
-/** Verified echo between two wall times, 10^6 bytes per second. */
-export const throughputAt = (ticks: ReadonlyArray<Tick>, from: number, to: number): number =>
-  to > from ? Math.max(0, bytesAt(ticks, to) - bytesAt(ticks, from)) / ((to - from) / 1000) / 1e6 : 0
-
-/** Throughput over the last few seconds of ticks received, for progress lines. */
-const recentRate = (ticks: ReadonlyArray<Tick>): number => {
-  const last = ticks[ticks.length - 1]
-  if (last === undefined) return 0
-  const earlier = ticks.find((t) => t.at >= last.at - 5000) ?? last
-  return last.at > earlier.at ? (last.bytesVerified - earlier.bytesVerified) / (last.at - earlier.at) / 1000 : 0
-}
-
-const longestTickGapMs = (ticks: ReadonlyArray<Tick>) => {
-  let longest = 0
-  for (let k = 1; k < ticks.length; k++) longest = Math.max(longest, ticks[k]!.at - ticks[k - 1]!.at)
-  return longest
-}
-
-const settingsOf = (options: SaturationRunOptions): SaturationSettings => ({
-  connections: options.connections,
-  durationSeconds: options.durationSeconds,
-  rampTimeoutSeconds: options.rampTimeoutSeconds,
-  warmupSeconds: options.warmupSeconds,
-  sendDuringRamp: options.sendDuringRamp,
-  chunk: options.chunk,
-  window: options.window,
-  probeIntervalMs: options.probeIntervalMs,
-  probeTimeoutMs: options.probeTimeoutMs,
-  probeMaxOutstanding: options.probeMaxOutstanding,
-  probeBytes: options.probeBytes,
-  client: options.client,
-  serverCore: options.serverCore,
-  clientCore: options.clientCore
-})
 
 const mb = (n: number) => n.toFixed(0)
 const pct = (share: number | undefined) => (share === undefined ? "–" : `${(share * 100).toFixed(0)}%`)
@@ -552,39 +397,3 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
     }
     return result
   }).pipe(Effect.scoped)
-
-/**
- * Launches a target pinned to the server core, saturates it, and stops it.
- * Fails only when the target cannot start (unavailable, build, readiness)
- * or a worker's runtime is missing; the caller reports those and moves on.
- */
-export const saturateTarget = (target: Target, options: SaturationRunOptions) =>
-  Effect.gen(function* () {
-    const server = yield* launchTarget(target, { host: options.host, cpus: String(options.serverCore) })
-    yield* (options.onProgress ?? (() => Effect.void))(
-      `${target.manifest.name}: server pid ${server.pid} on ${options.host}:${server.port}, core ${options.serverCore}`
-    )
-    return yield* saturateServer(target.manifest.name, server, options)
-  }).pipe(Effect.scoped)
-
-/** A result for a target that could not be saturated at all (it did not start, or a runtime is missing). */
-export const notStartedResult = (targetName: string, options: SaturationRunOptions, why: string): SaturationResult => ({
-  target: targetName,
-  status: "failed",
-  reason: why,
-  notes: [],
-  startedAt: new Date().toISOString(),
-  settings: settingsOf(options),
-  server: { pid: 0 },
-  steady: steadySummary([], 0, undefined),
-  samples: []
-})
-
-/**
- * `saturateTarget` that never fails: a target that cannot start gives a
- * "failed" result with the reason, so a suite can record it and go on.
- */
-export const saturateTargetOrReport = (target: Target, options: SaturationRunOptions) =>
-  saturateTarget(target, options).pipe(
-    Effect.catchAll((error) => Effect.succeed(notStartedResult(target.manifest.name, options, error.message)))
-  )
