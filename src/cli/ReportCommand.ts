@@ -62,7 +62,7 @@ export const reportCommand = Command.make(
       Options.withPseudoName("DIR"),
       Options.optional,
       Options.withDescription(
-        "Write the JSON Schemas of run.json and summary.json into DIR (the repository keeps them in schema/)"
+        "Write the JSON Schemas of run.json and summary.json into DIR (the repository keeps them in src/report/schema/)"
       )
     )
   },

@@ -2,7 +2,7 @@
  * summary.json: the run reduced to one summary per cell of the matrix, with
  * its status and reason, for tools that want the results without walking
  * every sample of run.json (README tables, regression checks). Its shape is
- * the `Summary` schema below; `schema/summary.schema.json` is generated from it.
+ * the `Summary` schema below; `src/report/schema/summary.schema.json` is generated from it.
  */
 import * as Schema from "effect/Schema"
 import { CellStatus, type RunFile } from "../run/RunFile.ts"

@@ -1,7 +1,7 @@
 /**
  * JSON Schemas of run.json and summary.json, generated from the Effect
  * Schemas that decode them, so a tool in another language can validate a
- * run. `report --schemas <dir>` writes them; schema/ in the repository holds
+ * run. `report --schemas <dir>` writes them; src/report/schema/ holds
  * the current ones (a test keeps them in step with the code).
  */
 import * as JSONSchema from "effect/JSONSchema"

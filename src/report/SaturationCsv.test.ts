@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { notStartedResult, saturationRunOptions } from "../run/SaturationRun.ts"
+import { saturationRunOptions } from "../run/SaturationOptions.ts"
+import { notStartedResult } from "../run/SaturationTarget.ts"
 import { steadySummary } from "../run/SteadyStats.ts"
 import { renderSaturationCsv, SATURATION_CSV_COLUMNS } from "./SaturationCsv.ts"
 
