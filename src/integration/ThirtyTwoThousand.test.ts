@@ -21,7 +21,7 @@ import { checkAvailable, discoverTargets, selectTargets } from "../targets/Targe
 const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
 const CONNECTIONS = 32768
 
-const floodAt32k = (client: ClientKind) =>
+const floodAt32k = (client: ClientKind, firstSourceAddress: number) =>
   Effect.gen(function* () {
     const [target] = yield* selectTargets(yield* discoverTargets(), ["c-epoll"])
     // No C compiler here: nothing to flood at this scale (the CI installs one and runs it).
@@ -34,7 +34,7 @@ const floodAt32k = (client: ClientKind) =>
       serverMode: serverModeOf(target!.manifest)
     })
     if (planned._tag === "Impossible") throw new Error(planned.reason)
-    const plan = planned.plan
+    const plan = { ...planned.plan, firstSourceAddress }
     const server = yield* launchTarget(target!, { cpus: "0", processes: plan.serverProcesses })
     const sample = yield* runSample({
       client,
@@ -44,7 +44,11 @@ const floodAt32k = (client: ClientKind) =>
         connections: CONNECTIONS,
         bytesPerConnection: 32 * 1024,
         window: 32 * 1024,
-        timeoutSeconds: 120
+        // All verified is the point here, not speed: two JS clients share one core, and with the
+        // default somaxconn (4096) connects queue, so a busy moment must not read as a stall.
+        timeoutSeconds: 300,
+        stallTimeoutSeconds: 60,
+        connectTimeoutSeconds: 60
       },
       serverPids: server.pids,
       serverCore: 0,
@@ -57,18 +61,25 @@ const floodAt32k = (client: ClientKind) =>
   }).pipe(Effect.scoped, Effect.provide(live))
 
 describe("32,768 connections", () => {
-  for (const client of ["native", "node"] as const) {
+  // Each run leaves every port of its source addresses in TIME_WAIT for 60 s. The native client
+  // connects with IP_BIND_ADDRESS_NO_PORT, whose port choice skips any port an explicit bind holds
+  // on any address; the Node client binds explicitly. So native goes first, and Node then binds
+  // on fresh addresses (127.0.0.3 on), where nothing of the first run is in its way.
+  for (const [client, firstSourceAddress] of [
+    ["native", 1],
+    ["node", 3]
+  ] as const) {
     it.live(
       `× 32 KiB against multi-process C epoll, ${client} client in several processes: all verified`,
       () =>
         Effect.gen(function* () {
-          const ran = yield* floodAt32k(client)
+          const ran = yield* floodAt32k(client, firstSourceAddress)
           if (ran === undefined) return
           const { sample, plan, server } = ran
           // Here (hard limit 20000) neither side fits in one process.
           expect(plan.serverProcesses).toBeGreaterThan(1)
           expect(server.pids.length).toBe(plan.serverProcesses)
-          expect(sample.flood.errors).toEqual({})
+          expect(sample.flood.errors, JSON.stringify(sample.flood.errorDetails.slice(0, 3))).toEqual({})
           expect(sample.flood.ok).toBe(true)
           expect(sample.flood.connectionsCompleted).toBe(CONNECTIONS)
           expect(sample.flood.bytesVerified).toBe(CONNECTIONS * 32 * 1024)

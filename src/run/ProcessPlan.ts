@@ -35,6 +35,12 @@ export interface ProcessPlan {
   readonly sourceAddresses: number
   /** Open files each server process needs, on average. */
   readonly filesPerServerProcess: number
+  /**
+   * Last octet of the first source address (1 when absent). Ports a client bound
+   * explicitly stay taken on their address through TIME_WAIT (60 s), so a
+   * flood right after another at this scale starts on fresh addresses.
+   */
+  readonly firstSourceAddress?: number
 }
 
 export type PlanVerdict =
@@ -105,7 +111,7 @@ export const planProcesses = (input: PlanInput): PlanVerdict => {
 
 /** The source address of client process i when each process binds one (127.0.0.1, .2, …). */
 export const sourceAddressOf = (plan: ProcessPlan, index: number): string | undefined =>
-  plan.sourceAddresses > 1 ? `127.0.0.${(index % plan.sourceAddresses) + 1}` : undefined
+  plan.sourceAddresses > 1 ? `127.0.0.${(index % plan.sourceAddresses) + (plan.firstSourceAddress ?? 1)}` : undefined
 
 /** Why a target cannot hold `connections` here (skipped with this reason), or undefined when a plan exists. */
 export const cellVerdict = (
