@@ -191,19 +191,8 @@ export const saturationRunOptions = (
 })
 
 /** The settings a result records. */
-export const settingsOf = (options: SaturationRunOptions): SaturationSettings => ({
-  connections: options.connections,
-  durationSeconds: options.durationSeconds,
-  rampTimeoutSeconds: options.rampTimeoutSeconds,
-  warmupSeconds: options.warmupSeconds,
-  sendDuringRamp: options.sendDuringRamp,
-  chunk: options.chunk,
-  window: options.window,
-  probeIntervalMs: options.probeIntervalMs,
-  probeTimeoutMs: options.probeTimeoutMs,
-  probeMaxOutstanding: options.probeMaxOutstanding,
-  probeBytes: options.probeBytes,
-  client: options.client,
-  serverCore: options.serverCore,
-  clientCore: options.clientCore
-})
+export const settingsOf = (options: SaturationRunOptions): SaturationSettings => {
+  // Everything but where the server is and how progress is shown.
+  const { host: _host, onProgress: _onProgress, ...settings } = options
+  return settings
+}
