@@ -13,13 +13,13 @@ import { capture } from "../system/CapturedCommand.ts"
 import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { acquireTestHost } from "../system/TestHost.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
+import { skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { parseReport, runCli, startEchoServer } from "./Harness.ts"
 
-const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
 const WORKERS = 2
 const CONNECTIONS = 101
 
-describe.skipIf(!isRoot)("flood workers in test hosts (needs root)", () => {
+describe.skipIf(skipWithoutRoot)("flood workers in test hosts (needs root)", () => {
   it.scopedLive(
     "workers started together merge into one verified result of every connection",
     () =>

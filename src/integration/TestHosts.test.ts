@@ -7,14 +7,14 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { capture } from "../system/CapturedCommand.ts"
+import { skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { parseReport, runCli } from "./Harness.ts"
 
-const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
 const ourNamespaces = Effect.map(capture(["ip", "netns", "list"]), (r) =>
   r.stdout.split("\n").filter((line) => line.startsWith("echoflood-"))
 )
 
-describe.skipIf(!isRoot)("flood over a veth link to a test host (needs root)", () => {
+describe.skipIf(skipWithoutRoot)("flood over a veth link to a test host (needs root)", () => {
   it.effect(
     "verifies every byte at no more than the link's rate and leaves no namespace",
     () =>

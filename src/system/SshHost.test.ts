@@ -10,6 +10,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { requireAll, skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { capture } from "./CapturedCommand.ts"
 import { SSHD, startSshd } from "./fixtures/Sshd.ts"
 import * as LinuxSystem from "./LinuxSystem.ts"
@@ -20,9 +21,12 @@ import { checkSshHost, REMOTE_PID, readRemoteProc, sshServerArgv } from "./SshHo
 /** The checkout under test (system/ sits below targets/, whose Runtimes.ts holds the same). */
 const repoRoot = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/$/, "")
 
-const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
 const { existsSync } = await import("node:fs")
-const missing = !isRoot ? "needs root" : !existsSync(SSHD) ? "needs sshd: apt-get install openssh-server" : undefined
+const missing = skipWithoutRoot
+  ? "needs root"
+  : !existsSync(SSHD) && !requireAll
+    ? "needs sshd: apt-get install openssh-server"
+    : undefined
 const headCommit = Effect.map(capture(["git", "-C", repoRoot, "rev-parse", "HEAD"]), (r) => r.stdout.trim())
 const failureText = <A, E>(exit: Exit.Exit<A, E>) => (Exit.isFailure(exit) ? String(exit.cause) : "succeeded")
 

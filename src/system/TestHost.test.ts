@@ -9,11 +9,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import { skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { capture } from "./CapturedCommand.ts"
 import * as LinuxSystem from "./LinuxSystem.ts"
 import { acquireTestHost, leftoverTestHosts, parseLinkDelay, parseLinkRate } from "./TestHost.ts"
 
-const isRoot = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() === 0
 const namespaces = () =>
   Effect.map(capture(["ip", "netns", "list"]), (r) => r.stdout.split("\n").map((l) => l.split(" ")[0]))
 
@@ -30,7 +30,7 @@ describe("link options", () => {
   })
 })
 
-describe.skipIf(!isRoot)("test hosts (needs root)", () => {
+describe.skipIf(skipWithoutRoot)("test hosts (needs root)", () => {
   it.effect("creates a shaped host and removes it with its scope", () =>
     Effect.gen(function* () {
       const name = yield* Effect.scoped(

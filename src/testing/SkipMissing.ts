@@ -28,3 +28,9 @@ export const skipMissing = (ctx: TestContext, reason: string) =>
         if (result !== undefined) result.note = reason
         ctx.skip(reason)
       })
+
+/**
+ * For `describe.skipIf`: tests that create test hosts (network namespaces) or
+ * run sshd need root; without it they are skipped, unless everything is required.
+ */
+export const skipWithoutRoot = process.getuid?.() !== 0 && !requireAll
