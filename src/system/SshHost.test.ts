@@ -16,7 +16,7 @@ import { SSHD, startSshd } from "./fixtures/Sshd.ts"
 import * as LinuxSystem from "./LinuxSystem.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
 import { openSshControl, remoteSystem } from "./RemoteSystem.ts"
-import { checkSshHost, REMOTE_PID, readRemoteProc, sshServerArgv } from "./SshHost.ts"
+import { checkSshHost, REMOTE_PID, sshServerArgv } from "./SshHost.ts"
 
 /** The checkout under test (system/ sits below targets/, whose Runtimes.ts holds the same). */
 const repoRoot = decodeURIComponent(new URL("../..", import.meta.url).pathname).replace(/\/$/, "")
@@ -79,8 +79,10 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         const run = yield* capture(["sh", "-c", `"$@" </dev/null`, "sh", ...argv])
         const pid = Number(REMOTE_PID.exec(run.stderr)?.[1])
         expect(pid).toBeGreaterThan(0)
-        const proc = yield* Effect.exit(readRemoteProc(host("client_key"), pid))
-        expect(Exit.isSuccess(proc) && proc.value.pidStat).toBe("")
+        // Read there, through the same service that reads a server host's /proc.
+        const there = yield* remoteSystem(host("client_key"))
+        const proc = yield* Effect.exit(there.process(pid))
+        expect(failureText(proc)).toContain(`process ${pid} is gone`)
       }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
     180_000
   )

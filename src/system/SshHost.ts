@@ -136,13 +136,3 @@ export const checkSshHost = (host: SshHost, commit: string) =>
       })
     }
   })
-
-/** /proc figures of a process on the host, read in one ssh call: /proc/stat, then its stat and status. */
-export const readRemoteProc = (host: SshHost, pid: number) =>
-  Effect.map(
-    sshCapture(host, ["sh", "-c", `cat /proc/stat; echo @@; cat /proc/${pid}/stat; echo @@; cat /proc/${pid}/status`]),
-    (result) => {
-      const [stat = "", pidStat = "", status = ""] = result.stdout.split("@@\n")
-      return { stat, pidStat, status }
-    }
-  )
