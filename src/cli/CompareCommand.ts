@@ -11,6 +11,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
+import { countOf } from "../report/NumberFormat.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import { refreshRunIndex } from "../report/RunIndex.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
@@ -45,7 +46,7 @@ import {
 /** @category errors */
 export class CellsFailed extends Data.TaggedError("CellsFailed")<{ readonly failed: number; readonly dir: string }> {
   override get message() {
-    return `${this.failed === 1 ? "1 cell" : `${this.failed} cells`} FAILED; ${this.dir}/report.md says why`
+    return `${countOf(this.failed, "cell")} FAILED; ${this.dir}/report.md says why`
   }
 }
 
@@ -323,7 +324,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     const log = (line: string) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
     const pending = run.cells.filter((c) => c.status === "pending").length
     yield* Console.log(
-      `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${selected.length} targets, ${run.cells.length} cells (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
+      `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${countOf(selected.length, "target")}, ${countOf(run.cells.length, "cell")} (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
     )
     if (!Option.isSome(parsed.resume)) {
       // One line per target and reason, not per cell.
@@ -335,7 +336,9 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
       }
       for (const [key, counts] of skipped) {
         const [target, reason] = key.split("\u0000")
-        yield* Console.log(`  skipped ${target} (${[...new Set(counts)].join(", ")} connections): ${reason}`)
+        yield* Console.log(
+          `  skipped ${target} (${[...new Set(counts)].join(", ")} connection${counts.length === 1 && counts[0] === 1 ? "" : "s"}): ${reason}`
+        )
       }
     }
     const measured = Effect.gen(function* () {
@@ -386,7 +389,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     const failed = saturated.cells.filter((c) => c.status === "failed").length
     const skipped = saturated.cells.filter((c) => c.status === "skipped").length
     yield* Console.log(
-      `\n${saturated.complete ? "complete" : "incomplete"}: ${saturated.cells.filter((c) => c.status === "ok").length} cells ok, ${failed} failed, ${skipped} skipped\nwrote ${[`${dir}/run.json`, ...written].join("\n      ")}`
+      `\n${saturated.complete ? "complete" : "incomplete"}: ${countOf(saturated.cells.filter((c) => c.status === "ok").length, "cell")} ok, ${failed} failed, ${skipped} skipped\nwrote ${[`${dir}/run.json`, ...written].join("\n      ")}`
     )
     if (failed > 0) return yield* new CellsFailed({ failed, dir })
   })

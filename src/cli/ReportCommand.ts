@@ -17,6 +17,7 @@ import { slowerCells } from "../report/CompareReport.ts"
 import { formatRatio, formatSize } from "../report/NumberFormat.ts"
 import { writeComparison, writeJsonSchemas, writeReports } from "../report/ReportWriter.ts"
 import { writeRunIndex } from "../report/RunIndex.ts"
+import { markdownForTerminal } from "../report/Table.ts"
 import { targetPair, writeTargetComparison } from "../report/VersionComparison.ts"
 import { UsageError } from "./CommandLine.ts"
 
@@ -104,7 +105,7 @@ export const reportCommand = Command.make(
           pair === undefined
             ? yield* writeComparison(compare.value, runDir)
             : yield* writeTargetComparison(runDir, pair[0], pair[1])
-        yield* Console.log(`\n${comparison.markdown}`)
+        yield* Console.log(`\n${markdownForTerminal(comparison.markdown)}`)
         yield* Console.log(`wrote ${comparison.path}`)
         if (Option.isSome(failIfSlower)) {
           const slower = slowerCells(comparison.comparison, failIfSlower.value)

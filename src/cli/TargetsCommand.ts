@@ -3,6 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { alignedRows, plainTable } from "../report/Table.ts"
 import { targetInfo } from "../run/RunTargets.ts"
 import { discoverTargetsWithVersions } from "../targets/VersionedTargets.ts"
 
@@ -20,8 +21,6 @@ export const describeTargets = Effect.gen(function* () {
   )
 })
 
-const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
-
 export const targetsCommand = Command.make(
   "targets",
   {
@@ -32,14 +31,17 @@ export const targetsCommand = Command.make(
     Effect.gen(function* () {
       const rows = yield* describeTargets
       if (json) return yield* Console.log(JSON.stringify(rows, null, 2))
-      const header = `${pad("target", 24)}${pad("kind", 13)}${pad("language", 12)}${pad("version", 34)}status`
-      const lines = rows.map(
-        (r) =>
-          `${pad(r.name, 24)}${pad(r.kind, 13)}${pad(r.language, 12)}${pad(r.version.slice(0, 32), 34)}${
-            r.available ? "ok" : `missing: ${r.unavailableReason?.replace(/^[^:]+: skipped, /, "")}`
-          }${notes ? `\n${r.notes.map((n) => `    · ${n}`).join("\n")}` : ""}`
+      const status = (r: (typeof rows)[number]) =>
+        r.available ? "ok" : `missing: ${r.unavailableReason?.replace(/^[^:]+: skipped, /, "")}`
+      const table = plainTable(
+        ["target", "kind", "language", "version", "status"],
+        [false, false, false, false, false],
+        rows.map((r) => [r.name, r.kind, r.language, r.version, status(r)])
       )
-      yield* Console.log([header, ...lines].join("\n"))
+      yield* Console.log(alignedRows(table).join("\n"))
+      if (notes) {
+        for (const r of rows) yield* Console.log(`\n${r.name}\n${r.notes.map((n) => `  · ${n}`).join("\n")}`)
+      }
       const missing = rows.filter((r) => !r.available).length
       yield* Console.log(
         `\n${rows.length} targets, ${rows.length - missing} available${missing > 0 ? `; install the rest with \`npm run setup:frameworks\`` : ""}. --notes shows what to know about each.`

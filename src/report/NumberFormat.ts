@@ -45,3 +45,6 @@ export const formatCount = (n: number): string =>
   Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u2009") : n.toFixed(1)
 
 export const formatGiB = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+
+/** A count with its noun in the right number: "1 connection", "2 connections", "1 open file". */
+export const countOf = (n: number, noun: string, plural = `${noun}s`): string => `${n} ${n === 1 ? noun : plural}`

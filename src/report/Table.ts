@@ -62,11 +62,46 @@ export const htmlTable = (table: Table): string => {
   return `<div class="table-wrap"><table>${head}<tbody>${rows.join("\n")}</tbody></table></div>`
 }
 
-/** Aligned columns for a terminal, under a title line, with a rule under the header. */
-export const textTable = (title: string, table: Table): string => {
+/** Aligned columns for a terminal, no value cut, with a rule under the header; the last column is not padded. */
+export const alignedRows = (table: Table): ReadonlyArray<string> => {
   const texts = table.rows.map((cells) => cells.map((c) => c.text))
   const widths = table.header.map((h, i) => Math.max(h.length, ...texts.map((r) => (r[i] ?? "").length)))
+  const last = table.header.length - 1
   const line = (cells: ReadonlyArray<string>) =>
-    cells.map((c, i) => (table.numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ")
-  return [title, line(table.header), widths.map((w) => "-".repeat(w)).join("  "), ...texts.map(line)].join("\n")
+    cells.map((c, i) => (table.numeric[i] ? c.padStart(widths[i]!) : i === last ? c : c.padEnd(widths[i]!))).join("  ")
+  // A long last column (reasons, notes) gets a short rule rather than one as wide as its longest value.
+  const rule = widths.map((w, i) =>
+    "-".repeat(i === last && !table.numeric[i] ? Math.min(w, Math.max(table.header[i]!.length, 40)) : w)
+  )
+  return [line(table.header), rule.join("  "), ...texts.map(line)]
+}
+
+/** Aligned columns for a terminal, under a title line. */
+export const textTable = (title: string, table: Table): string => [title, ...alignedRows(table)].join("\n")
+
+const isTableLine = (line: string) => line.startsWith("| ") && line.endsWith(" |")
+const cellsOf = (line: string) =>
+  line
+    .slice(2, -2)
+    .split(/(?<!\\) \| /)
+    .map((c) => c.replace(/\\\|/g, "|").replace(/&lt;/g, "<").replace(/\\\\/g, "\\").trim())
+
+/** Markdown for a terminal: its tables drawn as aligned columns, every value whole; other lines unchanged. */
+export const markdownForTerminal = (markdown: string): string => {
+  const out: Array<string> = []
+  const lines = markdown.split("\n")
+  for (let i = 0; i < lines.length; i++) {
+    const separator = lines[i + 1]
+    if (!isTableLine(lines[i]!) || separator === undefined || !/^\|( ?-+:? \|)+$/.test(separator)) {
+      out.push(lines[i]!)
+      continue
+    }
+    const header = cellsOf(lines[i]!)
+    const numeric = cellsOf(separator).map((c) => c.endsWith(":"))
+    const rows: Array<ReadonlyArray<string>> = []
+    for (i += 2; i < lines.length && isTableLine(lines[i]!); i++) rows.push(cellsOf(lines[i]!))
+    i--
+    out.push(...alignedRows(plainTable(header, numeric, rows)))
+  }
+  return out.join("\n")
 }

@@ -9,6 +9,8 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { countOf } from "../report/NumberFormat.ts"
+import { alignedRows, plainTable } from "../report/Table.ts"
 import { readSysctl, readSysctls, writeSysctl } from "../system/Environment.ts"
 import { cpuCount, FD_RESERVE, openFileLimit } from "../system/Limits.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
@@ -59,10 +61,10 @@ export const portCount = (limits: Limits) => limits.portRange[1] - limits.portRa
 export const connectionsVerdict = (limits: Limits, connections: number): string | undefined => {
   const needed = connections + FD_RESERVE
   if (needed > limits.openFilesHard) {
-    return `${connections} connections need about ${needed} open files in one process; the hard limit here is ${limits.openFilesHard}, so it is not possible in one server process (skipped)`
+    return `${countOf(connections, "connection")} need about ${needed} open files in one process; the hard limit here is ${limits.openFilesHard}, so it is not possible in one server process (skipped)`
   }
   if (connections > portCount(limits)) {
-    return `${connections} connections need as many client ports; ip_local_port_range gives ${portCount(limits)} (widen it with \`doctor --tune\`)`
+    return `${countOf(connections, "connection")} need as many client ports; ip_local_port_range gives ${portCount(limits)} (widen it with \`doctor --tune\`)`
   }
   return undefined
 }
@@ -89,7 +91,7 @@ export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<numb
     }`,
     `memory available: ${(limits.memAvailableBytes / 2 ** 30).toFixed(1)} GiB; CPUs: ${limits.cpus}${limits.cpus < 2 ? " (server and client will share one core: results are not comparable with 2-core runs)" : ""}`
   ]
-  for (const n of connectionCounts) {
+  const rows = connectionCounts.map((n) => {
     const verdict = connectionsVerdict(limits, n)
     const several = planProcesses({
       connections: n,
@@ -97,14 +99,20 @@ export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<numb
       ports: portCount(limits),
       serverMode: "reuseport"
     })
-    lines.push(
+    const what =
       verdict === undefined
-        ? `${n} connections need ${n + FD_RESERVE} open files; the hard limit is ${limits.openFilesHard}: ok`
+        ? `ok: one process each side (hard limit ${limits.openFilesHard})`
         : several._tag === "Planned"
-          ? `${n} connections: more than one process holds here; ${several.plan.serverProcesses} server processes sharing the port (${several.plan.filesPerServerProcess} open files each; only targets with \`processes\` in target.json, the others are skipped) and ${several.plan.clientProcesses} client processes${several.plan.sourceAddresses > 1 ? ` over source addresses 127.0.0.1–127.0.0.${several.plan.sourceAddresses}` : ""}; somaxconn ${limits.somaxconn}${limits.somaxconn < n ? " (connects queue: `doctor --tune` raises it to 32768)" : ""}`
-          : `${n} connections: ${several.reason}`
+          ? `${countOf(several.plan.serverProcesses, "server process", "server processes")} on one port (${countOf(several.plan.filesPerServerProcess, "open file")} each) and ${countOf(several.plan.clientProcesses, "client process", "client processes")}${several.plan.sourceAddresses > 1 ? ` over 127.0.0.1–127.0.0.${several.plan.sourceAddresses}` : ""}${limits.somaxconn < n ? `; connects queue at somaxconn ${limits.somaxconn}` : ""}`
+          : several.reason
+    return [String(n), String(n + FD_RESERVE), what]
+  })
+  lines.push("", ...alignedRows(plainTable(["connections", "open files", "here"], [true, true, false], rows)))
+  if (rows.some(([n]) => connectionsVerdict(limits, Number(n)) !== undefined))
+    lines.push(
+      "(several processes: only targets with `processes` in target.json share a port, the others are skipped; `doctor --tune` raises somaxconn to 32768)"
     )
-  }
+  lines.push("")
   return lines
 }
 

@@ -2,11 +2,35 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { resolveVersion, summarizeVersions, UnknownRuntimeVersion } from "./RuntimeInstall.ts"
-import { compareVersions, isRuntimeSpec, parseSpec, versionFromOutput, versionMatches } from "./RuntimeVersions.ts"
+import {
+  compareVersions,
+  formatVersion,
+  isRuntimeSpec,
+  parseSpec,
+  versionFromOutput,
+  versionMatches
+} from "./RuntimeVersions.ts"
 
 const nodeVersions = ["20.20.2", "22.9.0", "22.10.0", "24.0.0", "24.9.0", "24.10.1", "25.0.0-rc.1", "26.1.0"]
 
 describe("runtime versions", () => {
+  it("prints every target's version as program and number, whatever its version command prints", () => {
+    const cases: ReadonlyArray<readonly [string, string, string]> = [
+      ["v20.20.2", "node", "node 20.20.2"],
+      ["1.4.5", "bun", "bun 1.4.5"],
+      ["deno 2.9.6 (stable, release, x86_64-unknown-linux-gnu)", "deno", "deno 2.9.6"],
+      ["go version go1.19.8 linux/amd64", "go", "go 1.19.8"],
+      ["cc (Debian 12.2.0-14+deb12u1) 12.2.0", "cc", "cc 12.2.0"],
+      ["Erlang/OTP 25.2.3", "erl", "Erlang/OTP 25.2.3"],
+      ["Twisted 22.4.0", "python3", "Twisted 22.4.0"],
+      ["unknown", "node", "unknown"]
+    ]
+    for (const [output, program, shown] of cases) {
+      expect(formatVersion(output, program), output).toBe(shown)
+      expect(formatVersion(shown, program), `${shown} again`).toBe(shown)
+    }
+  })
+
   it("parses a runtime with or without a version, and nothing else", () => {
     expect(Effect.runSync(parseSpec("node@24"))).toEqual({ runtime: "node", version: "24" })
     expect(Effect.runSync(parseSpec("deno@2.9.5"))).toEqual({ runtime: "deno", version: "2.9.5" })

@@ -165,3 +165,16 @@ export const findInstalled = (root: string, spec: RuntimeSpec) =>
 
 /** The version a runtime binary prints for `--version`: "v24.21.0", "1.4.4", "deno 2.9.5 (…)" all give the number. */
 export const versionFromOutput = (output: string) => /(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(output)?.[1]
+
+/**
+ * One version format everywhere: `<program> <number>` ("node 20.20.2", "go 1.19.8", "deno 2.9.6", "Twisted 22.4.0").
+ * The program is the output's first word when it names one, else `program` (the binary's name); applying it
+ * twice changes nothing, so versions already stored this way are kept.
+ */
+export const formatVersion = (output: string, program: string): string => {
+  const line = output.trim()
+  const number = /\d+\.\d+(?:\.\d+)?/.exec(line)?.[0]
+  if (number === undefined) return line
+  const first = /^[A-Za-z][\w/+.-]*/.exec(line)?.[0]
+  return `${first !== undefined && !/\d/.test(first) ? first : program} ${number}`
+}

@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import { capture } from "../system/CapturedCommand.ts"
 import { didYouMean } from "./NearestName.ts"
 import { repoRoot, runtimeBinary, tsxLoader } from "./Runtimes.ts"
-import { type RuntimeSpec, runtimeOf } from "./RuntimeVersions.ts"
+import { formatVersion, type RuntimeSpec, runtimeOf } from "./RuntimeVersions.ts"
 import { TargetManifest } from "./TargetManifest.ts"
 
 /** @category errors */
@@ -219,13 +219,15 @@ export const checkAvailable = (target: Target) =>
     }
   })
 
-/** The first line the version command prints (stdout, else stderr), or "unknown". */
+/** The first line the version command prints (stdout, else stderr) as `<program> <number>`, or "unknown". */
 export const readVersion = (target: Target) =>
   Effect.gen(function* () {
     const fill = yield* fillPlaceholders(target, {})
-    const result = yield* capture(fill(target.manifest.version))
+    const command = fill(target.manifest.version)
+    const result = yield* capture(command)
     const line = `${result.stdout}\n${result.stderr}`.split("\n").find((l) => l.trim() !== "")
-    return result.exitCode === 0 && line !== undefined ? line.trim() : "unknown"
+    const program = ((command[0] ?? "").split("/").at(-1) ?? "").replace(/\.exe$/, "")
+    return result.exitCode === 0 && line !== undefined ? formatVersion(line, program) : "unknown"
   })
 
 const built = new Set<string>()
