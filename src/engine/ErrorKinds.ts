@@ -64,6 +64,10 @@ export const ErrorDetail = Schema.Struct({
 })
 export type ErrorDetail = typeof ErrorDetail.Type
 
+/** Failed connections (or probes) by kind. */
+export const ErrorCounts = Schema.Record({ key: Schema.String, value: Schema.Number })
+export type ErrorCounts = typeof ErrorCounts.Type
+
 /** Failures kept in full; the rest are only counted. */
 export const MAX_DETAILS = 5
 

@@ -4,7 +4,7 @@
  * field name says otherwise; latency is milliseconds.
  */
 import * as Schema from "effect/Schema"
-import { ErrorDetail } from "./ErrorKinds.ts"
+import { ErrorCounts, ErrorDetail } from "./ErrorKinds.ts"
 
 export const LatencySummary = Schema.Struct({
   /** Chunk round trips recorded (send of a chunk → its last byte echoed). */
@@ -25,21 +25,30 @@ export const NetworkDescription = Schema.Struct({
 })
 export type NetworkDescription = typeof NetworkDescription.Type
 
+/** The totals of one flood: a whole report, and each client process's share of a merged one. */
+export const FloodTotals = Schema.Struct({
+  connections: Schema.Number,
+  connectionsCompleted: Schema.Number,
+  bytesVerified: Schema.Number,
+  /** Wall time from the first connect to the last verified byte. */
+  seconds: Schema.Number,
+  /** First connect started → last connect done. */
+  connectSeconds: Schema.Number,
+  /** Verified echoed payload per second of wall time, in 10^6 bytes. */
+  mbPerSecond: Schema.Number,
+  /** Failed connections by kind. */
+  errors: ErrorCounts
+})
+
 /** One client process's own figures, kept on a result merged from several processes. */
 export const ClientProcessFigures = Schema.Struct({
   /** 0-based index of the process among the client processes. */
   index: Schema.Number,
   /** The source address its connections were bound to, when one was set. */
   sourceAddress: Schema.optional(Schema.String),
-  connections: Schema.Number,
-  connectionsCompleted: Schema.Number,
-  bytesVerified: Schema.Number,
   /** Its first connect, seconds after the first connect of all processes. */
   startOffsetSeconds: Schema.Number,
-  seconds: Schema.Number,
-  connectSeconds: Schema.Number,
-  mbPerSecond: Schema.Number,
-  errors: Schema.Record({ key: Schema.String, value: Schema.Number })
+  ...FloodTotals.fields
 })
 export type ClientProcessFigures = typeof ClientProcessFigures.Type
 
@@ -56,14 +65,10 @@ export const FloodReport = Schema.Struct({
   readPath: Schema.optional(Schema.String),
   host: Schema.String,
   port: Schema.Number,
-  connections: Schema.Number,
   bytesPerConnection: Schema.Number,
   chunk: Schema.Number,
   window: Schema.Number,
-  /** Wall time from the first connect to the last verified byte. */
-  seconds: Schema.Number,
-  /** First connect started → last connect done. */
-  connectSeconds: Schema.Number,
+  ...FloodTotals.fields,
   /** First byte sent → last byte verified. */
   bulkSeconds: Schema.Number,
   /**
@@ -73,15 +78,9 @@ export const FloodReport = Schema.Struct({
    * Absent in reports from before the check existed.
    */
   closeSeconds: Schema.optional(Schema.Number),
-  bytesVerified: Schema.Number,
-  /** Verified echoed payload per second of wall time, in 10^6 bytes. */
-  mbPerSecond: Schema.Number,
-  connectionsCompleted: Schema.Number,
   /** Seconds from start until each connection finished: min, median, max. */
   completion: Schema.Struct({ min: Schema.Number, p50: Schema.Number, max: Schema.Number }),
   latency: LatencySummary,
-  /** Failed connections by kind. */
-  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
   /** The first few failures in full. */
   errorDetails: Schema.Array(ErrorDetail),
   /** Absent: loopback. */

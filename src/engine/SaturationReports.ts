@@ -5,8 +5,9 @@
  * milliseconds); shares are 0..1.
  */
 import * as Schema from "effect/Schema"
-import { ErrorDetail } from "./ErrorKinds.ts"
+import { ErrorCounts, ErrorDetail } from "./ErrorKinds.ts"
 import { LatencySummary } from "./FloodResult.ts"
+import { ProcessUsage } from "./ProcessUsage.ts"
 
 /** The saturating client: N connections sending and verifying without end. */
 export interface SaturationClientOptions {
@@ -35,15 +36,24 @@ export interface SaturationClientOptions {
   readonly sendDuringRamp: boolean
 }
 
+/**
+ * How the client-delay probe probes: asked for in its options, echoed in its report.
+ *
+ * @category models
+ */
+export const ProbeSettings = Schema.Struct({
+  intervalMs: Schema.Number,
+  timeoutMs: Schema.Number,
+  maxOutstanding: Schema.Number,
+  /** Payload of one probe (32 KiB in the original). */
+  bytes: Schema.Number
+})
+export type ProbeSettings = typeof ProbeSettings.Type
+
 /** The client-delay probe: fresh connections on an open-loop schedule. */
-export interface ProbeOptions {
+export interface ProbeOptions extends ProbeSettings {
   readonly host: string
   readonly port: number
-  readonly intervalMs: number
-  readonly timeoutMs: number
-  readonly maxOutstanding: number
-  /** Payload of one probe (32 KiB in the original). */
-  readonly bytes: number
   readonly deadlineSeconds: number
 }
 
@@ -88,6 +98,26 @@ export const Fairness = Schema.Struct({
 export type Fairness = typeof Fairness.Type
 
 /**
+ * The ramp (opening every connection), as the saturating client announces its
+ * end and as its report keeps it.
+ *
+ * @category models
+ */
+export const RampSummary = Schema.Struct({
+  /** First connect → every connect settled (or the ramp timeout). */
+  seconds: Schema.Number,
+  connected: Schema.Number,
+  failed: Schema.Number,
+  /** Connects still in flight when the ramp timed out. */
+  pending: Schema.Number,
+  /** False when the ramp timeout ended it before every connect settled. */
+  complete: Schema.Boolean,
+  /** Echo verified while connections were still opening (only with sending during the ramp). */
+  bytesVerified: Schema.Number
+})
+export type RampSummary = typeof RampSummary.Type
+
+/**
  * What the saturating client process reports when it is stopped.
  *
  * @category models
@@ -98,18 +128,7 @@ export const SaturationClientReport = Schema.Struct({
   connections: Schema.Number,
   chunk: Schema.Number,
   window: Schema.Number,
-  ramp: Schema.Struct({
-    /** First connect → every connect settled (or the ramp timeout). */
-    seconds: Schema.Number,
-    connected: Schema.Number,
-    failed: Schema.Number,
-    /** Connects still in flight when the ramp timed out. */
-    pending: Schema.Number,
-    /** False when the ramp timeout ended it before every connect settled. */
-    complete: Schema.Boolean,
-    /** Echo verified while connections were still opening (only with sending during the ramp). */
-    bytesVerified: Schema.Number
-  }),
+  ramp: RampSummary,
   /** From the end of the ramp (every connection sending) to the steady state; kept out of the steady figures. */
   warmup: Schema.Struct({ seconds: Schema.Number, bytesVerified: Schema.Number }),
   steady: Schema.Struct({
@@ -123,12 +142,10 @@ export const SaturationClientReport = Schema.Struct({
   }),
   fairness: Fairness,
   /** Failed connections by kind (ramp and steady state). */
-  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  errors: ErrorCounts,
   errorDetails: Schema.Array(ErrorDetail),
-  /** The client process over the steady state, from /proc/self: CPU seconds and peak RSS. */
-  cpuUserSeconds: Schema.Number,
-  cpuSystemSeconds: Schema.Number,
-  peakRssBytes: Schema.Number
+  /** The client process over the steady state, from /proc/self. */
+  ...ProcessUsage.fields
 })
 export type SaturationClientReport = typeof SaturationClientReport.Type
 
@@ -140,10 +157,7 @@ export type SaturationClientReport = typeof SaturationClientReport.Type
 export const ProbeReport = Schema.Struct({
   runtime: Schema.String,
   runtimeVersion: Schema.String,
-  intervalMs: Schema.Number,
-  timeoutMs: Schema.Number,
-  maxOutstanding: Schema.Number,
-  bytes: Schema.Number,
+  ...ProbeSettings.fields,
   /** Scheduling window: first to last scheduled probe. */
   seconds: Schema.Number,
   scheduled: Schema.Number,
@@ -163,7 +177,7 @@ export const ProbeReport = Schema.Struct({
   roundTrip: Percentiles,
   /** How late the probe process started probes against its own schedule (its core is shared). */
   scheduleLagMaxMs: Schema.Number,
-  errors: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  errors: ErrorCounts,
   errorDetails: Schema.Array(Schema.String)
 })
 export type ProbeReport = typeof ProbeReport.Type

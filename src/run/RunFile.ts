@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import { FloodReport } from "../engine/FloodResult.ts"
+import { ProcessUsage } from "../engine/ProcessUsage.ts"
 import { CoreLoad, ServerUsage } from "../system/CoreLoad.ts"
 import { Environment } from "../system/Environment.ts"
 import { SaturationResult } from "./SaturationResult.ts"
@@ -15,12 +16,8 @@ export { CoreLoad, Environment, ServerUsage }
  * The flood client process, from /usr/bin/time: the whole process (runtime
  * start-up included; 10 ms resolution). Recorded by bench:core.
  */
-export const ClientUsage = Schema.Struct({
-  cpuUserSeconds: Schema.Number,
-  cpuSystemSeconds: Schema.Number,
-  peakRssBytes: Schema.Number
-})
-export type ClientUsage = typeof ClientUsage.Type
+export const ClientUsage = ProcessUsage
+export type ClientUsage = ProcessUsage
 
 /** A server holding every connection at once (bench:core part d). */
 export const MemoryReading = Schema.Struct({

@@ -7,7 +7,7 @@
  */
 import * as Schema from "effect/Schema"
 import { ProbeReport, SaturationClientReport } from "../engine/SaturationReports.ts"
-import { CoreLoad } from "../system/CoreLoad.ts"
+import { CoreLoad, coreSplit } from "../system/CoreLoad.ts"
 
 export { CoreLoad }
 
@@ -28,14 +28,7 @@ export const Spread = Schema.Struct({
 export type Spread = typeof Spread.Type
 
 /** @category models */
-export const CoreSpread = Schema.Struct({
-  core: Schema.Number,
-  busy: Spread,
-  user: Spread,
-  system: Spread,
-  softirq: Spread,
-  idle: Spread
-})
+export const CoreSpread = coreSplit(Spread)
 export type CoreSpread = typeof CoreSpread.Type
 
 /**

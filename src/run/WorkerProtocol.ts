@@ -13,16 +13,9 @@
  * leave it running.
  */
 import * as Schema from "effect/Schema"
-import { ProbeReport, SaturationClientReport } from "../engine/SaturationReports.ts"
+import { ProbeReport, RampSummary, SaturationClientReport } from "../engine/SaturationReports.ts"
 
-export const RampedEvent = Schema.TaggedStruct("ramped", {
-  seconds: Schema.Number,
-  connected: Schema.Number,
-  failed: Schema.Number,
-  pending: Schema.Number,
-  complete: Schema.Boolean,
-  bytesVerified: Schema.Number
-})
+export const RampedEvent = Schema.TaggedStruct("ramped", RampSummary.fields)
 
 export const TickEvent = Schema.TaggedStruct("tick", {
   /** Wall-clock time (Date.now), milliseconds, comparable with the parent's samples. */
