@@ -332,12 +332,15 @@ const listen = (options: ListenOptions): Effect.Effect<Listening, TransportError
       Effect.try({
         try: () => {
           const local = { host: options.host, port: options.port }
-          const listener = bun.listen({
+          // bun-types 1.4 lists reusePort only for connect; Bun.listen honours it too (SO_REUSEPORT).
+          const listenOptions = {
             hostname: options.host,
             port: options.port,
             allowHalfOpen: true,
+            reusePort: options.reusePort === true,
             socket: listenHandlers(options.onAccept, local)
-          })
+          }
+          const listener = bun.listen(listenOptions)
           local.port = listener.port
           return listener
         },

@@ -577,6 +577,8 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
             hostname: options.host,
             port: options.port,
             tcpBacklog: options.backlog,
+            // Unstable in Deno 2: needs --unstable-net, or Deno.listen throws saying so.
+            ...(options.reusePort === true ? { reusePort: true } : {}),
             transport: "tcp"
           }),
           sockets: new Set(),

@@ -31,7 +31,13 @@ import {
   type SocketHandlers,
   Transport
 } from "../../src/transport/Transport.ts"
-import { ConnectTimeout, errorCodeOf, fromErrorCode, type TransportError } from "../../src/transport/TransportError.ts"
+import {
+  ConnectTimeout,
+  errorCodeOf,
+  fromErrorCode,
+  ReusePortUnsupported,
+  type TransportError
+} from "../../src/transport/TransportError.ts"
 
 /** Bytes of the read buffer shared by every socket: what node:net reads at most per call by default. */
 export const READ_BUFFER_SIZE = 64 * 1024
@@ -212,7 +218,25 @@ const readIntoSharedBuffer = (socket: net.Socket): boolean => {
   return true
 }
 
+/** net.Server.listen takes `reusePort` from Node 22.12 and 23.1 on; older versions ignore it silently. */
+export const nodeHasReusePort = (version: string): boolean => {
+  const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number)
+  return major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12)
+}
+
 const listen = (options: ListenOptions) =>
+  (options.reusePort === true && !nodeHasReusePort(process.version)
+    ? Effect.fail(
+        new ReusePortUnsupported({
+          address: `${options.host}:${options.port}`,
+          runtime: `Node ${process.version} (reusePort arrived in 22.12 and 23.1)`,
+          fix: "run several processes through node:cluster instead (adapters/node/cluster.ts, as target.json does), or use a newer Node"
+        })
+      )
+    : Effect.void
+  ).pipe(Effect.zipRight(listenShared(options)))
+
+const listenShared = (options: ListenOptions) =>
   Effect.acquireRelease(
     Effect.async<{ server: net.Server; sockets: Set<net.Socket>; listening: Listening }, TransportError>((resume) => {
       const address = `${options.host}:${options.port}`
@@ -227,7 +251,8 @@ const listen = (options: ListenOptions) =>
       })
       const onStartError = (error: Error) => resume(Effect.fail(fromErrorCode(address, errorCodeOf(error), error)))
       server.once("error", onStartError)
-      server.listen({ host: options.host, port: options.port, backlog: options.backlog }, () => {
+      const reuse = options.reusePort === true ? { reusePort: true } : {}
+      server.listen({ host: options.host, port: options.port, backlog: options.backlog, ...reuse }, () => {
         server.off("error", onStartError)
         // Accept errors (EMFILE) must not crash the process; node:net retries accepting by itself.
         server.on("error", () => {})

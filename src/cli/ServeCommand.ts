@@ -23,8 +23,13 @@ const backlog = integerOption("backlog", "32768", { min: 1, max: 2147483647 }).p
   Options.withDescription("Listen backlog to ask for (Bun and Deno cap it)")
 )
 const noDelay = Options.boolean("nodelay").pipe(Options.withDescription("Set TCP_NODELAY on accepted sockets"))
+const reusePort = Options.boolean("reuseport").pipe(
+  Options.withDescription(
+    "Set SO_REUSEPORT so several serve processes share the port (Bun; Deno with --unstable-net; Node 22.12+)"
+  )
+)
 
-export const serveCommand = Command.make("serve", { host, port, backlog, noDelay }, (options) =>
+export const serveCommand = Command.make("serve", { host, port, backlog, noDelay, reusePort }, (options) =>
   Effect.gen(function* () {
     yield* validatePort(options.port, true)
     const transport = yield* Transport
@@ -33,6 +38,7 @@ export const serveCommand = Command.make("serve", { host, port, backlog, noDelay
       host: options.host,
       port: options.port,
       backlog: options.backlog,
+      reusePort: options.reusePort,
       onAccept: (socket) => {
         if (options.noDelay) socket.setNoDelay(true)
         return echoHandlers(socket, stats)

@@ -49,6 +49,7 @@ export const errorKindOf = (error: TransportError): ErrorKind => {
       return "too-many-open-files"
     case "AddressInUse":
     case "SocketFailure":
+    case "ReusePortUnsupported":
       return "socket-error"
   }
 }

@@ -5,7 +5,8 @@
  *
  * Past one process's open-files limit a target runs as K processes on one
  * port, the way its manifest says (`processes`): K copies that each set
- * SO_REUSEPORT, or one cluster primary that forks K workers.
+ * SO_REUSEPORT, or one cluster primary that forks K workers. The processes
+ * start on the server's CPU list; the kernel spreads them over its cores.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
@@ -138,7 +139,9 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
     if (count > 1 && shared === undefined) return yield* new CannotShareTarget({ target: name, processes: count })
     const fill = yield* fillPlaceholders(target, { port, backlog: options.backlog ?? 32768, processes: count })
     const argv =
-      count > 1 && shared !== undefined ? fill([...target.manifest.start, ...shared.args]) : fill(target.manifest.start)
+      count > 1 && shared !== undefined
+        ? fill([...(shared.start ?? target.manifest.start), ...shared.args])
+        : fill(target.manifest.start)
     const start = (index: number) =>
       startServer({
         name: count > 1 ? `${name} (process ${index + 1} of ${count})` : name,

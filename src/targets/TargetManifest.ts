@@ -11,6 +11,7 @@
  *   {node} {bun} {deno}  the absolute path of that runtime's binary
  *   {tsx}     the absolute path of tsx's loader, for `{node} --import {tsx} file.ts`
  *   {build}   {root}/build/<name>, where build steps put their output
+ *   {processes} how many processes share the port (in `processes.start`)
  */
 import * as Schema from "effect/Schema"
 
@@ -61,10 +62,16 @@ export const TargetManifest = Schema.Struct({
    * process's open-files limit. "reuseport": each of K processes runs `start`
    * + `args` and sets SO_REUSEPORT (needs `reusePort`); "cluster": one
    * `start` + `args` forks {processes} workers that share the listening
-   * socket. Absent: one process only, so cells needing more are skipped.
+   * socket. `start` here, when given, replaces the top-level `start` for
+   * several processes (a cluster wrapper, a runtime flag the option needs).
+   * Absent: one process only, so cells needing more are skipped.
    */
   processes: Schema.optional(
-    Schema.Struct({ mode: Schema.Literal("reuseport", "cluster"), args: Schema.Array(Schema.String) })
+    Schema.Struct({
+      mode: Schema.Literal("reuseport", "cluster"),
+      start: Schema.optional(Schema.Array(Schema.String)),
+      args: Schema.Array(Schema.String)
+    })
   ),
   /** Sets TCP_NODELAY on accepted sockets. */
   noDelay: Schema.Boolean,

@@ -71,6 +71,11 @@ export interface ListenOptions {
   readonly port: number
   /** Requested backlog; some runtimes cap it (see each adapter's header). */
   readonly backlog: number
+  /**
+   * Set SO_REUSEPORT so several processes share the port; an adapter whose
+   * runtime cannot fails with ReusePortUnsupported.
+   */
+  readonly reusePort?: boolean
   /** Called for each accepted socket; returns the handlers to install. */
   readonly onAccept: (socket: Socket) => SocketHandlers
 }

@@ -74,6 +74,17 @@ export class SocketFailure extends Data.TaggedError("SocketFailure")<{
   }
 }
 
+/** The runtime cannot set SO_REUSEPORT on a listener. */
+export class ReusePortUnsupported extends Data.TaggedError("ReusePortUnsupported")<{
+  readonly address: string
+  readonly runtime: string
+  readonly fix: string
+}> {
+  override get message() {
+    return `cannot share ${this.address} with other processes: ${this.runtime} has no SO_REUSEPORT on listeners; ${this.fix}`
+  }
+}
+
 /** @category models */
 export type TransportError =
   | ConnectionRefused
@@ -82,6 +93,7 @@ export type TransportError =
   | AddressInUse
   | TooManyOpenFiles
   | SocketFailure
+  | ReusePortUnsupported
 
 /**
  * Classifies an errno-style code (`ECONNREFUSED`, `EADDRINUSE`, …). Deno and

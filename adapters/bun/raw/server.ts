@@ -2,7 +2,7 @@
  * Raw echo server written directly on Bun.listen: no Effect, no shared code.
  * It is the yardstick for what the Effect-core server costs on Bun.
  *
- *   bun server.ts --port P [--host 127.0.0.1] [--backlog N]
+ *   bun server.ts --port P [--host 127.0.0.1] [--backlog N] [--reuseport]
  *
  * Prints `bun-raw listening on HOST:PORT` (the real port when 0 was asked) once
  * listening; exits on SIGTERM / SIGINT. `--backlog` is accepted but Bun.listen
@@ -42,7 +42,7 @@ const arg = (name: string, fallback: string): string => {
 const host = arg("--host", "127.0.0.1")
 const port = Number(arg("--port", "NaN"))
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error("usage: server.ts --port P [--host 127.0.0.1] [--backlog N]")
+  console.error("usage: server.ts --port P [--host 127.0.0.1] [--backlog N] [--reuseport]")
   process.exit(2)
 }
 
@@ -59,6 +59,8 @@ try {
     hostname: host,
     port,
     allowHalfOpen: true,
+    // SO_REUSEPORT: several processes share the port (the way past one process's open-files limit).
+    reusePort: args.includes("--reuseport"),
     socket: {
       binaryType: "uint8array",
       open(socket: RawSocket) {

@@ -6,7 +6,7 @@
  * of it (conn.write may be partial), then read again. At EOF the connection is
  * closed (everything read has been echoed by then).
  *
- *   deno run -A server.ts --port P [--host 127.0.0.1] [--backlog N] [--buffer BYTES]
+ *   deno run -A [--unstable-net] server.ts --port P [--host 127.0.0.1] [--backlog N] [--buffer BYTES] [--reuseport]
  *
  * Prints `deno-raw listening on HOST:PORT` (the real port when 0 was asked for)
  * once listening; exits on SIGTERM or SIGINT.
@@ -39,7 +39,9 @@ const bufferSize = toInt("--buffer", argValue("--buffer", String(32 * 1024)), 1)
 
 let listener: Deno.TcpListener
 try {
-  listener = Deno.listen({ hostname: host, port, tcpBacklog: backlog, transport: "tcp" })
+  // reusePort (SO_REUSEPORT, several processes on one port) is unstable in Deno 2: it needs --unstable-net.
+  const reuse = Deno.args.includes("--reuseport") ? { reusePort: true } : {}
+  listener = Deno.listen({ hostname: host, port, tcpBacklog: backlog, ...reuse, transport: "tcp" })
 } catch (error) {
   console.error(`deno-raw: cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : error}`)
   Deno.exit(1)

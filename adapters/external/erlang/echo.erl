@@ -2,7 +2,7 @@
 %% ({active,false}) recv/send loop, socket buffers raised from the default to
 %% 16 KiB as the original benchmark did.
 %%
-%%   erl -noshell +S 1 -start_epmd false -pa BUILD -run echo main Port Backlog [nodelay]
+%%   erl -noshell +S 1 -start_epmd false -pa BUILD -run echo main Port Backlog [nodelay] [reuseport]
 -module(echo).
 -export([main/1]).
 
@@ -11,7 +11,13 @@ main([PortS, BacklogS | Flags]) ->
     Backlog = list_to_integer(BacklogS),
     NoDelay = lists:member("nodelay", Flags),
     Name = case NoDelay of true -> "erlang-nodelay"; false -> "erlang" end,
-    Opts = [binary, {packet, raw}, {active, false}, {reuseaddr, true},
+    %% OTP 25's inet driver has no reuseport option: SO_REUSEPORT (level
+    %% SOL_SOCKET = 1, option 15 on Linux) set raw, before bind.
+    ReusePort = case lists:member("reuseport", Flags) of
+                    true -> [{raw, 1, 15, <<1:32/native>>}];
+                    false -> []
+                end,
+    Opts = ReusePort ++ [binary, {packet, raw}, {active, false}, {reuseaddr, true},
             {ip, {127, 0, 0, 1}}, {backlog, Backlog},
             {recbuf, 16384}, {sndbuf, 16384}, {buffer, 16384},
             {nodelay, NoDelay}],
@@ -35,7 +41,7 @@ main([PortS, BacklogS | Flags]) ->
             erlang:halt(1)
     end;
 main(_) ->
-    io:format(standard_error, "usage: -run echo main Port Backlog [nodelay]~n", []),
+    io:format(standard_error, "usage: -run echo main Port Backlog [nodelay] [reuseport]~n", []),
     erlang:halt(2).
 
 %% Accepted sockets inherit the listen socket's options.

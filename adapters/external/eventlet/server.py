@@ -1,7 +1,7 @@
 """Eventlet echo server: eventlet.listen, GreenPool(32768), one green thread
 per connection doing recv(16384) + sendall.
 
-    /usr/bin/python3 server.py --port PORT --backlog BACKLOG [--nodelay]
+    /usr/bin/python3 server.py --port PORT --backlog BACKLOG [--nodelay] [--reuseport]
 """
 import argparse
 import errno
@@ -29,12 +29,14 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=32768)
     parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on accepted sockets")
+    parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
     args = parser.parse_args()
     name = "eventlet-nodelay" if args.nodelay else "eventlet"
 
-    # eventlet.listen sets SO_REUSEPORT unless told not to; one process per
-    # port here, and a leftover server must make this one fail, not share.
-    server = eventlet.listen(("127.0.0.1", args.port), backlog=args.backlog, reuse_port=False)
+    # eventlet.listen sets SO_REUSEPORT unless told not to: only with
+    # --reuseport, so a leftover server on the port makes a lone one fail
+    # instead of silently sharing it.
+    server = eventlet.listen(("127.0.0.1", args.port), backlog=args.backlog, reuse_port=args.reuseport)
     pool = eventlet.GreenPool(32768)  # spawn_n waits when all 32768 are busy
     print(f"{name} listening on 127.0.0.1:{args.port}", flush=True)
 

@@ -1,7 +1,7 @@
 """Python threads echo server: plain blocking sockets, one thread per
 connection with a small stack, recv(16384) + sendall.
 
-    /usr/bin/python3 server.py --port PORT --backlog BACKLOG [--nodelay]
+    /usr/bin/python3 server.py --port PORT --backlog BACKLOG [--nodelay] [--reuseport]
 """
 import argparse
 import errno
@@ -31,12 +31,15 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=32768)
     parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on accepted sockets")
+    parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
     args = parser.parse_args()
     name = "python-threads-nodelay" if args.nodelay else "python-threads"
 
     threading.stack_size(STACK_SIZE)
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.reuseport:  # before bind: every process sharing the port must set it
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     server.bind(("127.0.0.1", args.port))
     server.listen(args.backlog)
     print(f"{name} listening on 127.0.0.1:{args.port}", flush=True)

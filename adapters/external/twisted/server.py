@@ -1,8 +1,9 @@
 """Twisted echo server: epoll reactor, Protocol.dataReceived -> transport.write.
 
-    /usr/bin/python3 server.py --port PORT --backlog BACKLOG
+    /usr/bin/python3 server.py --port PORT --backlog BACKLOG [--reuseport]
 """
 import argparse
+import socket
 import sys
 
 from twisted.internet import epollreactor
@@ -26,9 +27,22 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=32768)
+    parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
     args = parser.parse_args()
 
-    reactor.listenTCP(args.port, EchoFactory(), backlog=args.backlog, interface="127.0.0.1")
+    if args.reuseport:
+        # listenTCP has no SO_REUSEPORT: bind and listen here, then hand the
+        # socket to the reactor (adoptStreamPort duplicates the descriptor).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", args.port))
+        sock.listen(args.backlog)
+        sock.setblocking(False)
+        reactor.adoptStreamPort(sock.fileno(), socket.AF_INET, EchoFactory())
+        sock.close()
+    else:
+        reactor.listenTCP(args.port, EchoFactory(), backlog=args.backlog, interface="127.0.0.1")
     print(f"twisted listening on 127.0.0.1:{args.port}", flush=True)
     reactor.run()  # installs SIGTERM/SIGINT handlers that stop the reactor
 
