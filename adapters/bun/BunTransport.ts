@@ -45,6 +45,7 @@ import {
   SocketFailure,
   type TransportError
 } from "../../src/transport/TransportError.ts"
+import { equalRange } from "../NativeCompare.ts"
 
 /** The listen backlog Bun really uses (not configurable in Bun.listen). */
 export const BUN_LISTEN_BACKLOG = 512
@@ -391,7 +392,8 @@ export const make: Transport["Type"] = {
   runtime: { name: "bun", version: bun.version },
   listen,
   connect,
-  equalBytes
+  equalBytes,
+  equalRange
 }
 
 export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, make)

@@ -27,7 +27,8 @@
  *   by `fromErrorCode`. A peer reset usually reads as EOF, then `EPIPE` on write.
  * - **End.** `closeWrite()` (shutdown) after queued writes; when the peer's EOF
  *   is already read, `close()` sends the same FIN in one op.
- * - **equalBytes** is node:buffer's native `equals` over the views.
+ * - **equalBytes** is node:buffer's native `equals` over the views; **equalRange**
+ *   its `compare` with offsets.
  */
 import { Buffer } from "node:buffer"
 import type * as Context from "effect/Context"
@@ -37,6 +38,7 @@ import type * as Scope from "effect/Scope"
 import type { ConnectOptions, Listening, ListenOptions, Socket, SocketHandlers } from "../../src/transport/Transport.ts"
 import { Transport } from "../../src/transport/Transport.ts"
 import { ConnectTimeout, errorCodeOf, fromErrorCode, type TransportError } from "../../src/transport/TransportError.ts"
+import { equalRange } from "../NativeCompare.ts"
 
 type TransportService = Context.Tag.Service<Transport>
 
@@ -683,7 +685,8 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
     },
     listen,
     connect,
-    equalBytes
+    equalBytes,
+    equalRange
   }
 }
 

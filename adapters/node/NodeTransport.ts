@@ -38,6 +38,7 @@ import {
   ReusePortUnsupported,
   type TransportError
 } from "../../src/transport/TransportError.ts"
+import { equalRange } from "../NativeCompare.ts"
 
 /** Bytes of the read buffer shared by every socket: what node:net reads at most per call by default. */
 export const READ_BUFFER_SIZE = 64 * 1024
@@ -323,7 +324,8 @@ export const make: Transport["Type"] = {
   runtime: { name: "node", version: process.versions.node, readPath: "onread (shared buffer)" },
   listen,
   connect,
-  equalBytes: (a, b) => a.length === b.length && Buffer.compare(a, b) === 0
+  equalBytes: (a, b) => a.length === b.length && Buffer.compare(a, b) === 0,
+  equalRange
 }
 
 /** @category layers */

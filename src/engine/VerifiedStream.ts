@@ -11,9 +11,10 @@
  * The per-chunk path (data → verify → next write) is plain synchronous code
  * over the transport's callbacks, touching fields of this object: one clock
  * read per read event (shared by the round trips it ends and the writes it
- * starts), one native compare against a view of the pattern (the byte walk
- * in Verifier.ts runs only on a mismatch), one view of the pattern per write,
- * a bucket increment per round trip. The handlers are prototype methods, so
+ * starts), one native compare against a range of the pattern, with no view
+ * made (the byte walk in Verifier.ts runs only on a mismatch), one view of
+ * the pattern per write (the runtimes' write APIs take a view), a bucket
+ * increment per round trip. The handlers are prototype methods, so
  * a connection costs no closures.
  */
 import { expectedView, PATTERN_LENGTH, patternBytes, startOffset } from "../protocol/PayloadPattern.ts"
@@ -111,10 +112,7 @@ export class VerifiedStream implements SocketHandlers {
     let position = this.patternStart + before
     if (position >= PATTERN_LENGTH) position %= PATTERN_LENGTH
     // The common case: one native compare against the pattern (reads are far below its period).
-    if (
-      usable > PATTERN_LENGTH ||
-      !owner.transport.equalBytes(got, patternBytes().subarray(position, position + usable))
-    ) {
+    if (usable > PATTERN_LENGTH || !owner.transport.equalRange(got, patternBytes(), position)) {
       const mismatch = verify(owner.transport.equalBytes, this.index, before, got)
       if (mismatch !== undefined) {
         this.fail(mismatchDetail(owner.label, this.index, mismatch))

@@ -72,6 +72,12 @@ class MemorySocket implements Socket {
 /** Server behaviour for the memory transport: handlers for each accepted socket, with a way to reset it. */
 export type MemoryServer = (socket: Socket, reset: () => void) => SocketHandlers
 
+/** `a` against `b[start, start + a.length)`, byte by byte. */
+const equalFrom = (a: Uint8Array, b: Uint8Array, start: number): boolean => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false
+  return true
+}
+
 export const memoryTransport = (server: MemoryServer | undefined): Transport["Type"] => ({
   runtime: { name: "node", version: "memory" },
   listen: () => Effect.die("the memory transport only connects"),
@@ -88,11 +94,8 @@ export const memoryTransport = (server: MemoryServer | undefined): Transport["Ty
     client.handlers = options.handlers(client)
     queueMicrotask(() => done(undefined, client))
   },
-  equalBytes: (a, b) => {
-    if (a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-    return true
-  }
+  equalBytes: (a, b) => a.length === b.length && equalFrom(a, b, 0),
+  equalRange: equalFrom
 })
 
 export const memoryTransportLayer = (server: MemoryServer | undefined) =>

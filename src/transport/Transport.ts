@@ -132,5 +132,11 @@ export class Transport extends Context.Tag("echoflood/Transport")<
     ) => void
     /** Byte-wise equality using the runtime's native compare (memcmp speed). */
     readonly equalBytes: (a: Uint8Array, b: Uint8Array) => boolean
+    /**
+     * Whether `bytes` equals `source[start, start + bytes.length)`, with the native compare and no view
+     * of `source` made: the flood client checks every read against the pattern this way. The range must
+     * lie within `source`.
+     */
+    readonly equalRange: (bytes: Uint8Array, source: Uint8Array, start: number) => boolean
   }
 >() {}
