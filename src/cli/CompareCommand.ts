@@ -14,6 +14,7 @@ import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../eng
 import { countOf } from "../report/NumberFormat.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import { refreshRunIndex } from "../report/RunIndex.ts"
+import { checkCoresQuiet } from "../run/BusyCores.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
 import { nativeClientPath } from "../run/NativeClient.ts"
 import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../run/Preflight.ts"
@@ -127,6 +128,7 @@ const options = {
       "Server processes sharing the port for every cell (default: the least the open-files limit allows)"
     )
   ),
+  allowBusy: Options.boolean("allow-busy").pipe(Options.withDescription("Measure even when the cores are busy")),
   retryFailedTargets: Options.boolean("retry-failed-targets").pipe(
     Options.withDescription(
       "Start a target that failed to start again for each of its cells (default: its other cells are skipped with the reason)"
@@ -323,6 +325,8 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     const tty = yield* terminal.isTTY
     const log = (line: string) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
     const pending = run.cells.filter((c) => c.status === "pending").length
+    const cores = [run.options.serverCpus, run.options.clientCpus].map(Number)
+    if (pending > 0) yield* checkCoresQuiet(cores, parsed.allowBusy, Console.error)
     yield* Console.log(
       `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${countOf(selected.length, "target")}, ${countOf(run.cells.length, "cell")} (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
     )

@@ -43,7 +43,8 @@ const ENVIRONMENT = new Set([
   "RuntimeVersionNotInstalled",
   "RuntimeInstallFailed",
   "TestHostError",
-  "SshHostError"
+  "SshHostError",
+  "CoresBusy"
 ])
 
 /** The exit code for one failure value. */

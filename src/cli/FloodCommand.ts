@@ -15,6 +15,8 @@ import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions, type FloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
 import type { FloodReport } from "../engine/FloodResult.ts"
 import { formatSummary } from "../report/FloodSummary.ts"
+import { busyWords, coresBusy } from "../run/BusyCores.ts"
+import { floodWarnings, formatRepetitions, type Repeated, repeatFlood } from "../run/FloodRepetitions.ts"
 import { decideWorkers, workerFloodOptions } from "../run/FloodWorkers.ts"
 import { runNativeFlood } from "../run/NativeClient.ts"
 import { decideNetwork, describeNetwork, type NetworkChoice, networkKinds } from "../run/NetworkChoice.ts"
@@ -115,15 +117,36 @@ const options = {
       "Epoch time in ms at which payload starts, after every connection is open; combine the partials with `echoflood merge`"
     )
   ),
-  client: runtimeOption("client", "node@24", ["ts", "native"]).pipe(
-    Options.withDefault("ts" as const),
+  repetitions: integerOption("repetitions", "5", { min: 1 }).pipe(
+    Options.withDefault(1),
     Options.withDescription(
-      "ts: this runtime's flood client; native: the C client (npm run build:native); node, bun, deno or node@24 etc.: our TS client on that runtime, as its own process"
+      "Measured floods against the same server; the fastest is summarized, with min/median/spread"
+    )
+  ),
+  warmup: integerOption("warmup", "1", { min: 0 }).pipe(
+    Options.withDefault(0),
+    Options.withDescription("Floods before the measured ones, not counted")
+  ),
+  client: runtimeOption("client", "node@24", ["native", "ts"]).pipe(
+    Options.optional,
+    Options.withDescription(
+      "native: the C client (npm run build:native); node, deno, bun or node@24 etc.: our TS client on that runtime, as its own process unless it is this one (default: this runtime, in this process; ts is an alias of that)"
     )
   )
 }
 
-type Parsed = Command.Command.ParseConfig<typeof options>
+type Given = Command.Command.ParseConfig<typeof options>
+/** The client resolved: "ts" is our client in this process (the default, or --client naming this runtime). */
+type Parsed = Omit<Given, "client"> & {
+  readonly client: "ts" | Exclude<Option.Option.Value<Given["client"]>, "ts">
+  /** Set once what was measured before an interrupt is printed. */
+  readonly interrupted: { shown: boolean }
+}
+
+const resolveClient = (given: Given, runtime: string, interrupted: { shown: boolean }): Parsed => {
+  const client = Option.getOrElse(given.client, () => "ts" as const)
+  return { ...given, client: client === runtime ? "ts" : client, interrupted }
+}
 
 // A write is never larger than what a connection sends, so the summary names the chunk really used.
 const toFloodOptions = (parsed: Parsed, port: number): FloodOptions => ({
@@ -163,12 +186,29 @@ const flood = (parsed: Parsed, floodOptions: FloodOptions) =>
         },
         // Ctrl-C: show what was measured, marked as interrupted, rather than nothing.
         (partial) =>
-          Console.log(
-            parsed.json
-              ? JSON.stringify({ ...partial, ok: false, interrupted: true })
-              : `interrupted — measured so far:\n${formatSummary(partial, `${floodOptions.host}:${floodOptions.port}`)}`
+          Effect.zipRight(
+            Effect.sync(() => {
+              parsed.interrupted.shown = true
+            }),
+            Console.log(
+              parsed.json
+                ? JSON.stringify({ ...partial, ok: false, interrupted: true })
+                : `interrupted — measured so far:\n${formatSummary(partial, `${floodOptions.host}:${floodOptions.port}`)}`
+            )
           )
       )
+
+type Flooded = ReturnType<typeof flood>
+
+const floodRepeated = (parsed: Parsed, floodOptions: FloodOptions) => {
+  const once: Effect.Effect<FloodReport, Effect.Effect.Error<Flooded>, Effect.Effect.Context<Flooded>> = flood(
+    parsed,
+    floodOptions
+  )
+  return repeatFlood(once, parsed.repetitions, parsed.warmup, (line) =>
+    parsed.json ? Effect.void : Console.error(`  ${line}`)
+  )
+}
 
 /** @category errors */
 export class NothingListening extends Data.TaggedError("NothingListening")<{
@@ -183,13 +223,21 @@ export class NothingListening extends Data.TaggedError("NothingListening")<{
 const everyConnectionRefused = (result: FloodReport) =>
   result.connectionsCompleted === 0 && Object.keys(result.errors).length === 1 && (result.errors.refused ?? 0) > 0
 
-const report = (parsed: Parsed, result: FloodReport, serverLabel: string, server?: unknown, crash?: string) =>
+const report = (
+  parsed: Parsed,
+  { result, repetitions }: Repeated,
+  serverLabel: string,
+  server?: unknown,
+  crash?: string
+) =>
   Effect.gen(function* () {
+    const many = repetitions !== undefined && (repetitions.seconds.length > 1 || repetitions.warmup > 0)
     yield* Console.log(
       parsed.json
-        ? JSON.stringify(server === undefined ? result : { ...result, server })
-        : formatSummary(result, serverLabel)
+        ? JSON.stringify({ ...result, ...(server === undefined ? {} : { server }), ...(many ? { repetitions } : {}) })
+        : `${many ? `${formatRepetitions(repetitions)}\n` : ""}${formatSummary(result, serverLabel)}`
     )
+    for (const warning of floodWarnings(result, repetitions)) yield* Console.error(warning)
     if (!result.ok) {
       const kinds = Object.entries(result.errors)
         .map(([kind, count]) => `${kind} ${count}`)
@@ -223,7 +271,8 @@ const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
       yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${host}:${server.port}`)
     const floodOptions = yield* validateFloodOptions({ ...toFloodOptions(parsed, server.port), host })
     const floodStartedAt = Date.now()
-    const measured = yield* flood(parsed, floodOptions)
+    const repeated = yield* floodRepeated(parsed, floodOptions)
+    const measured = repeated.result
     const result = testHost === undefined ? measured : { ...measured, network: describeNetwork(network) }
     // A killed server shows first as resets; its exit may be registered a moment later.
     const died = yield* server.child.awaitExit(result.ok ? 0 : "1 second")
@@ -239,15 +288,18 @@ const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
     const serverVersion = yield* runtimeVersion(serverRuntime)
     yield* report(
       parsed,
-      result,
+      { ...repeated, result },
       `${serverRuntime} ${serverVersion} echo server (pid ${server.pid})`,
       { runtime: serverRuntime, runtimeVersion: serverVersion },
       crash
     )
   }).pipe(Effect.scoped)
 
-export const floodCommand = Command.make("flood", options, (parsed) =>
-  Effect.gen(function* () {
+export const floodCommand = Command.make("flood", options, (given) => {
+  const interrupted = { shown: false }
+  return Effect.gen(function* () {
+    const runtime = (yield* Transport).runtime.name
+    const parsed = resolveClient(given, runtime, interrupted)
     // Validate everything before the first connect or spawn; the port is checked below.
     yield* validateFloodOptions(
       toFloodOptions(
@@ -260,6 +312,9 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
     if (parsed.client !== "ts" && parsed.client !== "native") yield* runtimeBinary(parsed.client)
     if (Option.isSome(parsed.server)) yield* runtimeBinary(parsed.server.value)
     const network = yield* decideNetwork(parsed.network, parsed.linkRate, parsed.linkDelay)
+    // Another program on the cores shows up in every figure: say so before measuring.
+    const busy = busyWords(yield* coresBusy(Array.from({ length: yield* cpuCount }, (_, core) => core)))
+    if (busy !== undefined) yield* Console.error(`warning: ${busy} before the flood: figures will be noisy`)
     if (network.kind === "veth" && Option.isSome(parsed.port)) {
       return yield* new InvalidOption({
         option: "network",
@@ -268,7 +323,6 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
         fix: "Drop --port to let flood start its server in the test host, or drop --network veth"
       })
     }
-    const runtime = (yield* Transport).runtime.name
     if (Option.isSome(parsed.sourceAddress) && parsed.client === "ts" && runtime !== "node") {
       return yield* new InvalidOption({
         option: "source-address",
@@ -285,6 +339,14 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
       Date.now()
     )
     if (worker !== undefined) {
+      if (parsed.repetitions > 1 || parsed.warmup > 0) {
+        return yield* new InvalidOption({
+          option: parsed.repetitions > 1 ? "repetitions" : "warmup",
+          value: parsed.repetitions > 1 ? parsed.repetitions : parsed.warmup,
+          problem: "repeats one flood, and a worker floods its share once",
+          fix: "Drop --repetitions/--warmup with --workers, or run the workers again"
+        })
+      }
       if (Option.isNone(parsed.port)) {
         return yield* new InvalidOption({
           option: "workers",
@@ -305,7 +367,8 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
     if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed, network)
     const asked = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))
     const floodOptions = worker === undefined ? asked : workerFloodOptions(asked, worker, Date.now())
-    const measured = yield* flood(parsed, floodOptions)
+    const repeated = yield* floodRepeated(parsed, floodOptions)
+    const measured = repeated.result
     const result =
       worker === undefined ? measured : { ...measured, worker: { index: worker.index, of: worker.workers } }
     // One line, not a summary of zeros.
@@ -313,8 +376,17 @@ export const floodCommand = Command.make("flood", options, (parsed) =>
       if (parsed.json) yield* Console.log(JSON.stringify(result))
       return yield* new NothingListening({ host: parsed.host, port: parsed.port.value })
     }
-    yield* report(parsed, result, `${parsed.host}:${parsed.port.value}`)
-  })
-).pipe(Command.withDescription("Flood an echo server with verified traffic"))
+    yield* report(parsed, { ...repeated, result }, `${parsed.host}:${parsed.port.value}`)
+  }).pipe(
+    // Interrupted before our client measured anything (starting, or a child client): say so, never nothing.
+    Effect.onInterrupt(() =>
+      Effect.suspend(() =>
+        interrupted.shown
+          ? Effect.void
+          : Console.error("interrupted before the flood measured anything: nothing to show")
+      )
+    )
+  )
+}).pipe(Command.withDescription("Flood an echo server with verified traffic"))
 
 export type FloodEnvironment = Transport | FileSystem.FileSystem | CommandExecutor.CommandExecutor

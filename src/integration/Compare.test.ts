@@ -48,7 +48,9 @@ describe("compare", () => {
           "--repetitions",
           "2",
           "--client",
-          "native"
+          "native",
+          // The other test files run beside this one: the cores are busy by design.
+          "--allow-busy"
         ]
         // An unknown target is refused before anything runs.
         const refused = yield* runCli("node", args)
@@ -75,7 +77,7 @@ describe("compare", () => {
         expect(partial.cells.some((c) => c.status === "pending")).toBe(true)
         expect(partial.environment.sysctls["net.core.somaxconn"]).toBeDefined()
 
-        const resumed = yield* runCli("node", ["compare", "--resume", `${runs}/${dir}`])
+        const resumed = yield* runCli("node", ["compare", "--resume", `${runs}/${dir}`, "--allow-busy"])
         expect(resumed.exitCode, resumed.stderr).toBe(0)
         const final = yield* readRun(`${runs}/${dir}`)
         expect(final.complete).toBe(true)

@@ -13,9 +13,10 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import type { ChildExit } from "../system/ChildProcess.ts"
-import { coreLoad, processSnapshot, systemSnapshot, timeWaitCount } from "../system/ProcStat.ts"
+import { processSnapshot, timeWaitCount } from "../system/ProcStat.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
+import { coresBusy } from "./BusyCores.ts"
 import { summarizeCell } from "./CellSummary.ts"
 import { portCount, readLimits } from "./Preflight.ts"
 import { planProcesses, serverModeOf } from "./ProcessPlan.ts"
@@ -110,14 +111,11 @@ const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
 
 /** How busy both cores were over a short quiet look before a cell (the machine may be shared). */
 const busyBefore = (serverCore: number, clientCore: number) =>
-  Effect.gen(function* () {
-    const before = yield* systemSnapshot
-    yield* Effect.sleep("200 millis")
-    const after = yield* systemSnapshot
-    const server = coreLoad(before, after, serverCore)
-    const client = coreLoad(before, after, clientCore)
+  Effect.map(coresBusy([serverCore, clientCore]), (loads) => {
+    const server = loads.find((l) => l.core === serverCore)
+    const client = loads.find((l) => l.core === clientCore)
     return server === undefined || client === undefined ? undefined : { server: server.busy, client: client.busy }
-  }).pipe(Effect.orElseSucceed(() => undefined))
+  })
 
 export const runMatrix = (initial: RunFile, context: MatrixContext) =>
   Effect.gen(function* () {

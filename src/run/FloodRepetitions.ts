@@ -1,0 +1,95 @@
+/**
+ * `flood --repetitions K --warmup W`: the same flood W + K times against the
+ * same server, the warm-ups not counted, summarized as `compare` summarizes
+ * a cell (the fastest repetition's figures, min/median/max time, spread),
+ * with the warnings that say when a figure is less sure.
+ */
+import * as Effect from "effect/Effect"
+import type { FloodReport } from "../engine/FloodResult.ts"
+import { NOISY_SPREAD, SHORT_SECONDS } from "../report/CellFigures.ts"
+import { countOf, formatPercent } from "../report/NumberFormat.ts"
+import { alignedRows, plainTable } from "../report/Table.ts"
+import { median } from "./CellSummary.ts"
+
+export interface Repetitions {
+  readonly warmup: number
+  readonly seconds: ReadonlyArray<number>
+  readonly mbPerSecond: ReadonlyArray<number>
+  readonly minSeconds: number
+  readonly medianSeconds: number
+  readonly maxSeconds: number
+  /** (max - min) / min, as in a compare cell. */
+  readonly spread: number
+}
+
+export interface Repeated {
+  /** The fastest measured repetition, or the first one that failed. */
+  readonly result: FloodReport
+  /** Absent when a repetition failed. */
+  readonly repetitions?: Repetitions
+}
+
+export const repeatFlood = <E, R>(
+  once: Effect.Effect<FloodReport, E, R>,
+  count: number,
+  warmup: number,
+  progress: (line: string) => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    for (let i = 1; i <= warmup; i++) {
+      const result = yield* once
+      if (!result.ok) return { result } satisfies Repeated
+      yield* progress(`warm-up ${i}/${warmup}: ${result.seconds.toFixed(3)} s (not counted)`)
+    }
+    const measured: Array<FloodReport> = []
+    for (let i = 1; i <= count; i++) {
+      const result = yield* once
+      if (!result.ok) return { result } satisfies Repeated
+      measured.push(result)
+      if (count > 1) yield* progress(`repetition ${i}/${count}: ${result.seconds.toFixed(3)} s`)
+    }
+    const fastest = measured.reduce((best, r) => (r.seconds < best.seconds ? r : best))
+    const seconds = measured.map((r) => r.seconds)
+    const min = Math.min(...seconds)
+    const max = Math.max(...seconds)
+    const repetitions: Repetitions = {
+      warmup,
+      seconds,
+      mbPerSecond: measured.map((r) => r.mbPerSecond),
+      minSeconds: min,
+      medianSeconds: median(seconds),
+      maxSeconds: max,
+      spread: min > 0 ? (max - min) / min : 0
+    }
+    return { result: fastest, repetitions } satisfies Repeated
+  })
+
+/** One row per repetition and the min/median/spread line, above the fastest repetition's summary. */
+export const formatRepetitions = (r: Repetitions): string =>
+  [
+    `${countOf(r.seconds.length, "repetition")}${r.warmup > 0 ? ` after ${countOf(r.warmup, "warm-up")}` : ""}; the fastest is summarized below`,
+    ...alignedRows(
+      plainTable(
+        ["repetition", "time s", "MB/s"],
+        [true, true, true],
+        r.seconds.map((s, i) => [String(i + 1), s.toFixed(3), r.mbPerSecond[i]!.toFixed(2)])
+      )
+    ).map((line) => `  ${line}`),
+    `  min ${r.minSeconds.toFixed(3)} s, median ${r.medianSeconds.toFixed(3)} s, max ${r.maxSeconds.toFixed(3)} s, spread ${formatPercent(r.spread)}`
+  ].join("\n")
+
+/** Why the measured figure is less sure; empty when nothing is wrong. */
+export const floodWarnings = (result: FloodReport, repetitions: Repetitions | undefined): Array<string> => {
+  const warnings: Array<string> = []
+  if (result.ok && result.seconds < SHORT_SECONDS) {
+    warnings.push(
+      `warning: measured ${(result.seconds * 1000).toFixed(1)} ms, under ${SHORT_SECONDS * 1000} ms: timer and scheduling granularity dominate; send more (--bytes, --connections) or repeat (--repetitions 5)`
+    )
+  }
+  if (repetitions !== undefined && repetitions.spread > NOISY_SPREAD) {
+    warnings.push(
+      `warning: the repetitions spread ${formatPercent(repetitions.spread)}, over ${NOISY_SPREAD * 100}%: something else ran or the flood is too short; trust the minimum less`
+    )
+  }
+  return warnings
+}
