@@ -234,7 +234,8 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
     }
     yield* checkBeforeTraffic(options)
     // A target named on the command line must run: its missing toolchain is an error (exit 3), not a skipped cell.
-    if (Option.isSome(parsed.targets)) yield* Effect.forEach(selected, checkAvailable, { discard: true })
+    if (Option.isSome(parsed.targets))
+      yield* Effect.forEach(selected, (target) => checkAvailable(target), { discard: true })
     const infos = yield* Effect.forEach(selected, targetInfo, { concurrency: 4 })
     const environment = yield* collectEnvironment(
       client,

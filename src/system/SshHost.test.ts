@@ -77,7 +77,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         const argv = sshServerArgv(host("client_key"), ["sleep", "300"], 1)
         // The session ends at once (stdin at EOF): the server must be gone, SIGTERM first.
         const run = yield* capture(["sh", "-c", `"$@" </dev/null`, "sh", ...argv])
-        const pid = Number(REMOTE_PID.exec(run.stderr)?.[1])
+        const pid = Number(REMOTE_PID.exec(run.stdout)?.[1])
         expect(pid).toBeGreaterThan(0)
         // Read there, through the same service that reads a server host's /proc.
         const there = yield* remoteSystem(host("client_key"))

@@ -5,10 +5,13 @@
  *
  * A server started there must not outlive its SSH session, whatever happens
  * here (a stop, a crash, SIGKILL of the runner): the remote side runs the
- * server in the background and blocks on reading its stdin, which is the SSH
+ * server in the background, and a watcher there blocks on reading the SSH
  * channel; when the channel closes, the read returns and the server gets
- * SIGTERM, then SIGKILL after the grace period. ssh here is tied to the
- * runner like every other child, so the chain ends with the runner.
+ * SIGTERM, then SIGKILL after the grace period. The other way round, when the
+ * server dies by itself the remote shell exits with its status and the
+ * session ends, so the runner sees the crash as the exit of its `ssh`. ssh
+ * here is tied to the runner like every other child, so the chain ends with
+ * the runner.
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -55,24 +58,28 @@ export const sshArgv = (host: SshHost, remoteArgv: ReadonlyArray<string>): Array
   `cd ${shellQuote(host.directory)} && ${shellJoin(remoteArgv)}`
 ]
 
-/** The line the remote side prints first on stderr, so /proc of the right process can be read there. */
+/** The line the remote side prints first on stdout, so /proc of the right process can be read there. */
 export const REMOTE_PID = /^echoflood-remote-pid (\d+)$/m
 
 /**
  * argv that starts a server on the host and ends it with the SSH session:
- * SIGTERM when the channel closes, SIGKILL `graceSeconds` later.
+ * SIGTERM when the channel closes, SIGKILL `graceSeconds` later. The server
+ * gets neither the channel nor a terminal; its exit status is the session's.
  */
 export const sshServerArgv = (host: SshHost, serverArgv: ReadonlyArray<string>, graceSeconds: number) =>
   sshArgv(host, [
     "sh",
     "-c",
     [
-      '"$@" </dev/null & pid=$!',
-      'echo "echoflood-remote-pid $pid" >&2',
-      "cat >/dev/null",
-      'kill -TERM "$pid" 2>/dev/null',
-      `i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt ${Math.max(1, Math.ceil(graceSeconds * 10))} ]; do sleep 0.1; i=$((i+1)); done`,
-      'kill -KILL "$pid" 2>/dev/null; wait "$pid"'
+      // An asynchronous command's stdin is /dev/null unless redirected: keep the channel on fd 3 for the watcher.
+      "exec 3<&0",
+      '"$@" </dev/null 3<&- & pid=$!',
+      'echo "echoflood-remote-pid $pid"',
+      `{ cat <&3 >/dev/null; kill -TERM "$pid"; i=0; while kill -0 "$pid" && [ "$i" -lt ${Math.max(1, Math.ceil(graceSeconds * 10))} ]; do sleep 0.1; i=$((i+1)); done; kill -KILL "$pid"; } >/dev/null 2>&1 & watcher=$!`,
+      "exec 3<&-",
+      'wait "$pid"; code=$?',
+      'kill "$watcher" 2>/dev/null',
+      'exit "$code"'
     ].join("; "),
     "sh",
     ...serverArgv

@@ -35,11 +35,14 @@ export interface ServerSpec {
   readonly readyTimeout: Duration.DurationInput
   /** Grace between SIGTERM and SIGKILL (default 5 s). */
   readonly stopGrace?: Duration.DurationInput
+  /** A stdout line giving the server's PID when the child is not the server itself (ssh to a server host). */
+  readonly pidLine?: RegExp
 }
 
 /** @category models */
 export interface RunningServer {
   readonly name: string
+  /** The server's PID on the machine that runs it (over SSH: that host's). */
   readonly pid: number
   /** The port parsed from the server's "listening on host:port" line. */
   readonly port: number
@@ -67,9 +70,15 @@ export const startServer = (
   Effect.gen(function* () {
     const port = yield* Deferred.make<number>()
     let readPath: string | undefined
+    let serverPid: number | undefined
     const child = yield* spawn({
       ...spec,
       onStdout: (line) => {
+        const pid = spec.pidLine?.exec(line)
+        if (pid !== undefined && pid !== null) {
+          serverPid = Number(pid[1])
+          return true
+        }
         const match = LISTENING.exec(line)
         if (match !== null) {
           readPath = READ_PATH.exec(line)?.[1]
@@ -93,7 +102,7 @@ export const startServer = (
     )
     return {
       name: spec.name,
-      pid: child.pid,
+      pid: serverPid ?? child.pid,
       port: listening,
       readPath,
       child,

@@ -14,12 +14,16 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
+import type { OperatingSystemService } from "../system/OperatingSystem.ts"
 import { Transport } from "../transport/Transport.ts"
 import { AddressInUse } from "../transport/TransportError.ts"
+import { captureThere, loopbackPlace, type ServerPlace, serverSpecThere } from "./ServerPlace.ts"
 import { type RunningServer, ServerFailedToStart, startServer } from "./ServerProcess.ts"
 import { buildTarget, checkAvailable, fillPlaceholders, type Target } from "./TargetRegistry.ts"
 
 export interface LaunchOptions {
+  /** Where the server runs; this machine's loopback (or `host`) when absent. */
+  readonly place?: ServerPlace
   readonly host?: string
   /** Port to use; a free one is picked when absent. */
   readonly port?: number
@@ -35,6 +39,8 @@ export interface LaunchedServer extends RunningServer {
   /** Every process serving the port (a cluster's primary and workers included): the server side's usage sums them. */
   readonly pids: ReadonlyArray<number>
   readonly processes: number
+  /** The system holding those processes (over SSH: that host's), for the server side's /proc figures. */
+  readonly system: OperatingSystemService
 }
 
 /** @category errors */
@@ -47,11 +53,16 @@ export class CannotShareTarget extends Data.TaggedError("CannotShareTarget")<{
   }
 }
 
-/** The children of a process, from /proc (a cluster primary's workers). */
-const childrenOf = (pid: number) =>
+/** The children of a process, from /proc where it runs (a cluster primary's workers). */
+const childrenOf = (place: ServerPlace, pid: number) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(`/proc/${pid}/task/${pid}/children`).pipe(Effect.orElseSucceed(() => ""))
+    const path = `/proc/${pid}/task/${pid}/children`
+    const text =
+      place.ssh === undefined
+        ? yield* Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path)).pipe(
+            Effect.orElseSucceed(() => "")
+          )
+        : (yield* captureThere(place, ["cat", path])).stdout
     return text.trim() === "" ? [] : text.trim().split(/\s+/).map(Number)
   })
 
@@ -129,28 +140,33 @@ export const checkEcho = (host: string, port: number) =>
 export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
   Effect.gen(function* () {
     const name = target.manifest.name
-    const host = options.host ?? "127.0.0.1"
-    yield* checkAvailable(target)
-    yield* buildTarget(target)
-    const port = options.port ?? (yield* freePort(host))
+    const place = options.place ?? (yield* loopbackPlace(options.host))
+    const host = place.host
+    const run = place.ssh === undefined ? undefined : (argv: ReadonlyArray<string>) => captureThere(place, argv)
+    yield* checkAvailable(target, run)
+    yield* buildTarget(target, run, place.ssh?.destination)
+    // A test host's namespace is new and empty; a server host is not ours to probe: a port free here is tried there.
+    const port = options.port ?? (yield* freePort(place.kind === "loopback" ? host : "127.0.0.1"))
     yield* ensurePortFree(host, port)
     const count = options.processes ?? 1
     const shared = target.manifest.processes
     if (count > 1 && shared === undefined) return yield* new CannotShareTarget({ target: name, processes: count })
-    const fill = yield* fillPlaceholders(target, { port, backlog: options.backlog ?? 32768, processes: count })
+    const fill = yield* fillPlaceholders(target, { host, port, backlog: options.backlog ?? 32768, processes: count })
     const argv =
       count > 1 && shared !== undefined
         ? fill([...(shared.start ?? target.manifest.start), ...shared.args])
         : fill(target.manifest.start)
     const start = (index: number) =>
-      startServer({
-        name: count > 1 ? `${name} (process ${index + 1} of ${count})` : name,
-        argv,
-        env: target.manifest.env ?? {},
-        cpus: options.cpus,
-        readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`,
-        stopGrace: `${target.manifest.stopGraceSeconds ?? 5} seconds`
-      })
+      startServer(
+        serverSpecThere(place, {
+          name: count > 1 ? `${name} (process ${index + 1} of ${count})` : name,
+          argv,
+          env: target.manifest.env ?? {},
+          cpus: options.cpus,
+          readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`,
+          stopGrace: `${target.manifest.stopGraceSeconds ?? 5} seconds`
+        })
+      )
     const servers = [yield* start(0)]
     if (shared?.mode === "reuseport") for (let i = 1; i < count; i++) servers.push(yield* start(i))
     const server = servers[0]!
@@ -181,7 +197,7 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
     }
     const pids =
       shared?.mode === "cluster" && count > 1
-        ? [server.pid, ...(yield* childrenOf(server.pid))]
+        ? [server.pid, ...(yield* childrenOf(place, server.pid))]
         : servers.map((s) => s.pid)
     const exited = servers.length === 1 ? server.exited : yield* anyExit(servers)
     return {
@@ -189,6 +205,7 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
       exited,
       stderrTail: () => servers.map((s) => s.stderrTail()).join(""),
       pids,
-      processes: count
+      processes: count,
+      system: place.system
     } satisfies LaunchedServer
   })

@@ -4,6 +4,8 @@
  * frameworks are described alike, so the runner treats every target the same.
  *
  * Commands are argv arrays (no shell). Placeholders, replaced before running:
+ *   {host}    the address to listen on: 127.0.0.1, or the test host's or
+ *             server host's address when the server runs apart from the client
  *   {port}    the port to listen on
  *   {backlog} the listen backlog to ask for (32768 unless told otherwise)
  *   {dir}     the absolute path of the folder holding target.json
@@ -47,7 +49,7 @@ export const TargetManifest = Schema.Struct({
   debianPackages: Schema.Array(Schema.String),
   /** Build step, run once before starting; its output goes under {build}. */
   build: Schema.optional(Schema.Array(Schema.String)),
-  /** Start command; must listen on 127.0.0.1:{port}. */
+  /** Start command; must listen on {host}:{port} and print "listening on {host}:{port}". */
   start: Schema.Array(Schema.String),
   /** Extra environment for the start command. */
   env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),

@@ -3,12 +3,13 @@
  * into commands: placeholders filled in, availability (are its binaries
  * here?), live version, and the build step.
  */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { capture } from "../system/CapturedCommand.ts"
+import { type Captured, capture } from "../system/CapturedCommand.ts"
 import { didYouMean } from "./NearestName.ts"
 import { repoRoot, runtimeBinary, tsxLoader } from "./Runtimes.ts"
 import { formatVersion, type RuntimeSpec, runtimeOf } from "./RuntimeVersions.ts"
@@ -152,6 +153,8 @@ export const selectTargets = (all: ReadonlyArray<Target>, names: ReadonlyArray<s
   })
 
 export interface Placeholders {
+  /** The address to listen on; 127.0.0.1 when absent. */
+  readonly host?: string
   readonly port?: number
   readonly backlog?: number
   /** Worker processes of a cluster-mode target. */
@@ -168,6 +171,7 @@ export const fillPlaceholders = (target: Target, values: Placeholders) =>
       runtimes[runtime] = yield* runtimeBinary(spec).pipe(Effect.orElseSucceed(() => `{${runtime}}`))
     }
     const table: Record<string, string> = {
+      host: values.host ?? "127.0.0.1",
       port: String(values.port ?? 0),
       processes: String(values.processes ?? 1),
       backlog: String(values.backlog ?? 32768),
@@ -181,13 +185,19 @@ export const fillPlaceholders = (target: Target, values: Placeholders) =>
       argv.map((arg) => arg.replace(/\{(\w+)\}/g, (whole, key: string) => table[key] ?? whole))
   })
 
+/** Runs a short command: here, or where the server runs (ServerPlace's `captureThere`). */
+export type RunCommand = (
+  argv: ReadonlyArray<string>
+) => Effect.Effect<Captured, never, CommandExecutor.CommandExecutor>
+
 /** Where a binary is: an absolute path that exists, or a name found on PATH. */
-const locate = (binary: string) =>
+const locate = (binary: string, run: RunCommand | undefined) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     if (binary.includes("{")) return false
-    if (binary.startsWith("/")) return yield* fs.exists(binary).pipe(Effect.orElseSucceed(() => false))
-    const found = yield* capture(["sh", "-c", 'command -v "$1"', "sh", binary])
+    if (binary.startsWith("/") && run === undefined)
+      return yield* fs.exists(binary).pipe(Effect.orElseSucceed(() => false))
+    const found = yield* (run ?? capture)(["sh", "-c", 'command -v "$1"', "sh", binary])
     return found.exitCode === 0 && found.stdout.trim() !== ""
   })
 
@@ -203,16 +213,16 @@ const lastLine = (text: string) =>
  * Succeeds when the target can run here: every binary it requires is
  * found, then its check (or, without one, its version command) exits 0.
  */
-export const checkAvailable = (target: Target) =>
+export const checkAvailable = (target: Target, run?: RunCommand) =>
   Effect.gen(function* () {
     const fill = yield* fillPlaceholders(target, {})
     const unavailable = (problem: string) =>
       new TargetUnavailable({ target: target.manifest.name, problem, debianPackages: target.manifest.debianPackages })
     for (const binary of fill(target.manifest.requires)) {
-      if (!(yield* locate(binary))) return yield* unavailable(`${binary} not found`)
+      if (!(yield* locate(binary, run))) return yield* unavailable(`${binary} not found`)
     }
     const check = fill(target.manifest.check ?? target.manifest.version)
-    const result = yield* capture(check)
+    const result = yield* (run ?? capture)(check)
     if (result.exitCode !== 0) {
       const why = lastLine(result.stderr) ?? lastLine(result.stdout) ?? `exit code ${result.exitCode}`
       return yield* unavailable(`\`${check.join(" ")}\` failed: ${why}`)
@@ -232,15 +242,16 @@ export const readVersion = (target: Target) =>
 
 const built = new Set<string>()
 
-/** Runs the build step once per process; a failure carries the step's output. */
-export const buildTarget = (target: Target) =>
+/** Runs the build step once per process and machine (`where`: "" here); a failure carries the step's output. */
+export const buildTarget = (target: Target, run?: RunCommand, where = "") =>
   Effect.gen(function* () {
     const step = target.manifest.build
-    if (step === undefined || built.has(target.manifest.name)) return
+    const key = `${where}\u0000${target.manifest.name}`
+    if (step === undefined || built.has(key)) return
     const fill = yield* fillPlaceholders(target, {})
-    const result = yield* capture(fill(step))
+    const result = yield* (run ?? capture)(fill(step))
     if (result.exitCode !== 0) {
       return yield* new BuildFailed({ target: target.manifest.name, output: result.stdout + result.stderr })
     }
-    built.add(target.manifest.name)
+    built.add(key)
   })

@@ -2,7 +2,9 @@
 %% ({active,false}) recv/send loop, socket buffers raised from the default to
 %% 16 KiB as the original benchmark did.
 %%
-%%   erl -noshell +S 1 -start_epmd false -pa BUILD -run echo main Port Backlog [nodelay] [reuseport]
+%%   erl -noshell +S 1 -start_epmd false -pa BUILD -run echo main Port Backlog [nodelay] [reuseport] [host=ADDRESS]
+%%
+%% host= names the address to listen on (default 127.0.0.1).
 -module(echo).
 -export([main/1]).
 
@@ -11,6 +13,8 @@ main([PortS, BacklogS | Flags]) ->
     Backlog = list_to_integer(BacklogS),
     NoDelay = lists:member("nodelay", Flags),
     Name = case NoDelay of true -> "erlang-nodelay"; false -> "erlang" end,
+    HostS = lists:foldl(fun("host=" ++ H, _) -> H; (_, Acc) -> Acc end, "127.0.0.1", Flags),
+    {ok, Ip} = inet:parse_address(HostS),
     %% OTP 25's inet driver has no reuseport option: SO_REUSEPORT (level
     %% SOL_SOCKET = 1, option 15 on Linux) set raw, before bind.
     ReusePort = case lists:member("reuseport", Flags) of
@@ -18,7 +22,7 @@ main([PortS, BacklogS | Flags]) ->
                     false -> []
                 end,
     Opts = ReusePort ++ [binary, {packet, raw}, {active, false}, {reuseaddr, true},
-            {ip, {127, 0, 0, 1}}, {backlog, Backlog},
+            {ip, Ip}, {backlog, Backlog},
             {recbuf, 16384}, {sndbuf, 16384}, {buffer, 16384},
             {nodelay, NoDelay}],
     Self = self(),
@@ -35,13 +39,13 @@ main([PortS, BacklogS | Flags]) ->
           end),
     receive
         listening ->
-            io:format("~s listening on 127.0.0.1:~b~n", [Name, Port]);
+            io:format("~s listening on ~s:~b~n", [Name, HostS, Port]);
         {error, Reason} ->
             io:format(standard_error, "~s: listen: ~p~n", [Name, Reason]),
             erlang:halt(1)
     end;
 main(_) ->
-    io:format(standard_error, "usage: -run echo main Port Backlog [nodelay] [reuseport]~n", []),
+    io:format(standard_error, "usage: -run echo main Port Backlog [nodelay] [reuseport] [host=ADDRESS]~n", []),
     erlang:halt(2).
 
 %% Accepted sockets inherit the listen socket's options.

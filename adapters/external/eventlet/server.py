@@ -28,6 +28,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=32768)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on accepted sockets")
     parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
     args = parser.parse_args()
@@ -36,9 +37,9 @@ def main():
     # eventlet.listen sets SO_REUSEPORT unless told not to: only with
     # --reuseport, so a leftover server on the port makes a lone one fail
     # instead of silently sharing it.
-    server = eventlet.listen(("127.0.0.1", args.port), backlog=args.backlog, reuse_port=args.reuseport)
+    server = eventlet.listen((args.host, args.port), backlog=args.backlog, reuse_port=args.reuseport)
     pool = eventlet.GreenPool(32768)  # spawn_n waits when all 32768 are busy
-    print(f"{name} listening on 127.0.0.1:{args.port}", flush=True)
+    print(f"{name} listening on {args.host}:{args.port}", flush=True)
 
     while True:
         try:

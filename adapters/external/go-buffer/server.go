@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -29,7 +30,8 @@ func echo(c net.Conn) {
 }
 
 func main() {
-	port := flag.Int("port", 8000, "port to listen on (127.0.0.1)")
+	host := flag.String("host", "127.0.0.1", "address to listen on")
+	port := flag.Int("port", 8000, "port to listen on")
 	// net.Listen takes its backlog from net.core.somaxconn; the flag is
 	// accepted so every target has the same command line.
 	_ = flag.Int("backlog", 32768, "ignored: Go uses net.core.somaxconn")
@@ -49,12 +51,12 @@ func main() {
 		}
 		return sockErr
 	}}
-	ln, err := config.Listen(context.Background(), "tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	ln, err := config.Listen(context.Background(), "tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "go-buffer:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("go-buffer listening on 127.0.0.1:%d\n", *port) // os.Stdout is unbuffered
+	fmt.Printf("go-buffer listening on %s\n", net.JoinHostPort(*host, strconv.Itoa(*port))) // os.Stdout is unbuffered
 
 	var delay time.Duration
 	for {

@@ -13,12 +13,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
 
 func main() {
-	port := flag.Int("port", 8000, "port to listen on (127.0.0.1)")
+	host := flag.String("host", "127.0.0.1", "address to listen on")
+	port := flag.Int("port", 8000, "port to listen on")
 	// net.Listen takes its backlog from net.core.somaxconn; the flag is
 	// accepted so every target has the same command line.
 	_ = flag.Int("backlog", 32768, "ignored: Go uses net.core.somaxconn")
@@ -38,12 +40,12 @@ func main() {
 		}
 		return sockErr
 	}}
-	ln, err := config.Listen(context.Background(), "tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	ln, err := config.Listen(context.Background(), "tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "go-copy:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("go-copy listening on 127.0.0.1:%d\n", *port) // os.Stdout is unbuffered
+	fmt.Printf("go-copy listening on %s\n", net.JoinHostPort(*host, strconv.Itoa(*port))) // os.Stdout is unbuffered
 
 	var delay time.Duration
 	for {

@@ -30,6 +30,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=32768)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on accepted sockets")
     parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
     args = parser.parse_args()
@@ -40,9 +41,9 @@ def main():
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if args.reuseport:  # before bind: every process sharing the port must set it
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    server.bind(("127.0.0.1", args.port))
+    server.bind((args.host, args.port))
     server.listen(args.backlog)
-    print(f"{name} listening on 127.0.0.1:{args.port}", flush=True)
+    print(f"{name} listening on {args.host}:{args.port}", flush=True)
 
     while True:
         try:

@@ -27,6 +27,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=32768)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
     args = parser.parse_args()
 
@@ -36,14 +37,14 @@ def main():
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(("127.0.0.1", args.port))
+        sock.bind((args.host, args.port))
         sock.listen(args.backlog)
         sock.setblocking(False)
         reactor.adoptStreamPort(sock.fileno(), socket.AF_INET, EchoFactory())
         sock.close()
     else:
-        reactor.listenTCP(args.port, EchoFactory(), backlog=args.backlog, interface="127.0.0.1")
-    print(f"twisted listening on 127.0.0.1:{args.port}", flush=True)
+        reactor.listenTCP(args.port, EchoFactory(), backlog=args.backlog, interface=args.host)
+    print(f"twisted listening on {args.host}:{args.port}", flush=True)
     reactor.run()  # installs SIGTERM/SIGINT handlers that stop the reactor
 
 
