@@ -142,26 +142,16 @@ export const validateDuration = (seconds: number) =>
     "e.g. --duration 20"
   )
 
-/** @category models */
-export interface SaturationRunOptions {
+/**
+ * A saturation run: the settings its result records, plus where the server
+ * is and how progress is shown.
+ *
+ * @category models
+ */
+export interface SaturationRunOptions extends Omit<SaturationSettings, "client"> {
   readonly host: string
-  readonly connections: number
-  readonly durationSeconds: number
-  readonly rampTimeoutSeconds: number
-  /** Seconds between the end of the ramp and the steady state. */
-  readonly warmupSeconds: number
-  /** Connections send as soon as each opens, instead of together when the ramp ends. */
-  readonly sendDuringRamp: boolean
-  readonly chunk: number
-  readonly window: number
-  readonly probeIntervalMs: number
-  readonly probeTimeoutMs: number
-  readonly probeMaxOutstanding: number
-  readonly probeBytes: number
   /** Runtime of the saturating client and of the probe. */
   readonly client: RuntimeSpec
-  readonly serverCore: number
-  readonly clientCore: number
   /** Progress lines for a human (the library never prints). */
   readonly onProgress?: (line: string) => Effect.Effect<void>
 }

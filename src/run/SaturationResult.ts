@@ -32,6 +32,31 @@ export const CoreSpread = coreSplit(Spread)
 export type CoreSpread = typeof CoreSpread.Type
 
 /**
+ * The series the parent samples every second, each given as `value` (a number
+ * in one sample, a spread over the steady state) and the cores as `core`.
+ * The optional ones need /proc readings the parent may not get.
+ */
+const sampledSeries = <Value extends Schema.Schema.Any, Core extends Schema.Schema.Any>(value: Value, core: Core) => ({
+  /** Verified echo, 10^6 bytes per second (from the client's counters). */
+  mbPerSecond: value,
+  serverCore: Schema.optional(core),
+  clientCore: Schema.optional(core),
+  /** System-wide (`ctxt` in /proc/stat). */
+  contextSwitchesPerSecond: value,
+  /**
+   * The server process's own CPU time (utime + stime), in cores. It misses
+   * softirq, but it is the server's alone, whereas the core columns include
+   * anything else that ran on that core.
+   */
+  serverProcessCpu: Schema.optional(value),
+  /** The server process's voluntary + involuntary switches, summed over its threads (/proc/<pid>/task/N/status). */
+  serverContextSwitchesPerSecond: Schema.optional(value),
+  serverRssBytes: Schema.optional(value),
+  /** Kernel TCP memory in use (/proc/net/sockstat `mem`, pages × 4096). */
+  tcpMemoryBytes: Schema.optional(value)
+})
+
+/**
  * One second of the steady state, read by the parent.
  *
  * @category models
@@ -39,25 +64,9 @@ export type CoreSpread = typeof CoreSpread.Type
 export const SaturationSample = Schema.Struct({
   /** End of the sample, seconds since the steady state began. */
   second: Schema.Number,
-  /** Verified echo over the sample, 10^6 bytes per second (from the client's counters). */
-  mbPerSecond: Schema.Number,
   /** Connections open on the client. */
   connectionsOpen: Schema.Number,
-  serverCore: Schema.optional(CoreLoad),
-  clientCore: Schema.optional(CoreLoad),
-  /** System-wide (`ctxt` in /proc/stat). */
-  contextSwitchesPerSecond: Schema.Number,
-  /**
-   * The server process's own CPU time (utime + stime) over the sample, in
-   * cores. It misses softirq, but it is the server's alone, whereas the core
-   * columns include anything else that ran on that core.
-   */
-  serverProcessCpu: Schema.optional(Schema.Number),
-  /** The server process's voluntary + involuntary switches, summed over its threads (/proc/<pid>/task/N/status). */
-  serverContextSwitchesPerSecond: Schema.optional(Schema.Number),
-  serverRssBytes: Schema.optional(Schema.Number),
-  /** Kernel TCP memory in use (/proc/net/sockstat `mem`, pages × 4096). */
-  tcpMemoryBytes: Schema.optional(Schema.Number)
+  ...sampledSeries(Schema.Number, CoreLoad)
 })
 export type SaturationSample = typeof SaturationSample.Type
 
@@ -92,20 +101,17 @@ export const SaturationSettings = Schema.Struct({
 })
 export type SaturationSettings = typeof SaturationSettings.Type
 
-/** @category models */
+/**
+ * The steady state: the spread of each sampled series, and what the samples add up to.
+ *
+ * @category models
+ */
 export const SteadySummary = Schema.Struct({
   /** Steady state actually measured (shorter than asked when the server died). */
   seconds: Schema.Number,
-  mbPerSecond: Spread,
-  contextSwitchesPerSecond: Spread,
-  serverContextSwitchesPerSecond: Schema.optional(Spread),
-  serverProcessCpu: Schema.optional(Spread),
-  serverCore: Schema.optional(CoreSpread),
-  clientCore: Schema.optional(CoreSpread),
-  serverRssBytes: Schema.optional(Spread),
+  ...sampledSeries(Spread, CoreSpread),
   /** VmHWM of the server at the end. */
   serverPeakRssBytes: Schema.optional(Schema.Number),
-  tcpMemoryBytes: Schema.optional(Spread),
   /** Seconds in which no byte at all was echoed, and the longest run of them. */
   zeroSeconds: Schema.Number,
   longestZeroRunSeconds: Schema.Number,
