@@ -60,37 +60,33 @@ export class InvalidOption extends Data.TaggedError("InvalidOption")<{
 
 const MAX_CHUNK = 512 * 1024
 
-const positiveInteger = (option: string, value: number, fix: string) =>
-  Number.isSafeInteger(value) && value > 0
-    ? Effect.void
-    : Effect.fail(new InvalidOption({ option, value, problem: "must be a whole number above 0", fix }))
+/** Fails with the option, its value, what is wrong and the fix unless `ok`. */
+export const check = (ok: boolean, option: string, value: unknown, problem: string, fix: string) =>
+  ok ? Effect.void : Effect.fail(new InvalidOption({ option, value, problem, fix }))
 
-const positiveSeconds = (option: string, value: number) =>
-  Number.isFinite(value) && value > 0
-    ? Effect.void
-    : Effect.fail(
-        new InvalidOption({
-          option,
-          value,
-          problem: "must be a number of seconds above 0",
-          fix: `Give e.g. --${option} 10.`
-        })
-      )
+export const positiveInteger = (option: string, value: number, fix: string) =>
+  check(Number.isSafeInteger(value) && value > 0, option, value, "must be a whole number above 0", fix)
+
+export const positiveSeconds = (option: string, value: number) =>
+  check(
+    Number.isFinite(value) && value > 0,
+    option,
+    value,
+    "must be a number of seconds above 0",
+    `Give e.g. --${option} 10.`
+  )
 
 /** Checks a port number given on the command line (0 is allowed only where a free port is wanted). */
 export const validatePort = (value: number, allowZero: boolean) =>
-  Number.isInteger(value) && value >= (allowZero ? 0 : 1) && value <= 65535
-    ? Effect.void
-    : Effect.fail(
-        new InvalidOption({
-          option: "port",
-          value,
-          problem: `must be a whole number from ${allowZero ? 0 : 1} to 65535`,
-          fix: allowZero
-            ? "Use 0 to pick a free port."
-            : "Give the port the echo server listens on, or leave --port out to start one."
-        })
-      )
+  check(
+    Number.isInteger(value) && value >= (allowZero ? 0 : 1) && value <= 65535,
+    "port",
+    value,
+    `must be a whole number from ${allowZero ? 0 : 1} to 65535`,
+    allowZero
+      ? "Use 0 to pick a free port."
+      : "Give the port the echo server listens on, or leave --port out to start one."
+  )
 
 export const validateFloodOptions = (options: FloodOptions): Effect.Effect<FloodOptions, InvalidOption> =>
   Effect.gen(function* () {

@@ -5,7 +5,13 @@
  * the option and the fix.
  */
 import * as Effect from "effect/Effect"
-import { InvalidOption } from "../engine/FloodOptions.ts"
+import {
+  check,
+  InvalidOption,
+  positiveInteger,
+  positiveSeconds,
+  validatePort
+} from "../engine/FloodOptions.ts"
 import type { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
 import { PATTERN_LENGTH } from "../protocol/PayloadPattern.ts"
 import { FD_RESERVE } from "../system/Limits.ts"
@@ -48,25 +54,23 @@ export const defaultSaturationConnections = (limits: Limits): number =>
 /** Extra life a worker gets beyond the longest run it can be asked for. */
 export const DEADLINE_MARGIN_SECONDS = 60
 
-const check = (ok: boolean, option: string, value: unknown, problem: string, fix: string) =>
-  ok ? Effect.void : Effect.fail(new InvalidOption({ option, value, problem, fix }))
-
-const wholeAbove0 = (option: string, value: number, fix: string) =>
-  check(Number.isSafeInteger(value) && value > 0, option, value, "must be a whole number above 0", fix)
+/** Milliseconds from 1 to a minute. */
+const milliseconds = (option: string, value: number, example: number) =>
+  check(
+    Number.isFinite(value) && value >= 1 && value <= 60_000,
+    option,
+    value,
+    "must be from 1 to 60000 milliseconds",
+    `e.g. --${option} ${example}`
+  )
 
 export const validateClientOptions = (
   options: SaturationClientOptions
 ): Effect.Effect<SaturationClientOptions, InvalidOption> =>
   Effect.gen(function* () {
-    yield* check(
-      Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535,
-      "port",
-      options.port,
-      "must be a whole number from 1 to 65535",
-      "Give the port the echo server listens on."
-    )
-    yield* wholeAbove0("connections", options.connections, "e.g. --connections 1000")
-    yield* wholeAbove0("chunk", options.chunk, "e.g. --chunk 32768")
+    yield* validatePort(options.port, false)
+    yield* positiveInteger("connections", options.connections, "e.g. --connections 1000")
+    yield* positiveInteger("chunk", options.chunk, "e.g. --chunk 32768")
     yield* check(
       options.window >= options.chunk && options.window <= PATTERN_LENGTH,
       "window",
@@ -74,48 +78,20 @@ export const validateClientOptions = (
       `must be from the chunk (${options.chunk}) to ${PATTERN_LENGTH} bytes`,
       "Leave it out for one chunk in flight per connection."
     )
-    yield* wholeAbove0("connect-concurrency", options.connectConcurrency, "e.g. --connect-concurrency 256")
-    for (const [option, value] of [
-      ["connect-timeout", options.connectTimeoutSeconds],
-      ["ramp-timeout", options.rampTimeoutSeconds],
-      ["starved-after", options.starvedAfterSeconds],
-      ["deadline", options.deadlineSeconds]
-    ] as const) {
-      yield* check(
-        Number.isFinite(value) && value > 0,
-        option,
-        value,
-        "must be a number of seconds above 0",
-        `e.g. --${option} 10`
-      )
-    }
+    yield* positiveInteger("connect-concurrency", options.connectConcurrency, "e.g. --connect-concurrency 256")
+    yield* positiveSeconds("connect-timeout", options.connectTimeoutSeconds)
+    yield* positiveSeconds("ramp-timeout", options.rampTimeoutSeconds)
+    yield* positiveSeconds("starved-after", options.starvedAfterSeconds)
+    yield* positiveSeconds("deadline", options.deadlineSeconds)
     return options
   })
 
 export const validateProbeOptions = (options: ProbeOptions): Effect.Effect<ProbeOptions, InvalidOption> =>
   Effect.gen(function* () {
-    yield* check(
-      Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535,
-      "port",
-      options.port,
-      "must be a whole number from 1 to 65535",
-      "Give the port the echo server listens on."
-    )
-    yield* check(
-      Number.isFinite(options.intervalMs) && options.intervalMs >= 1 && options.intervalMs <= 60_000,
-      "probe-interval",
-      options.intervalMs,
-      "must be from 1 to 60000 milliseconds",
-      "e.g. --probe-interval 100"
-    )
-    yield* check(
-      Number.isFinite(options.timeoutMs) && options.timeoutMs >= 1 && options.timeoutMs <= 60_000,
-      "probe-timeout",
-      options.timeoutMs,
-      "must be from 1 to 60000 milliseconds",
-      "e.g. --probe-timeout 5000"
-    )
-    yield* wholeAbove0("probe-max-outstanding", options.maxOutstanding, "e.g. --probe-max-outstanding 64")
+    yield* validatePort(options.port, false)
+    yield* milliseconds("probe-interval", options.intervalMs, 100)
+    yield* milliseconds("probe-timeout", options.timeoutMs, 5000)
+    yield* positiveInteger("probe-max-outstanding", options.maxOutstanding, "e.g. --probe-max-outstanding 64")
     yield* check(
       Number.isSafeInteger(options.bytes) && options.bytes > 0 && options.bytes <= PATTERN_LENGTH,
       "probe-bytes",
@@ -123,13 +99,7 @@ export const validateProbeOptions = (options: ProbeOptions): Effect.Effect<Probe
       `must be a whole number from 1 to ${PATTERN_LENGTH}`,
       "e.g. --probe-bytes 32768"
     )
-    yield* check(
-      Number.isFinite(options.deadlineSeconds) && options.deadlineSeconds > 0,
-      "deadline",
-      options.deadlineSeconds,
-      "must be a number of seconds above 0",
-      "e.g. --deadline 400"
-    )
+    yield* positiveSeconds("deadline", options.deadlineSeconds)
     return options
   })
 
