@@ -9,33 +9,6 @@ import { ErrorCounts, ErrorDetail } from "./ErrorKinds.ts"
 import { LatencySummary } from "./FloodResult.ts"
 import { ProcessUsage } from "./ProcessUsage.ts"
 
-/** The saturating client: N connections sending and verifying without end. */
-export interface SaturationClientOptions {
-  readonly host: string
-  readonly port: number
-  readonly connections: number
-  /** Largest write, bytes. */
-  readonly chunk: number
-  /** Most unechoed bytes per connection (default one chunk). */
-  readonly window: number
-  readonly connectConcurrency: number
-  readonly connectTimeoutSeconds: number
-  /** The ramp (opening every connection) is declared over after this, complete or not. */
-  readonly rampTimeoutSeconds: number
-  /** A connection with no verified byte for longer than this counts as starved. */
-  readonly starvedAfterSeconds: number
-  /** The process stops by itself after this, whatever it was told (a lost parent cannot leave it running). */
-  readonly deadlineSeconds: number
-  readonly noDelay: boolean
-  /**
-   * Send as soon as each connection opens. Off by default: connections open
-   * idle and all start sending when the ramp ends, so a server busy echoing
-   * the first thousands does not starve the accept of the rest (the ramp then
-   * measures opening connections, and the steady state has all of them).
-   */
-  readonly sendDuringRamp: boolean
-}
-
 /**
  * How the client-delay probe probes: asked for in its options, echoed in its report.
  *
@@ -50,12 +23,52 @@ export const ProbeSettings = Schema.Struct({
 })
 export type ProbeSettings = typeof ProbeSettings.Type
 
-/** The client-delay probe: fresh connections on an open-loop schedule. */
-export interface ProbeOptions extends ProbeSettings {
-  readonly host: string
-  readonly port: number
-  readonly deadlineSeconds: number
-}
+/**
+ * The client-delay probe: fresh connections on an open-loop schedule. A
+ * Schema, because the parent hands it to the worker process as JSON.
+ *
+ * @category models
+ */
+export const ProbeOptions = Schema.Struct({
+  host: Schema.String,
+  port: Schema.Number,
+  ...ProbeSettings.fields,
+  deadlineSeconds: Schema.Number
+})
+export type ProbeOptions = typeof ProbeOptions.Type
+
+/**
+ * The saturating client: N connections sending and verifying without end.
+ * A Schema, because the parent hands it to the worker process as JSON.
+ *
+ * @category models
+ */
+export const SaturationClientOptions = Schema.Struct({
+  host: Schema.String,
+  port: Schema.Number,
+  connections: Schema.Number,
+  /** Largest write, bytes. */
+  chunk: Schema.Number,
+  /** Most unechoed bytes per connection (default one chunk). */
+  window: Schema.Number,
+  connectConcurrency: Schema.Number,
+  connectTimeoutSeconds: Schema.Number,
+  /** The ramp (opening every connection) is declared over after this, complete or not. */
+  rampTimeoutSeconds: Schema.Number,
+  /** A connection with no verified byte for longer than this counts as starved. */
+  starvedAfterSeconds: Schema.Number,
+  /** The process stops by itself after this, whatever it was told (a lost parent cannot leave it running). */
+  deadlineSeconds: Schema.Number,
+  noDelay: Schema.Boolean,
+  /**
+   * Send as soon as each connection opens. Off by default: connections open
+   * idle and all start sending when the ramp ends, so a server busy echoing
+   * the first thousands does not starve the accept of the rest (the ramp then
+   * measures opening connections, and the steady state has all of them).
+   */
+  sendDuringRamp: Schema.Boolean
+})
+export type SaturationClientOptions = typeof SaturationClientOptions.Type
 
 /**
  * Percentiles of a latency histogram, in milliseconds (the flood's latency summary).

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { findInstalled } from "../targets/RuntimeVersions.ts"
 import { nodeLive, parseReport, runCli } from "./Harness.ts"
@@ -41,7 +42,11 @@ describe("runtime versions from npm", () => {
         expect(report).toMatchObject({ ok: true, runtime: "node", connectionsCompleted: 20 })
         expect(report.runtimeVersion).toMatch(/^24\.\d+\.\d+$/)
         expect(report.runtimeVersion).toBe(installed.right.version)
-        const server = (JSON.parse(run.stdout) as { server: { runtime: string; runtimeVersion: string } }).server
+        const { server } = Schema.decodeUnknownSync(
+          Schema.parseJson(
+            Schema.Struct({ server: Schema.Struct({ runtime: Schema.String, runtimeVersion: Schema.String }) })
+          )
+        )(run.stdout)
         expect(server).toEqual({ runtime: "node@24", runtimeVersion: installed.right.version })
       }).pipe(Effect.provide(nodeLive)),
     120_000

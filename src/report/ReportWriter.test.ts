@@ -2,8 +2,10 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { RunFileUnreadable } from "../run/RunStore.ts"
 import { fixtureRun } from "./fixtures/run.ts"
+import { Summary } from "./JsonReport.ts"
 import { writeComparison, writeReports } from "./ReportWriter.ts"
 
 const runDir = (content: string | undefined) =>
@@ -46,7 +48,7 @@ describe("ReportWriter", () => {
         )
         expect(yield* fs.readFileString(written.markdown)).toContain("](throughput-524288.svg)")
         expect(yield* fs.readFileString(written.html)).toContain('data-chart="throughput-32768"')
-        const summary = JSON.parse(yield* fs.readFileString(written.json))
+        const summary = Schema.decodeUnknownSync(Schema.parseJson(Summary))(yield* fs.readFileString(written.json))
         expect(summary.cells).toHaveLength(32)
         // A second write replaces the files in place.
         yield* writeReports(dir)

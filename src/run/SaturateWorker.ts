@@ -20,12 +20,12 @@ import * as Schedule from "effect/Schedule"
 import { loadCurrentAdapter } from "../../adapters/current.ts"
 import { makeProbe } from "../engine/ClientDelayProbe.ts"
 import { startSaturation } from "../engine/SaturationEngine.ts"
-import type { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
+import { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
 import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { CLOCK_TICKS, type ProcessSnapshot, processSnapshot } from "../system/ProcStat.ts"
 import { validateClientOptions, validateProbeOptions } from "./SaturationOptions.ts"
-import { encodeEvent, type WorkerEvent } from "./WorkerProtocol.ts"
+import { decodeOptions, encodeEvent, type WorkerEvent } from "./WorkerProtocol.ts"
 
 const emit = (event: WorkerEvent) => Console.log(encodeEvent(event))
 
@@ -65,9 +65,9 @@ const commandReader = (deadlineSeconds: number) =>
 
 const ownPid = Effect.flatMap(OperatingSystem, (os) => os.selfPid)
 
-const clientWorker = (raw: unknown) =>
+const clientWorker = (json: string) =>
   Effect.gen(function* () {
-    const options = yield* validateClientOptions(raw as SaturationClientOptions)
+    const options = yield* validateClientOptions(yield* decodeOptions(SaturationClientOptions, json))
     const commands = yield* commandReader(options.deadlineSeconds)
     const pid = yield* ownPid.pipe(Effect.orElseSucceed(() => 0))
     const handle = yield* startSaturation(options)
@@ -112,9 +112,9 @@ const clientWorker = (raw: unknown) =>
     })
   }).pipe(Effect.scoped)
 
-const probeWorker = (raw: unknown) =>
+const probeWorker = (json: string) =>
   Effect.gen(function* () {
-    const options = yield* validateProbeOptions(raw as ProbeOptions)
+    const options = yield* validateProbeOptions(yield* decodeOptions(ProbeOptions, json))
     const commands = yield* commandReader(options.deadlineSeconds)
     const probe = yield* makeProbe(options)
     yield* emit({ _tag: "ready" })
@@ -131,11 +131,13 @@ const adapter = await loadCurrentAdapter()
 const program = Effect.gen(function* () {
   const args = adapter.argv.slice(2)
   const [role, json] = args
-  const raw = yield* Effect.try(() => JSON.parse(json ?? "") as unknown).pipe(
-    Effect.orElseFail(() => new Error(`usage: SaturateWorker.ts client|probe '<options JSON>' (got ${args.join(" ")})`))
-  )
-  if (role === "client") return yield* clientWorker(raw)
-  if (role === "probe") return yield* probeWorker(raw)
+  if (json === undefined) {
+    return yield* Effect.fail(
+      new Error(`usage: SaturateWorker.ts client|probe '<options JSON>' (got ${args.join(" ")})`)
+    )
+  }
+  if (role === "client") return yield* clientWorker(json)
+  if (role === "probe") return yield* probeWorker(json)
   return yield* Effect.fail(new Error(`unknown worker role "${role}": client or probe`))
 })
 

@@ -5,13 +5,7 @@
  * the option and the fix.
  */
 import * as Effect from "effect/Effect"
-import {
-  check,
-  InvalidOption,
-  positiveInteger,
-  positiveSeconds,
-  validatePort
-} from "../engine/FloodOptions.ts"
+import { check, type InvalidOption, positiveInteger, positiveSeconds, validatePort } from "../engine/FloodOptions.ts"
 import type { ProbeOptions, SaturationClientOptions } from "../engine/SaturationReports.ts"
 import { PATTERN_LENGTH } from "../protocol/PayloadPattern.ts"
 import { FD_RESERVE } from "../system/Limits.ts"

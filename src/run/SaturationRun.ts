@@ -16,7 +16,12 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { ProbeReport, SaturationClientReport } from "../engine/SaturationReports.ts"
+import {
+  ProbeOptions,
+  type ProbeReport,
+  SaturationClientOptions,
+  type SaturationClientReport
+} from "../engine/SaturationReports.ts"
 import {
   CLOCK_TICKS,
   coreLoad,
@@ -36,6 +41,7 @@ import type { SaturationResult, SaturationSample, SaturationStatus } from "./Sat
 import { Heard, longestTickGapMs, type Ramped, recentRate, throughputAt } from "./SaturationWorkers.ts"
 import { steadySummary } from "./SteadyStats.ts"
 import { startWorker } from "./WorkerProcess.ts"
+import { encodeOptions } from "./WorkerProtocol.ts"
 
 /** What the run needs to know of the server under load (a RunningServer fits). */
 export interface ServerUnderLoad {
@@ -77,7 +83,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       options.client,
       [
         "probe",
-        JSON.stringify({
+        encodeOptions(ProbeOptions)({
           host: options.host,
           port: server.port,
           intervalMs: options.probeIntervalMs,
@@ -95,7 +101,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       options.client,
       [
         "client",
-        JSON.stringify({
+        encodeOptions(SaturationClientOptions)({
           host: options.host,
           port: server.port,
           connections: options.connections,

@@ -12,6 +12,8 @@
  * A worker also stops by itself at its deadline, so a lost parent cannot
  * leave it running.
  */
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ProbeReport, RampSummary, SaturationClientReport } from "../engine/SaturationReports.ts"
 
@@ -47,3 +49,20 @@ export const encodeEvent = (event: WorkerEvent): string => JSON.stringify(Schema
 export const decodeEvent = Schema.decodeUnknownOption(Schema.parseJson(WorkerEvent))
 
 export type WorkerCommand = "start" | "stop"
+
+/** A worker's options as the parent passes them: one JSON argument. */
+export const encodeOptions =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (options: A): string =>
+    JSON.stringify(Schema.encodeSync(schema)(options))
+
+/** The worker's side: its options checked against their schema; a mismatch names the problem. */
+export const decodeOptions = <A, I>(schema: Schema.Schema<A, I>, json: string) =>
+  Schema.decodeUnknown(Schema.parseJson(schema))(json).pipe(
+    Effect.mapError(
+      (error) =>
+        new Error(
+          `usage: SaturateWorker.ts client|probe '<options JSON>': ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+        )
+    )
+  )

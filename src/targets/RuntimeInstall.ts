@@ -10,6 +10,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { capture } from "../system/CapturedCommand.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
 import {
@@ -79,6 +80,9 @@ const denoPlatform = Effect.map(capture(["uname", "-sm"]), (r) => {
   return os === "darwin" ? `darwin-${arch}` : `linux-${arch}-glibc`
 })
 
+/** `npm view … versions --json` prints a list, or a bare string when there is one version. */
+const decodeVersions = Schema.decodeUnknown(Schema.parseJson(Schema.Union(Schema.Array(Schema.String), Schema.String)))
+
 const npmVersions = (pkg: string, spec: string) =>
   Effect.gen(function* () {
     const result = yield* capture(["npm", "view", pkg, "versions", "--json"])
@@ -88,8 +92,16 @@ const npmVersions = (pkg: string, spec: string) =>
         reason: `\`npm view ${pkg} versions\` failed (is the npm registry reachable?): ${result.stderr.trim().split("\n").slice(-3).join(" ")}`
       })
     }
-    const parsed: unknown = JSON.parse(result.stdout)
-    return Array.isArray(parsed) ? parsed.map(String) : [String(parsed)]
+    const parsed = yield* decodeVersions(result.stdout).pipe(
+      Effect.mapError(
+        () =>
+          new RuntimeInstallFailed({
+            spec,
+            reason: `\`npm view ${pkg} versions --json\` printed no list of versions: ${result.stdout.trim().slice(0, 200)}`
+          })
+      )
+    )
+    return typeof parsed === "string" ? [parsed] : parsed
   })
 
 export interface InstallOutcome {
