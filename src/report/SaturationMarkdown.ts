@@ -8,6 +8,7 @@
  */
 import type { SaturationResult } from "../run/SaturationResult.ts"
 import { formatCount, formatMbPerSecond, formatMiB } from "./NumberFormat.ts"
+import { notesOf } from "./SaturationNotes.ts"
 import { escapeMarkdown, markdownTable, type Table, type TableCell } from "./Table.ts"
 
 const dash: TableCell = { text: "–" }
@@ -166,7 +167,7 @@ export const saturationIntro = (results: ReadonlyArray<SaturationResult>): strin
 export const saturationNotes = (results: ReadonlyArray<SaturationResult>): ReadonlyArray<string> =>
   results.flatMap((r) => [
     ...(r.reason === undefined ? [] : [`${r.target}: ${r.status}: ${r.reason}`]),
-    ...r.notes.map((note) => `${r.target}: ${note.trim()}`)
+    ...notesOf(r).map((note) => `${r.target}: ${note.trim()}`)
   ])
 
 export interface SaturationMarkdownOptions {

@@ -1,6 +1,7 @@
 /** The human-readable summary `saturate` prints without `--json`. */
 import type { Percentiles } from "../engine/SaturationReports.ts"
 import type { CoreSpread, SaturationResult, Spread } from "../run/SaturationResult.ts"
+import { notesOf } from "./SaturationNotes.ts"
 
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`
 const f0 = (n: number) => n.toFixed(0)
@@ -58,7 +59,7 @@ export const formatSaturationSummary = (result: SaturationResult): string => {
   } else {
     lines.push("  delay       no probe report")
   }
-  for (const note of result.notes) lines.push(`  note        ${note}`)
+  for (const note of notesOf(result)) lines.push(`  note        ${note}`)
   if (result.server.stderrTail !== undefined && result.server.stderrTail.trim() !== "") {
     lines.push(
       "  server stderr (last lines):",

@@ -12,6 +12,7 @@ import { steadySummary } from "../run/SteadyStats.ts"
 import { renderSaturationCharts, saturationChartFileName } from "./SaturationCharts.ts"
 import { renderSaturationHtml } from "./SaturationHtml.ts"
 import { renderSaturationMarkdown, saturationTable } from "./SaturationMarkdown.ts"
+import { notesOf } from "./SaturationNotes.ts"
 import { formatSaturationSummary } from "./SaturationSummary.ts"
 
 const load = (busy: number, core: number) => ({
@@ -43,7 +44,6 @@ const result = (target: string, mb: ReadonlyArray<number>, stalled: boolean): Sa
     ...notStartedResult(target, options, "unused"),
     status: stalled ? "stalled" : "ok",
     reason: stalled ? "no byte was echoed for 3 s on end (first silent second: 1)" : undefined,
-    notes: stalled ? ["1000 of 1000 connections (100%) went over 1 s without a verified byte"] : [],
     server: { pid: 42 },
     steady: steadySummary(samples, mb.length, 60 * 2 ** 20),
     samples,
@@ -119,6 +119,25 @@ describe("saturation views", () => {
     expect(stalled).toMatch(/^STALLED: faulty/)
     expect(stalled).toMatch(/why +no byte was echoed/)
     expect(stalled).toMatch(/30 timed out/)
+  })
+
+  it("notes are worded from the data at report time; a result stored with notes shows them as they were", () => {
+    expect(notesOf(results[0]!)).toEqual([])
+    const stalled = notesOf(results[1]!)
+    expect(stalled[0]).toMatch(/^1000 of 1000 connections \(100%\) went over 1 s without a verified byte; 1000 made/)
+    expect(stalled[1]).toMatch(/^Client delay: 30 of 30 probes timed out \(5000 ms\)/)
+    expect(stalled).toHaveLength(2)
+    const late = notesOf({ ...results[0]!, clientTickGapMs: 2500, probeProblem: { stage: "start", message: "gone" } })
+    expect(late).toEqual([
+      "The client-delay probe did not start: gone",
+      "The client's event loop was busy for up to 2.5 s at a time (its progress ticks came late); per-second throughput is interpolated between them."
+    ])
+    const old = Schema.decodeUnknownSync(SaturationResult)({
+      ...JSON.parse(JSON.stringify(results[1])),
+      notes: ["as stored"]
+    })
+    expect(notesOf(old)).toEqual(["as stored"])
+    expect(formatSaturationSummary(old)).toContain("note        as stored")
   })
 
   it("Markdown: one row per target with every column the original's vmstat had, and more", () => {

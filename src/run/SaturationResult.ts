@@ -130,8 +130,12 @@ export const SaturationResult = Schema.Struct({
   status: SaturationStatus,
   /** Why the status is not ok, in words a reader can act on. */
   reason: Schema.optional(Schema.String),
-  /** Anything else worth knowing (ramp incomplete, errors, probes skipped). */
-  notes: Schema.Array(Schema.String),
+  /**
+   * Sentences stored by runs from before the notes became a view of the data
+   * (report/SaturationNotes.ts); new runs leave it out, and reports show an
+   * old run's notes as they were.
+   */
+  notes: Schema.optional(Schema.Array(Schema.String)),
   startedAt: Schema.String,
   settings: SaturationSettings,
   server: Schema.Struct({
@@ -143,6 +147,12 @@ export const SaturationResult = Schema.Struct({
   steady: SteadySummary,
   samples: Schema.Array(SaturationSample),
   client: Schema.optional(SaturationClientReport),
-  probe: Schema.optional(ProbeReport)
+  probe: Schema.optional(ProbeReport),
+  /** Why the probe has no report: it did not start or did not report, with its failure message or last output. */
+  probeProblem: Schema.optional(Schema.Struct({ stage: Schema.Literal("start", "report"), message: Schema.String })),
+  /** Threads of the server process at the end of the steady state (its own context switches are summed over them). */
+  serverThreads: Schema.optional(Schema.Number),
+  /** Longest gap between the saturating client's progress ticks (sent every 250 ms), ms: its event loop's worst delay. */
+  clientTickGapMs: Schema.optional(Schema.Number)
 })
 export type SaturationResult = typeof SaturationResult.Type

@@ -120,7 +120,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       heard.onClient
     )
 
-    const notes: Array<string> = []
+    let probeProblem: SaturationResult["probeProblem"]
     // Mutated through `fail` only: the first problem found names the status.
     const outcome: { status: SaturationStatus; reason: string | undefined } = { status: "ok", reason: undefined }
     const fail = (next: SaturationStatus, why: string) => {
@@ -162,11 +162,6 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
             ramp.failed > 0 ? `, ${ramp.failed} failed` : ""
           }${ramp.complete ? "" : `, ${ramp.pending} not open yet at the ${options.rampTimeoutSeconds} s ramp timeout`}`
         )
-        if (!ramp.complete) {
-          notes.push(
-            `The ramp timed out after ${options.rampTimeoutSeconds} s with ${ramp.pending} connections not open yet (they kept connecting during the steady state).`
-          )
-        }
         if (ramp.connected === 0) fail("failed", `no connection could be opened (${ramp.failed} failed)`)
         break
       case "server":
@@ -196,7 +191,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         Effect.timeoutTo({ duration: `${WORKER_START_SECONDS} seconds`, onSuccess: (ok) => ok, onTimeout: () => false })
       )
       if (ready) probeRunning = true
-      else notes.push(`The client-delay probe did not start: ${heard.probeFailure ?? probe.stderrTail().trim()}`)
+      else probeProblem = { stage: "start", message: heard.probeFailure ?? probe.stderrTail().trim() }
     }
 
     // Warm-up: every connection is sending now; let the first burst pass.
@@ -302,7 +297,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         Effect.map(Option.getOrUndefined)
       )
       if (probeReport === undefined) {
-        notes.push(`The client-delay probe did not report: ${heard.probeFailure ?? probe.stderrTail().trim()}`)
+        probeProblem = { stage: "report", message: heard.probeFailure ?? probe.stderrTail().trim() }
       }
     }
     yield* client.send("stop")
@@ -321,17 +316,6 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       ...sample,
       mbPerSecond: throughputAt(heard.ticks, i === 0 ? startedWall : raw[i - 1]!.at, at)
     }))
-    if (serverThreads > 512) {
-      notes.push(
-        `The server runs ${serverThreads} threads: its own context switches were not summed over them (too many files to read each second); the system-wide figure covers them.`
-      )
-    }
-    const tickGap = longestTickGapMs(heard.ticks)
-    if (tickGap > 1500) {
-      notes.push(
-        `The client's event loop was busy for up to ${(tickGap / 1000).toFixed(1)} s at a time (its progress ticks came late); per-second throughput is interpolated between them.`
-      )
-    }
     const steady = steadySummary(samples, steadySeconds, serverPeakRssBytes)
     if (outcome.status === "ok" && samples.length > 0) {
       const stallSeconds = Math.min(3, samples.length)
@@ -343,52 +327,11 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         )
       }
     }
-    if (steady.zeroSeconds > 0 && outcome.status !== "stalled") {
-      notes.push(`${steady.zeroSeconds} of ${samples.length} seconds had no byte echoed at all.`)
-    }
-    if (clientReport !== undefined) {
-      const f = clientReport.fairness
-      if (f.starved > 0) {
-        notes.push(
-          `${f.starved} of ${f.connections} connections (${pct(f.starvedShare)}) went over ${f.starvedAfterSeconds} s without a verified byte; ${f.neverProgressed} made no progress at all; the longest gap was ${f.maxLongestGapSeconds.toFixed(1)} s (median ${f.medianLongestGapSeconds.toFixed(1)} s).${
-            f.fairCycleSeconds > f.starvedAfterSeconds
-              ? ` At this throughput, with ${options.window / 1024} KiB in flight on each connection, even a perfectly fair server reaches each connection only once every ${f.fairCycleSeconds.toFixed(2)} s.`
-              : ""
-          }`
-        )
-      }
-      const kinds = Object.entries(clientReport.errors)
-      if (kinds.length > 0) {
-        notes.push(`Saturating connections failed: ${kinds.map(([k, n]) => `${k} ${n}`).join(", ")}.`)
-        for (const detail of clientReport.errorDetails.slice(0, 3)) notes.push(`  ${detail.kind}: ${detail.message}`)
-      }
-    }
-    if (probeReport !== undefined) {
-      if (probeReport.timedOut > 0 || probeReport.failed > 0 || probeReport.skipped > 0) {
-        notes.push(
-          `Client delay: ${probeReport.timedOut} of ${probeReport.scheduled} probes timed out (${probeReport.timeoutMs} ms), ${probeReport.failed} failed, ${probeReport.skipped} were not started because ${probeReport.maxOutstanding} were still waiting.`
-        )
-      }
-      if (probeReport.scheduleLagMaxMs > options.probeIntervalMs) {
-        notes.push(
-          `The probe process started probes up to ${probeReport.scheduleLagMaxMs.toFixed(0)} ms late (its core is the loaded client core).`
-        )
-      }
-    }
-    if (steady.clientBound) {
-      notes.push(
-        "The client core was busier than the server core and above 90%: the client, not the server, may have set the pace."
-      )
-    }
-    if (samples.length < options.durationSeconds && outcome.status === "ok") {
-      notes.push(`Only ${samples.length} of ${options.durationSeconds} seconds were sampled.`)
-    }
     const exitCode = yield* Deferred.poll(server.exited)
     const result: SaturationResult = {
       target: targetName,
       status: outcome.status,
       reason: outcome.reason,
-      notes,
       startedAt,
       settings: settingsOf(options),
       server: {
@@ -399,7 +342,10 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       steady,
       samples,
       client: clientReport,
-      probe: probeReport
+      probe: probeReport,
+      probeProblem,
+      serverThreads: serverThreads > 0 ? serverThreads : undefined,
+      clientTickGapMs: heard.ticks.length > 1 ? longestTickGapMs(heard.ticks) : undefined
     }
     return result
   }).pipe(Effect.scoped)

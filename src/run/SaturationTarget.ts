@@ -30,7 +30,6 @@ export const notStartedResult = (targetName: string, options: SaturationRunOptio
   target: targetName,
   status: "failed",
   reason: why,
-  notes: [],
   startedAt: new Date().toISOString(),
   settings: settingsOf(options),
   server: { pid: 0 },

@@ -11,6 +11,9 @@ import { OperatingSystem } from "./OperatingSystem.ts"
 
 export type { ProcessSwitches } from "./OperatingSystem.ts"
 
+/** A process with more threads than this is not read thread by thread (too many files to read each second). */
+export const MOST_THREADS_SUMMED = 512
+
 /** None when the process is gone. */
-export const processSwitches = (pid: number, maxThreads = 512) =>
+export const processSwitches = (pid: number, maxThreads = MOST_THREADS_SUMMED) =>
   Effect.flatMap(OperatingSystem, (os) => os.threadSwitches(pid, maxThreads)).pipe(Effect.option)
