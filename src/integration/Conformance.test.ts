@@ -5,20 +5,17 @@
  * fails it under ECHOFLOOD_REQUIRE_ALL=1, which .ci/run sets after installing every package.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
+import { nodeLiveWithSockets } from "../testing/Live.ts"
 import { skipMissing } from "../testing/SkipMissing.ts"
 
-const env = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+const env = nodeLiveWithSockets
 const targets = await Effect.runPromise(discoverTargets().pipe(Effect.provide(env)))
 
 describe("target conformance", () => {

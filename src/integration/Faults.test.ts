@@ -8,8 +8,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
+import { nodeLive } from "../testing/Live.ts"
 import { type RuntimeName, runtimeNames } from "../transport/Transport.ts"
-import { nodeLive, parseReport, runCli } from "./Harness.ts"
+import { parseReport, runCli } from "./Harness.ts"
 
 const cases = [
   ["flip", "corrupted"],

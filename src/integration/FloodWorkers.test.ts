@@ -6,13 +6,12 @@
  * ok result of all connections. Needs root: skipped with the reason otherwise.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { capture } from "../system/CapturedCommand.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { acquireTestHost } from "../system/TestHost.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
+import { nodeLive } from "../testing/Live.ts"
 import { skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { parseReport, runCli, startEchoServer } from "./Harness.ts"
 
@@ -83,7 +82,7 @@ describe.skipIf(skipWithoutRoot)("flood workers in test hosts (needs root)", () 
           return (r.startAt?.connectedAtMs ?? 0) > startAt
         })
         expect(merged.stderr.includes("still connecting")).toBe(late)
-      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
+      }).pipe(Effect.provide(nodeLive)),
     180_000
   )
 })

@@ -4,19 +4,13 @@
  * exit code and JSON report. Everything runs for real; nothing is mocked.
  */
 
-import { NodeContext } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { FloodReport } from "../engine/FloodResult.ts"
 import { capture } from "../system/CapturedCommand.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
-
-/** The platform and the OS service as the CLI gets them, on Node. */
-export const nodeLive = Layer.provideMerge(LinuxSystem.layer, NodeContext.layer)
 
 export const startEchoServer = (runtime: RuntimeName, extra: ReadonlyArray<string> = []) =>
   Effect.flatMap(entryArgv(runtime, ["serve", "--port", "0", ...extra]), (argv) =>

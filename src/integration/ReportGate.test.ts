@@ -8,7 +8,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { fixtureRun, scaledCell } from "../report/fixtures/run.ts"
-import { nodeLive, runCli } from "./Harness.ts"
+import { nodeLive } from "../testing/Live.ts"
+import { runCli } from "./Harness.ts"
 
 describe("report --compare --fail-if-slower", () => {
   it.scoped(

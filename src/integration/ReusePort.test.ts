@@ -12,16 +12,14 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
+import { nodeLiveWithSockets } from "../testing/Live.ts"
 import { skipMissing } from "../testing/SkipMissing.ts"
 
-const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+const live = nodeLiveWithSockets
 /** Enough that a hash (reuseport) or a round robin (cluster) gives each of two processes some. */
 const CONNECTIONS = 64
 

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { nodeLive } from "../testing/Live.ts"
 import { runtimeNames } from "../transport/Transport.ts"
-import { nodeLive, parseReport, runCli, startEchoServer } from "./Harness.ts"
+import { parseReport, runCli, startEchoServer } from "./Harness.ts"
 
 describe("serve × flood on every runtime pair", () => {
   for (const server of runtimeNames) {

@@ -10,7 +10,8 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { findInstalled } from "../targets/RuntimeVersions.ts"
-import { nodeLive, parseReport, runCli } from "./Harness.ts"
+import { nodeLive } from "../testing/Live.ts"
+import { parseReport, runCli } from "./Harness.ts"
 
 const requireAll = process.env.CI === "true" || process.env.ECHOFLOOD_REQUIRE_ALL === "1"
 

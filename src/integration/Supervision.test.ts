@@ -21,7 +21,7 @@ import { loadRun } from "../run/RunStore.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { readManifest } from "../targets/TargetRegistry.ts"
-import { nodeLive } from "./Harness.ts"
+import { nodeLive } from "../testing/Live.ts"
 
 const live = Layer.merge(nodeLive, nodeTransport)
 const fixtures = new URL("./fixtures/targets", import.meta.url).pathname

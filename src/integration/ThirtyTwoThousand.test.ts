@@ -4,21 +4,18 @@
  * port, flooded by several client processes (native, then our TS client on
  * Node) whose results merge into one. Every connection must verify.
  */
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
-import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { portCount, readLimits } from "../run/Preflight.ts"
 import { planProcesses, serverModeOf } from "../run/ProcessPlan.ts"
 import { type ClientKind, runSample } from "../run/SampleRunner.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { checkAvailable, discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+import { nodeLiveWithSockets } from "../testing/Live.ts"
 
-const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+const live = nodeLiveWithSockets
 const CONNECTIONS = 32768
 
 const floodAt32k = (client: ClientKind, firstSourceAddress: number) =>

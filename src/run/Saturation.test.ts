@@ -6,24 +6,21 @@
  * the run must still end on time.
  */
 import * as PlatformCommand from "@effect/platform/Command"
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+import { nodeLiveWithSockets } from "../testing/Live.ts"
 import { saturationRunOptions } from "./SaturationOptions.ts"
 import { SaturationResult } from "./SaturationResult.ts"
 import { saturateServer } from "./SaturationRun.ts"
 import { saturateTarget } from "./SaturationTarget.ts"
 
-const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+const live = nodeLiveWithSockets
 
 describe("saturate", () => {
   it.live(

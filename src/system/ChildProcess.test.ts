@@ -10,7 +10,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { nodeLive } from "../integration/Harness.ts"
+import { nodeLive } from "../testing/Live.ts"
 import { awaitReady, describeExit, leftovers, removeLeftovers, spawn } from "./ChildProcess.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
 

@@ -6,14 +6,13 @@
  * (openssh-server): skipped with the reason otherwise.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { nodeLive } from "../testing/Live.ts"
 import { requireAll, skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { capture } from "./CapturedCommand.ts"
 import { SSHD, startSshd } from "./fixtures/Sshd.ts"
-import * as LinuxSystem from "./LinuxSystem.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
 import { openSshControl, remoteSystem } from "./RemoteSystem.ts"
 import { checkSshHost, REMOTE_PID, sshServerArgv } from "./SshHost.ts"
@@ -65,7 +64,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         const wrong = yield* Effect.exit(checkSshHost(host("client_key", other), commit))
         expect(failureText(wrong)).toContain(`this one at ${commit.slice(0, 12)}`)
         expect(failureText(wrong)).toContain("checkout")
-      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
+      }).pipe(Effect.provide(nodeLive)),
     180_000
   )
 
@@ -83,7 +82,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         const there = yield* remoteSystem(host("client_key"))
         const proc = yield* Effect.exit(there.process(pid))
         expect(failureText(proc)).toContain(`process ${pid} is gone`)
-      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
+      }).pipe(Effect.provide(nodeLive)),
     180_000
   )
 
@@ -101,7 +100,7 @@ describe.skipIf(missing !== undefined)(`a server host over SSH (${missing ?? "ss
         expect(Math.abs(there.rssBytes - here.rssBytes)).toBeLessThan(here.rssBytes)
         expect((yield* remote.cpuTimes).cores.length).toBe((yield* local.cpuTimes).cores.length)
         expect((yield* remote.machine).kernel).toBe((yield* local.machine).kernel)
-      }).pipe(Effect.provide(LinuxSystem.layer), Effect.provide(NodeContext.layer)),
+      }).pipe(Effect.provide(nodeLive)),
     180_000
   )
 })

@@ -4,14 +4,12 @@
  * A link delay is tested where the kernel has netem; where it has not, the
  * error must name the missing module. Needs root: skipped with the reason otherwise.
  */
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
+import { nodeLive } from "../testing/Live.ts"
 import { skipWithoutRoot } from "../testing/SkipMissing.ts"
 import { capture } from "./CapturedCommand.ts"
-import * as LinuxSystem from "./LinuxSystem.ts"
 import { acquireTestHost, leftoverTestHosts, parseLinkDelay, parseLinkRate } from "./TestHost.ts"
 
 const namespaces = () =>
@@ -48,7 +46,7 @@ describe.skipIf(skipWithoutRoot)("test hosts (needs root)", () => {
       )
       expect(yield* namespaces()).not.toContain(name)
       expect(yield* leftoverTestHosts).not.toContain(name)
-    }).pipe(Effect.provide(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer)))
+    }).pipe(Effect.provide(nodeLive))
   )
 
   it.effect(
@@ -64,6 +62,6 @@ describe.skipIf(skipWithoutRoot)("test hosts (needs root)", () => {
         if (Exit.isSuccess(exit)) expect(exit.value.stdout).toMatch(/netem .*delay 5ms/)
         else expect(String(exit.cause)).toContain("sch_netem")
         expect(yield* namespaces()).toEqual(before)
-      }).pipe(Effect.provide(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer)))
+      }).pipe(Effect.provide(nodeLive))
   )
 })

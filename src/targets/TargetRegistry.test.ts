@@ -3,16 +3,13 @@
  * that crash on start must each give a clear message and leave no process.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
-import * as LinuxSystem from "../system/LinuxSystem.ts"
+import { nodeLiveWithSockets } from "../testing/Live.ts"
 import { launchTarget } from "./TargetLauncher.ts"
 import { checkAvailable, discoverTargets, selectTargets } from "./TargetRegistry.ts"
 
-const env = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+const env = nodeLiveWithSockets
 
 const valid = {
   name: "fake",
