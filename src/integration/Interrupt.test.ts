@@ -12,7 +12,7 @@ import * as Stream from "effect/Stream"
 import { capture } from "../system/CapturedCommand.ts"
 import { entryArgv, repoRoot } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
-import { nodeLive } from "./Harness.ts"
+import { nodeLive } from "../testing/Live.ts"
 
 const stallingServer = startServer({
   name: "faulty stall",
