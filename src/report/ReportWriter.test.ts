@@ -65,14 +65,24 @@ describe("ReportWriter", () => {
       expect(e1.message).toBe(`${missing}/run.json: not found: is ${missing} a run folder (runs/<timestamp>_<host>/)?`)
 
       const broken = yield* runDir('{"schemaVersion": 1,')
-      expect((yield* failure(broken)).message.startsWith(`${broken}/run.json: is not valid JSON: `)).toBe(true)
+      const e2 = (yield* failure(broken)).message
+      expect(e2.startsWith(`${broken}/run.json: is not valid JSON (`), e2).toBe(true)
+      expect(e2).toContain("restore it from a copy, or start a new run (`npm run compare`)")
 
       const { environment: _, ...noEnvironment } = fixtureRun()
       const invalid = yield* runDir(JSON.stringify({ ...noEnvironment, complete: "yes" }))
       const e3 = yield* failure(invalid)
       // The first problem and how many more, in one line: not a dump of the schema.
       expect(e3.message).toBe(
-        `${invalid}/run.json: does not match the run.json schema (src/run/RunFile.ts) at ["complete"]: Expected boolean, actual "yes" (and 1 more problem)`
+        `${invalid}/run.json: does not match the run.json schema (src/run/RunFile.ts) at ["complete"]: Expected boolean, actual "yes" (and 1 more problem). Correct that field, or use the echoflood commit that wrote it (environment.gitCommit in the file)`
+      )
+      // A value outside a union names every allowed value once, as one problem.
+      const run = fixtureRun()
+      const badStatus = yield* runDir(
+        JSON.stringify({ ...run, cells: run.cells.map((c, i) => (i === 3 ? { ...c, status: "done" } : c)) })
+      )
+      expect((yield* failure(badStatus)).message).toContain(
+        'at ["cells"][3]["status"]: Expected "ok" | "failed" | "skipped" | "pending", actual "done".'
       )
     }).pipe(Effect.provide(NodeContext.layer))
   )

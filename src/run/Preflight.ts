@@ -17,6 +17,7 @@ import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { timeWaitCount } from "../system/ProcStat.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { planProcesses } from "./ProcessPlan.ts"
+import { firstProblem } from "./RunStore.ts"
 
 export interface Limits {
   readonly openFilesSoft: number
@@ -171,7 +172,12 @@ export const restore = Effect.gen(function* () {
       )
     )
   const saved = yield* Schema.decodeUnknown(Saved)(text).pipe(
-    Effect.mapError((e) => new TuneFailed({ reason: `${savedSysctlsPath} is unreadable: ${e.message}` }))
+    Effect.mapError(
+      (e) =>
+        new TuneFailed({
+          reason: `${savedSysctlsPath} is unreadable (${firstProblem(e)}): set the sysctls back by hand (\`sysctl -w\`), then delete it`
+        })
+    )
   )
   const changes: Array<string> = []
   for (const [name] of TUNED) {

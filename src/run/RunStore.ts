@@ -48,14 +48,25 @@ export const saveRun = (dir: string, run: RunFile) =>
     yield* writeAtomically(runFilePath(dir), `${text}\n`)
   })
 
-/** `at ["cells"][3]["status"]: Expected "ok" | …, actual "done" (and 2 more problems)`. */
+/**
+ * `at ["cells"][3]["status"]: Expected "ok" | "failed" | "skipped" | "pending", actual "done"`: the first
+ * problem, with a union's alternatives (reported one issue each) joined.
+ */
 export const firstProblem = (error: ParseResult.ParseError): string => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   const first = issues[0]
   if (first === undefined) return error.message
+  const key = JSON.stringify(first.path)
+  const here = issues.filter((i) => JSON.stringify(i.path) === key)
+  const expected = here.flatMap((i) => /^Expected (.+), actual (.+)$/s.exec(i.message.split("\n")[0]!) ?? [])
+  const message =
+    here.length > 1 && expected.length === here.length * 3
+      ? `Expected ${[...new Set(here.map((i) => /^Expected (.+), actual/.exec(i.message)![1]))].join(" | ")}, actual ${/, actual (.+)$/.exec(here[0]!.message.split("\n")[0]!)![1]}`
+      : first.message.split("\n")[0]
   const where = first.path.length === 0 ? "" : `at ${first.path.map((p) => `[${JSON.stringify(p)}]`).join("")}: `
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : ""
-  return `${where}${first.message.split("\n")[0]}${more}`
+  const others = issues.length - (expected.length === here.length * 3 ? here.length : 1)
+  const more = others > 0 ? ` (and ${others} more problem${others > 1 ? "s" : ""})` : ""
+  return `${where}${message}${more}`
 }
 
 /** Reads and checks `<dir>/run.json`; every failure names the file and its first problem. */
@@ -78,14 +89,17 @@ export const loadRun = (dir: string) =>
     const json = yield* Effect.try({
       try: () => JSON.parse(text) as unknown,
       catch: (error) =>
-        new RunFileUnreadable({ path, problem: `is not valid JSON: ${error instanceof Error ? error.message : error}` })
+        new RunFileUnreadable({
+          path,
+          problem: `is not valid JSON (${error instanceof Error ? error.message : error}). It is written whole after every cell, so it was changed since: restore it from a copy, or start a new run (\`npm run compare\`)`
+        })
     })
     return yield* decode(json, { errors: "all" }).pipe(
       Effect.mapError(
         (error) =>
           new RunFileUnreadable({
             path,
-            problem: `does not match the run.json schema (src/run/RunFile.ts) ${firstProblem(error)}`
+            problem: `does not match the run.json schema (src/run/RunFile.ts) ${firstProblem(error)}. Correct that field, or use the echoflood commit that wrote it (environment.gitCommit in the file)`
           })
       )
     )
