@@ -147,7 +147,7 @@ export const EXIT_CODES = [
   "0    everything verified",
   "1    a measurement failed: wrong, missing or extra bytes, a server crashed or stalled, a compare cell FAILED",
   "2    usage error: a bad option or file, found before any server started or byte was sent",
-  "3    environment: open-files limit, toolchain missing for a named target, port in use, nothing listening",
+  "3    environment: open-files limit, toolchain missing for a named target, port in use, nothing listening, cores busy",
   "130  interrupted (what was measured is written first)"
 ] as const
 

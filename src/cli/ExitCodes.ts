@@ -2,7 +2,7 @@
  * The process exit code from how the program ended, by the error's tag:
  * 0 everything verified, 1 a measurement failed, 2 a usage error (found
  * before any traffic), 3 the environment (limits, toolchain, port in use,
- * nothing listening), 130 interrupted. An error not listed here is a
+ * nothing listening, cores busy), 130 interrupted. An error not listed here is a
  * measurement failure (1).
  */
 import * as ValidationError from "@effect/cli/ValidationError"

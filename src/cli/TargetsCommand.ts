@@ -32,7 +32,7 @@ export const targetsCommand = Command.make(
       const rows = yield* describeTargets
       if (json) return yield* Console.log(JSON.stringify(rows, null, 2))
       const status = (r: (typeof rows)[number]) =>
-        r.available ? "ok" : `missing: ${r.unavailableReason?.replace(/^[^:]+: skipped, /, "")}`
+        r.available ? "ok" : `missing: ${r.unavailableReason?.replace(/^\S+ cannot run here: /, "")}`
       const table = plainTable(
         ["target", "kind", "language", "version", "status"],
         [false, false, false, false, false],

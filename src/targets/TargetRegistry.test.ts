@@ -69,7 +69,7 @@ describe("TargetRegistry", () => {
       const [target] = yield* discoverTargets(root)
       const error = yield* Effect.flip(checkAvailable(target!))
       expect(error.message).toBe(
-        "fake: skipped, echoflood-no-such-tool not found; run `npm run setup:frameworks` (apt-get install no-such-pkg)"
+        "fake cannot run here: echoflood-no-such-tool not found; run `npm run setup:frameworks` (apt-get install no-such-pkg)"
       )
     }).pipe(Effect.provide(env))
   )
@@ -86,7 +86,7 @@ describe("TargetRegistry", () => {
       const error = yield* Effect.flip(checkAvailable(target!))
       expect(error._tag).toBe("TargetUnavailable")
       expect(error.message).toMatch(
-        /^fake: skipped, `sh -c .*` failed: ModuleNotFoundError: No module named 'twisted'; run `npm run setup:frameworks` \(apt-get install python3-twisted\)$/
+        /^fake cannot run here: `sh -c .*` failed: ModuleNotFoundError: No module named 'twisted'; run `npm run setup:frameworks` \(apt-get install python3-twisted\)$/
       )
       const fine = yield* withTarget({ ...valid, check: ["sh", "-c", "exit 0"] })
       const [ok] = yield* discoverTargets(fine)

@@ -39,7 +39,7 @@ export class TargetUnavailable extends Data.TaggedError("TargetUnavailable")<{
       : `run \`npm run setup:frameworks\` (apt-get install ${this.debianPackages.join(" ")})`
   }
   override get message() {
-    return `${this.target}: skipped, ${this.problem}; ${this.install}`
+    return `${this.target} cannot run here: ${this.problem}; ${this.install}`
   }
 }
 
