@@ -143,7 +143,14 @@ export const tune = Effect.gen(function* () {
   const before = yield* readSysctls
   if (!(yield* fs.exists(savedSysctlsPath).pipe(Effect.orElseSucceed(() => false)))) {
     yield* fs.makeDirectory(`${repoRoot}/runs`, { recursive: true }).pipe(Effect.ignore)
-    yield* fs.writeFileString(savedSysctlsPath, JSON.stringify(before, null, 2)).pipe(Effect.orDie)
+    yield* fs.writeFileString(savedSysctlsPath, JSON.stringify(before, null, 2)).pipe(
+      Effect.mapError(
+        (error) =>
+          new TuneFailed({
+            reason: `could not save the current sysctls to ${savedSysctlsPath} before changing them (${error.message}): run \`doctor --tune\` as root, in a checkout it may write to`
+          })
+      )
+    )
   }
   const changes: Array<string> = []
   for (const [name, value] of TUNED) {
