@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { commandInfos } from "./Cli.ts"
 import { checkCommandLine } from "./CommandLine.ts"
-import { parseCores, parseSize } from "./OptionValues.ts"
+import { coresOf, parseCores, parseSize, sharedCores } from "./OptionValues.ts"
 
 const check = (line: string) =>
   checkCommandLine(
@@ -58,5 +58,13 @@ describe("option values", () => {
     expect(parseCores("0-2,5")).toEqual([0, 1, 2, 5])
     expect(parseCores("3-1")).toBeUndefined()
     expect(parseCores("x")).toBeUndefined()
+  })
+
+  it("names the cores server and client share, and reads a recorded CPU list back", () => {
+    expect(sharedCores([0], [1])).toBeUndefined()
+    expect(sharedCores([0, 1], [1])).toBe("1")
+    expect(sharedCores([0, 1, 2], [2, 1])).toBe("1,2")
+    expect(coresOf("0-1")).toEqual([0, 1])
+    expect(coresOf("")).toEqual([0])
   })
 })

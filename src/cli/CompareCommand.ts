@@ -35,11 +35,14 @@ import { selectTargetsWithVersions as selectTargets } from "../targets/Versioned
 import { Transport } from "../transport/Transport.ts"
 import {
   checkCoresExist,
+  coresOf,
   integerListOption,
   integerOption,
   nameListOption,
   numberOption,
   runtimeOption,
+  sharedCores,
+  sideCoresOption,
   sizeListOption,
   sizeOption
 } from "./OptionValues.ts"
@@ -81,14 +84,8 @@ const options = {
     Options.optional,
     Options.withDescription("Unechoed bytes per connection (default: one chunk)")
   ),
-  serverCore: integerOption("server-core", "0", { min: 0 }).pipe(
-    Options.withDefault(0),
-    Options.withDescription("Core the server under test is pinned to")
-  ),
-  clientCore: integerOption("client-core", "1", { min: 0 }).pipe(
-    Options.withDefault(1),
-    Options.withDescription("Core the flood client is pinned to")
-  ),
+  serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
+  clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>)),
   timeout: numberOption("timeout", "60").pipe(
     Options.withDefault(120),
     Options.withDescription("Seconds before one flood is cut off")
@@ -151,8 +148,8 @@ const checkBeforeTraffic = (options: RunOptions) =>
       window: options.window,
       timeoutSeconds: options.timeoutSeconds
     })
-    yield* checkCoresExist("server-core", [Number(options.serverCpus)])
-    yield* checkCoresExist("client-core", [Number(options.clientCpus)])
+    yield* checkCoresExist("server-cores", coresOf(options.serverCpus))
+    yield* checkCoresExist("client-cores", coresOf(options.clientCpus))
   })
 
 const planCells = (
@@ -214,6 +211,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
         fix: "Run `npm run build:native`, or pick --client node|deno|bun."
       })
     }
+    const shared = sharedCores(parsed.serverCores, parsed.clientCores)
     const options: RunOptions = {
       targets: selected.map((t) => t.manifest.name),
       client,
@@ -223,8 +221,9 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
       warmup: !parsed.quick && !seed,
       chunk: parsed.chunk,
       window: Option.getOrElse(parsed.window, () => parsed.chunk),
-      serverCpus: String(parsed.serverCore),
-      clientCpus: String(parsed.clientCore),
+      serverCpus: parsed.serverCores.join(","),
+      clientCpus: parsed.clientCores.join(","),
+      ...(shared === undefined ? {} : { sharedCpus: shared }),
       pauseSeconds: 0,
       timeoutSeconds: parsed.timeout,
       quick: parsed.quick,
@@ -289,8 +288,9 @@ const saturationPhase = (
         target,
         saturationRunOptions(connections, client, {
           durationSeconds,
-          serverCore: Number(run.options.serverCpus),
-          clientCore: Number(run.options.clientCpus),
+          // Saturation pins one core per side: the first of each list.
+          serverCore: coresOf(run.options.serverCpus)[0] ?? 0,
+          clientCore: coresOf(run.options.clientCpus)[0] ?? 1,
           onProgress: (line) => log(`  ${line}`)
         })
       )
@@ -326,10 +326,10 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
     const tty = yield* terminal.isTTY
     const log = (line: string) => (tty ? terminal.display(`\r\x1b[K${line}\n`).pipe(Effect.ignore) : Console.log(line))
     const pending = run.cells.filter((c) => c.status === "pending").length
-    const cores = [run.options.serverCpus, run.options.clientCpus].map(Number)
+    const cores = [...new Set([...coresOf(run.options.serverCpus), ...coresOf(run.options.clientCpus)])]
     if (pending > 0) yield* checkCoresQuiet(cores, parsed.allowBusy, Console.error)
     yield* Console.log(
-      `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${countOf(selected.length, "target")}, ${countOf(run.cells.length, "cell")} (${pending} to measure), client ${run.options.client}, server on core ${run.options.serverCpus}, client on core ${run.options.clientCpus}`
+      `${Option.isSome(parsed.resume) ? "resuming" : "run"} ${dir}: ${countOf(selected.length, "target")}, ${countOf(run.cells.length, "cell")} (${pending} to measure), client ${run.options.client}, server on CPUs ${run.options.serverCpus}, client on CPUs ${run.options.clientCpus}${run.options.sharedCpus === undefined ? "" : ` (sharing ${run.options.sharedCpus})`}`
     )
     if (!Option.isSome(parsed.resume)) {
       // One line per target and reason, not per cell.
@@ -351,8 +351,8 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
         dir,
         targets: selected,
         client: run.options.client as ClientKind,
-        serverCore: Number(run.options.serverCpus),
-        clientCore: Number(run.options.clientCpus),
+        serverCores: coresOf(run.options.serverCpus),
+        clientCores: coresOf(run.options.clientCpus),
         retryFailedTargets: parsed.retryFailedTargets,
         hooks: {
           progress: (event) =>

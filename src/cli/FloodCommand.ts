@@ -1,7 +1,8 @@
 /**
  * `flood`: floods an echo server and verifies every byte. Without `--port`
  * it starts our own echo server as a child process (pinned to core 0, this
- * client to core 1 where there are two cores) and stops it afterwards.
+ * client to core 1 where there are two cores, or to --server-cores and
+ * --client-cores) and stops it afterwards.
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -28,7 +29,15 @@ import { acquireTestHost, describeLink } from "../system/TestHost.ts"
 import { entryArgv, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { Transport } from "../transport/Transport.ts"
-import { integerOption, numberOption, runtimeOption, sizeOption } from "./OptionValues.ts"
+import {
+  checkCoresExist,
+  integerOption,
+  numberOption,
+  runtimeOption,
+  sharedCores,
+  sideCoresOption,
+  sizeOption
+} from "./OptionValues.ts"
 
 /** @category errors */
 export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summary: string }> {
@@ -117,6 +126,8 @@ const options = {
       "Epoch time in ms at which payload starts, after every connection is open; combine the partials with `echoflood merge`"
     )
   ),
+  serverCores: sideCoresOption("server").pipe(Options.optional),
+  clientCores: sideCoresOption("client").pipe(Options.optional),
   repetitions: integerOption("repetitions", "5", { min: 1 }).pipe(
     Options.withDefault(1),
     Options.withDescription(
@@ -263,10 +274,27 @@ const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
     const server = yield* startServer({
       name: `${serverRuntime} echo server`,
       argv: testHost === undefined ? argv : testHost.exec(argv),
-      cpus: cores >= 2 ? "0" : undefined,
+      cpus: Option.match(parsed.serverCores, {
+        onNone: () => (cores >= 2 ? "0" : undefined),
+        onSome: (c) => c.join(",")
+      }),
       readyTimeout: "30 seconds"
     })
-    if (cores >= 2) yield* pinSelf("1")
+    const clientCpus = Option.match(parsed.clientCores, {
+      onNone: () => (cores >= 2 ? "1" : undefined),
+      onSome: (c) => c.join(",")
+    })
+    if (clientCpus !== undefined) yield* pinSelf(clientCpus)
+    const shared = sharedCores(
+      Option.getOrElse(parsed.serverCores, () => [0]),
+      Option.getOrElse(parsed.clientCores, () => [1])
+    )
+    if (
+      shared !== undefined &&
+      (Option.isSome(parsed.serverCores) || Option.isSome(parsed.clientCores)) &&
+      !parsed.json
+    )
+      yield* Console.error(`server and client share CPUs ${shared}: they compete for those cores`)
     if (!parsed.json)
       yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${host}:${server.port}`)
     const floodOptions = yield* validateFloodOptions({ ...toFloodOptions(parsed, server.port), host })
@@ -308,6 +336,8 @@ export const floodCommand = Command.make("flood", options, (given) => {
       )
     )
     yield* checkConnectionsFit(parsed.connections, "the flood client")
+    if (Option.isSome(parsed.serverCores)) yield* checkCoresExist("server-cores", parsed.serverCores.value)
+    if (Option.isSome(parsed.clientCores)) yield* checkCoresExist("client-cores", parsed.clientCores.value)
     // A runtime version that is not installed fails here, before a server is started.
     if (parsed.client !== "ts" && parsed.client !== "native") yield* runtimeBinary(parsed.client)
     if (Option.isSome(parsed.server)) yield* runtimeBinary(parsed.server.value)

@@ -203,6 +203,24 @@ export const parseCores = (text: string): ReadonlyArray<number> | undefined => {
   return [...new Set(cores)]
 }
 
+/** The cores in both lists, as a CPU list ("0,1"); undefined when the sides share none. */
+export const sharedCores = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): string | undefined => {
+  const shared = a.filter((core) => b.includes(core))
+  return shared.length === 0 ? undefined : shared.join(",")
+}
+
+/** Core numbers of a CPU list recorded in run.json ("0", "0,1", "0-1"); core 0 when unreadable. */
+export const coresOf = (list: string): ReadonlyArray<number> => parseCores(list) ?? [0]
+
+/** --server-cores / --client-cores: CPU lists, one core each by default (--server-core and --client-core still work). */
+export const sideCoresOption = (side: "server" | "client") =>
+  coresOption(`${side}-cores`, side === "server" ? "0" : "1").pipe(
+    Options.withAlias(`${side}-core`),
+    Options.withDescription(
+      `Cores the ${side === "server" ? "server under test (a multi-process target spreads over them)" : "flood client"} is pinned to: 0, 0,1 or 0-1`
+    )
+  )
+
 /** Fails with the option and the cores this machine has when one of `cores` does not exist. */
 export const checkCoresExist = (option: string, cores: ReadonlyArray<number>) =>
   Effect.gen(function* () {

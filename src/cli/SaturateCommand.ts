@@ -37,6 +37,8 @@ import {
   nameListOption,
   numberOption,
   runtimeOption,
+  sharedCores,
+  sideCoresOption,
   sizeOption
 } from "./OptionValues.ts"
 
@@ -89,14 +91,8 @@ const options = {
       "Runtime of the saturating client and the probe (default: this one), at a version after setup:runtimes (node@24)"
     )
   ),
-  serverCore: integerOption("server-core", "0", { min: 0 }).pipe(
-    Options.withDefault(0),
-    Options.withDescription("Core the target is pinned to")
-  ),
-  clientCore: integerOption("client-core", "1", { min: 0 }).pipe(
-    Options.withDefault(1),
-    Options.withDescription("Core the saturating client and the probe are pinned to")
-  ),
+  serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
+  clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>)),
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
 }
 
@@ -140,8 +136,9 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
         fix: "e.g. --warmup 2"
       })
     }
-    yield* checkCoresExist("server-core", [parsed.serverCore])
-    yield* checkCoresExist("client-core", [parsed.clientCore])
+    yield* checkCoresExist("server-cores", parsed.serverCores)
+    yield* checkCoresExist("client-cores", parsed.clientCores)
+    const shared = sharedCores(parsed.serverCores, parsed.clientCores)
     const client = Option.getOrElse(parsed.client, () => transport.runtime.name)
     yield* runtimeBinary(client)
     const runOptions = saturationRunOptions(connections, client, {
@@ -153,8 +150,11 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
       window: parsed.chunk,
       probeIntervalMs: parsed.probeInterval,
       probeTimeoutMs: parsed.probeTimeout,
-      serverCore: parsed.serverCore,
-      clientCore: parsed.clientCore,
+      serverCore: parsed.serverCores[0] ?? 0,
+      clientCore: parsed.clientCores[0] ?? 1,
+      ...(parsed.serverCores.length > 1 ? { serverCores: parsed.serverCores } : {}),
+      ...(parsed.clientCores.length > 1 ? { clientCores: parsed.clientCores } : {}),
+      ...(shared === undefined ? {} : { sharedCpus: shared }),
       onProgress: (line) => Console.error(`  ${line}`)
     })
     yield* validateProbeOptions({
@@ -168,7 +168,9 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
     })
     const targets = yield* selectTargets(yield* discoverTargets(), parsed.targets)
     // This process only samples; keep it off the server's core.
-    if (cores >= 2) yield* pinSelf(String(parsed.clientCore))
+    if (cores >= 2) yield* pinSelf(parsed.clientCores.join(","))
+    if (shared !== undefined)
+      yield* Console.error(`server and client share CPUs ${shared}: they compete for those cores`)
     const results: Array<SaturationResult> = []
     for (const target of targets) {
       yield* Console.error(

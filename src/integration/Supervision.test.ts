@@ -62,8 +62,8 @@ const matrix = (names: ReadonlyArray<string>, cells: ReadonlyArray<Cell>, retryF
         dir,
         targets,
         client: native ? "native" : "node",
-        serverCore: 0,
-        clientCore: 1,
+        serverCores: [0],
+        clientCores: [1],
         retryFailedTargets,
         hooks: {
           progress: () => Effect.void,

@@ -48,8 +48,8 @@ const floodAt32k = (client: ClientKind, firstSourceAddress: number) =>
         connectTimeoutSeconds: 60
       },
       serverPids: server.pids,
-      serverCore: 0,
-      clientCore: 1,
+      serverCores: [0],
+      clientCores: [1],
       repetition: 1,
       warmup: false,
       plan

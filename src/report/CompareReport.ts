@@ -161,7 +161,10 @@ const profile = (run: RunFile): ReadonlyArray<readonly [string, string]> => {
     ["client", o.client],
     ["repetitions", `${o.repetitions}${o.warmup ? " + warm-up" : ""}`],
     ["chunk / window", `${o.chunk} / ${o.window}`],
-    ["server / client CPUs", `${o.serverCpus} / ${o.clientCpus}`],
+    [
+      "server / client CPUs",
+      `${o.serverCpus} / ${o.clientCpus}${o.sharedCpus === undefined ? "" : ` (sharing ${o.sharedCpus})`}`
+    ],
     ...Object.entries(e.sysctls).map(([k, v]) => [k, v.replace(/\s+/g, " ")] as const),
     ...run.targets.map((t) => [`${t.name} version`, t.version] as const)
   ]

@@ -327,7 +327,7 @@ export const reportDocument = (run: RunFile): ReportDocument => {
       level: 2,
       blocks: [
         paragraph(
-          `Each connection sends its payload in ${formatSize(o.chunk)} chunks, at most ${formatSize(o.window)} unechoed, and verifies every echoed byte. A cell shows the minimum wall time (first connect to last verified byte) of ${o.repetitions} repetition${o.repetitions === 1 ? "" : "s"} and that repetition's echoed payload rate in MB/s (10^6 bytes/s). Servers ran on CPUs ${o.serverCpus}, the ${run.environment.clientRuntime} ${run.environment.clientRuntimeVersion} client (${o.client}) on CPUs ${o.clientCpus}.`
+          `Each connection sends its payload in ${formatSize(o.chunk)} chunks, at most ${formatSize(o.window)} unechoed, and verifies every echoed byte. A cell shows the minimum wall time (first connect to last verified byte) of ${o.repetitions} repetition${o.repetitions === 1 ? "" : "s"} and that repetition's echoed payload rate in MB/s (10^6 bytes/s). Servers ran on CPUs ${o.serverCpus}, the ${run.environment.clientRuntime} ${run.environment.clientRuntimeVersion} client (${o.client}) on CPUs ${o.clientCpus}.${o.sharedCpus === undefined ? "" : ` Server and client shared CPUs ${o.sharedCpus}: they competed for those cores, and each side's core load includes the other's work.`}`
         )
       ]
     },

@@ -103,6 +103,7 @@ export const optionsSection = (run: RunFile): Section => {
         ["window", `${o.window} (${formatSize(o.window)})`],
         ["server CPUs", o.serverCpus],
         ["client CPUs", o.clientCpus],
+        ...(o.sharedCpus === undefined ? [] : [["CPUs shared by server and client", o.sharedCpus] as const]),
         ["pause between cells", `${o.pauseSeconds} s`],
         ["timeout per flood", `${o.timeoutSeconds} s`],
         ["quick", o.quick ? "yes" : "no"],

@@ -180,8 +180,8 @@ export const runBenchCore = (
             client: (cell.client ?? "native") as ClientKind,
             options,
             serverPids: [server.pid],
-            serverCore: SERVER_CORE,
-            clientCore: CLIENT_CORE,
+            serverCores: [SERVER_CORE],
+            clientCores: [CLIENT_CORE],
             repetition,
             warmup,
             timeClient: true

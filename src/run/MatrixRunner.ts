@@ -84,8 +84,9 @@ export interface MatrixContext {
   readonly dir: string
   readonly targets: ReadonlyArray<Target>
   readonly client: ClientKind
-  readonly serverCore: number
-  readonly clientCore: number
+  /** The server's cores (a multi-process target spreads over them) and the client's. */
+  readonly serverCores: ReadonlyArray<number>
+  readonly clientCores: ReadonlyArray<number>
   readonly hooks: RunnerHooks
   /** Try a target that failed to start again for every cell, instead of skipping the rest of its cells. */
   readonly retryFailedTargets?: boolean
@@ -110,11 +111,16 @@ const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
   })
 
 /** How busy both cores were over a short quiet look before a cell (the machine may be shared). */
-const busyBefore = (serverCore: number, clientCore: number) =>
-  Effect.map(coresBusy([serverCore, clientCore]), (loads) => {
-    const server = loads.find((l) => l.core === serverCore)
-    const client = loads.find((l) => l.core === clientCore)
-    return server === undefined || client === undefined ? undefined : { server: server.busy, client: client.busy }
+const busyBefore = (serverCores: ReadonlyArray<number>, clientCores: ReadonlyArray<number>) =>
+  Effect.map(coresBusy([...new Set([...serverCores, ...clientCores])]), (loads) => {
+    // A side of several cores is as busy as their mean.
+    const side = (cores: ReadonlyArray<number>) => {
+      const mine = loads.filter((l) => cores.includes(l.core))
+      return mine.length === cores.length ? mine.reduce((sum, l) => sum + l.busy, 0) / mine.length : undefined
+    }
+    const server = side(serverCores)
+    const client = side(clientCores)
+    return server === undefined || client === undefined ? undefined : { server, client }
   })
 
 export const runMatrix = (initial: RunFile, context: MatrixContext) =>
@@ -169,7 +175,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
           const s = yield* Scope.make()
           scope = s
           const launched = yield* Effect.either(
-            launchTarget(target, { cpus: String(context.serverCore), processes }).pipe(Scope.extend(s))
+            launchTarget(target, { cpus: context.serverCores, processes }).pipe(Scope.extend(s))
           )
           if (Either.isLeft(launched)) {
             yield* stop
@@ -227,7 +233,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               }
             }
             yield* drainTimeWait(cell.connections, hooks)
-            const coresBusyBefore = yield* busyBefore(context.serverCore, context.clientCore)
+            const coresBusyBefore = yield* busyBefore(context.serverCores, context.clientCores)
             const options: FloodOptions = {
               ...defaultFloodOptions,
               port: server!.port,
@@ -261,8 +267,8 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                   options,
                   serverPids: server!.pids,
                   plan,
-                  serverCore: context.serverCore,
-                  clientCore: context.clientCore,
+                  serverCores: context.serverCores,
+                  clientCores: context.clientCores,
                   repetition: rep,
                   warmup: rep === 0
                 })

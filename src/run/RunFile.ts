@@ -160,6 +160,8 @@ export const RunOptions = Schema.Struct({
   window: Schema.Number,
   serverCpus: Schema.String,
   clientCpus: Schema.String,
+  /** CPUs in both lists: server and client competed for them, and each side's core load holds the other's work. */
+  sharedCpus: Schema.optional(Schema.String),
   pauseSeconds: Schema.Number,
   timeoutSeconds: Schema.Number,
   quick: Schema.Boolean,

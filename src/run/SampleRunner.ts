@@ -44,8 +44,9 @@ export interface SampleSpec {
   readonly options: FloodOptions
   /** Every process of the server: its usage is their sum. */
   readonly serverPids: ReadonlyArray<number>
-  readonly serverCore: number
-  readonly clientCore: number
+  /** Core loads are taken over all of a side's cores together. */
+  readonly serverCores: ReadonlyArray<number>
+  readonly clientCores: ReadonlyArray<number>
   readonly repetition: number
   readonly warmup: boolean
   /** Client processes and source addresses; one process when absent. */
@@ -116,7 +117,7 @@ export const runSample = (spec: SampleSpec) =>
         spec.client,
         spec.options,
         spec.plan ?? singleProcess(spec.options.connections),
-        String(spec.clientCore),
+        spec.clientCores.join(","),
         timed
       )
       const serverAfter = yield* snapshotsOf(spec.serverPids)
@@ -126,8 +127,8 @@ export const runSample = (spec: SampleSpec) =>
       const start = end - flood.seconds * 1000
       const before = nearestBefore(snapshots, start)
       const after = firstAfter(snapshots, end)
-      const serverCore = coreLoad(before, after, spec.serverCore)
-      const clientCore = coreLoad(before, after, spec.clientCore)
+      const serverCore = coreLoad(before, after, spec.serverCores)
+      const clientCore = coreLoad(before, after, spec.clientCores)
       const windowSeconds = (after.at - before.at) / 1000
       const judged = flood.seconds >= MIN_WINDOW_SECONDS && serverCore !== undefined && clientCore !== undefined
       return {

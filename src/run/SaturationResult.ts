@@ -97,7 +97,12 @@ export const SaturationSettings = Schema.Struct({
   /** Runtime of the saturating client and of the probe. */
   client: Schema.String,
   serverCore: Schema.Number,
-  clientCore: Schema.Number
+  clientCore: Schema.Number,
+  /** --server-cores / --client-cores with more than one core: the lists (core loads are over all of a side's cores). */
+  serverCores: Schema.optional(Schema.Array(Schema.Number)),
+  clientCores: Schema.optional(Schema.Array(Schema.Number)),
+  /** CPUs both sides ran on: they competed for them, and each side's core load holds the other's work. */
+  sharedCpus: Schema.optional(Schema.String)
 })
 export type SaturationSettings = typeof SaturationSettings.Type
 

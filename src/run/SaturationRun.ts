@@ -77,7 +77,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
     )
     const deadlineSeconds =
       WORKER_START_SECONDS + options.rampTimeoutSeconds + options.durationSeconds + DEADLINE_MARGIN_SECONDS
-    const clientCpus = String(options.clientCore)
+    const clientCpus = (options.clientCores ?? [options.clientCore]).join(",")
     const probe = yield* startWorker(
       `${options.client} client-delay probe`,
       options.client,
@@ -234,8 +234,10 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
           // Recomputed once every tick is in (they come late from a busy client).
           mbPerSecond: 0,
           connectionsOpen: heard.lastTick?.open ?? 0,
-          serverCore: both === undefined ? undefined : coreLoad(both.a, both.b, options.serverCore),
-          clientCore: both === undefined ? undefined : coreLoad(both.a, both.b, options.clientCore),
+          serverCore:
+            both === undefined ? undefined : coreLoad(both.a, both.b, options.serverCores ?? options.serverCore),
+          clientCore:
+            both === undefined ? undefined : coreLoad(both.a, both.b, options.clientCores ?? options.clientCore),
           contextSwitchesPerSecond:
             both !== undefined && dtSys > 0 ? (both.b.contextSwitches - both.a.contextSwitches) / dtSys : 0,
           serverContextSwitchesPerSecond:

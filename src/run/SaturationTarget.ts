@@ -18,9 +18,10 @@ import { steadySummary } from "./SteadyStats.ts"
  */
 export const saturateTarget = (target: Target, options: SaturationRunOptions) =>
   Effect.gen(function* () {
-    const server = yield* launchTarget(target, { host: options.host, cpus: String(options.serverCore) })
+    const cores = options.serverCores ?? [options.serverCore]
+    const server = yield* launchTarget(target, { host: options.host, cpus: cores })
     yield* (options.onProgress ?? (() => Effect.void))(
-      `${target.manifest.name}: server pid ${server.pid} on ${options.host}:${server.port}, core ${options.serverCore}`
+      `${target.manifest.name}: server pid ${server.pid} on ${options.host}:${server.port}, ${cores.length === 1 ? "core" : "cores"} ${cores.join(",")}`
     )
     return yield* saturateServer(target.manifest.name, server, options)
   }).pipe(Effect.scoped)

@@ -38,6 +38,12 @@ describe("measurement arithmetic on recorded /proc", () => {
         expect(client.softirq).toBeCloseTo(4 / 196, 6)
         expect(client.user + client.system + client.softirq + client.idle).toBeCloseTo(1, 9)
         expect(coreLoad(before, after, 2)).toBeUndefined()
+        // Both cores as one side (--server-cores 0-1): their ticks summed, 196 + 192 busy of 392.
+        const both = coreLoad(before, after, [0, 1])!
+        expect(both.core).toBe(0)
+        expect(both.user).toBeCloseTo((174 + 137) / 392, 6)
+        expect(both.softirq).toBeCloseTo(4 / 392, 6)
+        expect(coreLoad(before, after, [0, 2])).toBeUndefined()
         // 11,998 switches over 1.961 s.
         expect(contextSwitchRate(before, after)).toBeCloseTo(11998 / 1.960797, 0)
         // Both cores at 100%: the client core is not busier, so the client did not set the pace.

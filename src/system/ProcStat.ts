@@ -101,12 +101,26 @@ export const parseOpenFileLimit = (limits: string): Option.Option<OpenFileLimit>
   return match === null ? Option.none() : Option.some({ soft: parseLimit(match[1]!), hard: parseLimit(match[2]!) })
 }
 
-/** Share of each kind of time on one core between two snapshots. */
-export const coreLoad = (before: SystemSnapshot, after: SystemSnapshot, core: number): CoreLoad | undefined => {
-  const a = before.cores[core]
-  const b = after.cores[core]
-  if (a === undefined || b === undefined) return undefined
-  const d = (k: keyof CoreTimes) => Math.max(0, b[k] - a[k])
+/**
+ * The load of one core, or of a side's cores taken together (their times
+ * summed, so each share is the mean over them; `core` is then the first).
+ */
+export const coreLoad = (
+  before: SystemSnapshot,
+  after: SystemSnapshot,
+  cores: number | ReadonlyArray<number>
+): CoreLoad | undefined => {
+  const list = typeof cores === "number" ? [cores] : cores
+  const pairs: Array<readonly [CoreTimes, CoreTimes]> = []
+  for (const n of list) {
+    const a = before.cores[n]
+    const b = after.cores[n]
+    if (a === undefined || b === undefined) return undefined
+    pairs.push([a, b])
+  }
+  const core = list[0]
+  if (core === undefined) return undefined
+  const d = (k: keyof CoreTimes) => pairs.reduce((sum, [a, b]) => sum + Math.max(0, b[k] - a[k]), 0)
   const total = d("user") + d("nice") + d("system") + d("idle") + d("iowait") + d("irq") + d("softirq") + d("steal")
   if (total === 0) return undefined
   const idle = (d("idle") + d("iowait")) / total

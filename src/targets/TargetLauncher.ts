@@ -5,8 +5,7 @@
  *
  * Past one process's open-files limit a target runs as K processes on one
  * port, the way its manifest says (`processes`): K copies that each set
- * SO_REUSEPORT, or one cluster primary that forks K workers. The processes
- * start on the server's CPU list; the kernel spreads them over its cores.
+ * SO_REUSEPORT, or one cluster primary that forks K workers.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
@@ -28,8 +27,12 @@ export interface LaunchOptions {
   /** Port to use; a free one is picked when absent. */
   readonly port?: number
   readonly backlog?: number
-  /** CPU list for taskset. */
-  readonly cpus?: string
+  /**
+   * The server's cores: a taskset CPU list, or core numbers. With several
+   * cores, reuseport copies are pinned one core each in turn (process i on
+   * core i mod n) and a cluster gets them all, so the target spreads over them.
+   */
+  readonly cpus?: string | ReadonlyArray<number>
   /** Server processes sharing the port; 1 when absent. */
   readonly processes?: number
 }
@@ -156,13 +159,20 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
       count > 1 && shared !== undefined
         ? fill([...(shared.start ?? target.manifest.start), ...shared.args])
         : fill(target.manifest.start)
+    const cores = options.cpus
+    const cpusOf = (index: number) =>
+      cores === undefined || typeof cores === "string"
+        ? cores
+        : shared?.mode === "reuseport" && count > 1
+          ? String(cores[index % cores.length])
+          : cores.join(",")
     const start = (index: number) =>
       startServer(
         serverSpecThere(place, {
           name: count > 1 ? `${name} (process ${index + 1} of ${count})` : name,
           argv,
           env: target.manifest.env ?? {},
-          cpus: options.cpus,
+          cpus: cpusOf(index),
           readyTimeout: `${target.manifest.readyTimeoutSeconds} seconds`,
           stopGrace: `${target.manifest.stopGraceSeconds ?? 5} seconds`
         })
