@@ -3,7 +3,7 @@
  * run/CoreBench.ts), writes `runs/<id>/run.json`, prints the tables.
  *
  *   npm run bench:core -- [--repetitions 3] [--warmup 1] [--quick] [--parts abcd]
- *                         [--servers node,node-raw,…] [--clients node,deno,bun]
+ *                         [--targets node,node-raw,…] [--clients node,deno,bun]
  *                         [--sizes 1000x524288,100x524288]
  */
 import * as Command from "@effect/cli/Command"
@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { benchTables } from "../report/BenchTables.ts"
+import { countOf } from "../report/NumberFormat.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import {
   BENCH_SERVERS,
@@ -32,6 +33,7 @@ import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
 import { type RuntimeName, runtimeNames } from "../transport/Transport.ts"
+import { integerOption } from "./OptionValues.ts"
 
 const list = (text: string) =>
   text
@@ -40,11 +42,11 @@ const list = (text: string) =>
     .filter((s) => s !== "")
 
 const options = {
-  repetitions: Options.integer("repetitions").pipe(
+  repetitions: integerOption("repetitions", "3", { min: 1 }).pipe(
     Options.withDefault(3),
     Options.withDescription("Measured repetitions of every cell (min and median are kept)")
   ),
-  warmup: Options.integer("warmup").pipe(
+  warmup: integerOption("warmup", "1", { min: 0 }).pipe(
     Options.withDefault(1),
     Options.withDescription("Unmeasured rounds first, so JITs are warm (kept in run.json, marked warmup)")
   ),
@@ -55,9 +57,9 @@ const options = {
     Options.withDefault("abcd"),
     Options.withDescription("Which parts to run: a (core vs raw), b (clients), c (servers vs c-epoll), d (memory)")
   ),
-  servers: Options.text("servers").pipe(
+  targets: Options.text("targets").pipe(
     Options.withDefault(BENCH_SERVERS.join(",")),
-    Options.withDescription("Servers to include (c-epoll is needed for b and c)")
+    Options.withDescription("Servers (targets) to include (c-epoll is needed for b and c)")
   ),
   sizes: Options.text("sizes").pipe(
     Options.optional,
@@ -74,9 +76,6 @@ const invalid = (option: string, value: unknown, problem: string, fix: string) =
 
 export const benchCoreCommand = Command.make("bench-core", options, (parsed) =>
   Effect.gen(function* () {
-    if (parsed.repetitions < 1)
-      return yield* invalid("repetitions", parsed.repetitions, "must be 1 or more", "e.g. --repetitions 3")
-    if (parsed.warmup < 0) return yield* invalid("warmup", parsed.warmup, "must be 0 or more", "e.g. --warmup 1")
     const parts = Array.from(new Set(parsed.parts.toLowerCase())).filter((p): p is Part => "abcd".includes(p))
     if (parts.length === 0)
       return yield* invalid("parts", parsed.parts, "must name some of a, b, c, d", "e.g. --parts abcd")
@@ -120,7 +119,7 @@ export const benchCoreCommand = Command.make("bench-core", options, (parsed) =>
       memory: { connections: parsed.quick ? 1000 : 16000, bytesPerConnection: 32 * 1024, connectConcurrency: 256 },
       clients: list(parsed.clients).filter((c): c is RuntimeName => (runtimeNames as ReadonlyArray<string>).includes(c))
     }
-    const serverNames = list(parsed.servers)
+    const serverNames = list(parsed.targets)
     const targets = yield* selectTargets(
       yield* discoverTargets(),
       BENCH_SERVERS.filter((s) => serverNames.includes(s))
@@ -163,7 +162,7 @@ export const benchCoreCommand = Command.make("bench-core", options, (parsed) =>
       cells: [...sizes.flatMap((size) => roundCells(plan, servers, size)), ...memoryCells(plan, servers)]
     }
     yield* Console.error(
-      `bench:core → ${dir}/run.json\n  parts ${parts.join("")}, ${plan.repetitions} repetitions (+${plan.warmupRounds} warm-up), ${initial.cells.length} cells; servers on core ${SERVER_CORE}, clients on core ${CLIENT_CORE}`
+      `bench:core → ${dir}/run.json\n  parts ${parts.join("")}, ${countOf(plan.repetitions, "repetition")} (+${plan.warmupRounds} warm-up), ${countOf(initial.cells.length, "cell")}; servers on core ${SERVER_CORE}, clients on core ${CLIENT_CORE}`
     )
     const run = yield* runBenchCore(dir, initial, plan, targets, { log: (line) => Console.error(line) }).pipe(
       Effect.onInterrupt(() =>
