@@ -19,7 +19,7 @@ import type { Target } from "../targets/TargetRegistry.ts"
 import { coresBusy } from "./BusyCores.ts"
 import { summarizeCell } from "./CellSummary.ts"
 import { portCount, readLimits } from "./Preflight.ts"
-import { planProcesses, serverModeOf } from "./ProcessPlan.ts"
+import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { Cell, Crash, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
@@ -197,7 +197,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               connections: cell.connections,
               openFilesHard: limits.openFilesHard,
               ports: portCount(limits),
-              serverMode: serverModeOf(target.manifest),
+              ...serverSideOf(target.manifest),
               ...(run.options.serverProcesses === undefined ? {} : { serverProcesses: run.options.serverProcesses })
             })
             if (planned._tag === "Impossible") {

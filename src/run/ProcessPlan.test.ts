@@ -28,6 +28,15 @@ describe("planProcesses", () => {
     expect(verdict).toMatchObject({ _tag: "Planned", plan: { sourceAddresses: 1, clientProcesses: 2 } })
   })
 
+  it("counts the files each connection holds in the server (go-copy's splice pipes: 3)", () => {
+    // 32,768 × 3 = 98,304 files at 17,942 planned per process: 6 processes; the client side is unchanged.
+    const verdict = planProcesses({ ...here, connections: 32768, serverMode: "reuseport", filesPerConnection: 3 })
+    expect(verdict).toMatchObject({ _tag: "Planned", plan: { serverProcesses: 6, clientProcesses: 2 } })
+    expect(planProcesses({ ...here, connections: 8192, serverMode: "single", filesPerConnection: 3 })._tag).toBe(
+      "Impossible"
+    )
+  })
+
   it("refuses a target that cannot share its port, with the reason", () => {
     const verdict = planProcesses({ ...here, connections: 32768, serverMode: "single" })
     expect(verdict._tag).toBe("Impossible")

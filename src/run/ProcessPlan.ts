@@ -14,12 +14,20 @@ export type ServerMode = "reuseport" | "cluster" | "single"
 
 export const serverModeOf = (manifest: TargetManifest): ServerMode => manifest.processes?.mode ?? "single"
 
+/** What the plan needs to know of a target: how it shares its port and the files each connection holds there. */
+export const serverSideOf = (manifest: TargetManifest) => ({
+  serverMode: serverModeOf(manifest),
+  ...(manifest.filesPerConnection === undefined ? {} : { filesPerConnection: manifest.filesPerConnection })
+})
+
 export interface PlanInput {
   readonly connections: number
   readonly openFilesHard: number
   /** Ports in net.ipv4.ip_local_port_range. */
   readonly ports: number
   readonly serverMode: ServerMode
+  /** Open files a server process holds per connection (1 unless its manifest says otherwise). */
+  readonly filesPerConnection?: number
   /** --server-processes: forces K (otherwise the least that fits). */
   readonly serverProcesses?: number
   /** Loopback source addresses the client may bind to (127.0.0.1 … 127.0.0.N). */
@@ -69,7 +77,8 @@ export const planProcesses = (input: PlanInput): PlanVerdict => {
       reason: `the open-files hard limit (${input.openFilesHard}) leaves no room for sockets`
     }
   }
-  const leastServers = n <= perProcess ? 1 : Math.ceil(n / Math.floor(perProcess * SERVER_HEADROOM))
+  const serverFiles = n * (input.filesPerConnection ?? 1)
+  const leastServers = serverFiles <= perProcess ? 1 : Math.ceil(serverFiles / Math.floor(perProcess * SERVER_HEADROOM))
   const serverProcesses = input.serverProcesses ?? leastServers
   if (serverProcesses > 1 && input.serverMode === "single") {
     return {
@@ -104,7 +113,7 @@ export const planProcesses = (input: PlanInput): PlanVerdict => {
       clientProcesses,
       clientConnections: split(n, clientProcesses),
       sourceAddresses,
-      filesPerServerProcess: Math.ceil(n / serverProcesses) + FD_RESERVE
+      filesPerServerProcess: Math.ceil(serverFiles / serverProcesses) + FD_RESERVE
     }
   }
 }
@@ -124,7 +133,7 @@ export const cellVerdict = (
     connections,
     openFilesHard: limits.openFilesHard,
     ports: limits.portRange[1] - limits.portRange[0] + 1,
-    serverMode: serverModeOf(manifest),
+    ...serverSideOf(manifest),
     ...(options.serverProcesses === undefined ? {} : { serverProcesses: options.serverProcesses })
   })
   return verdict._tag === "Impossible" ? `${verdict.reason} (skipped)` : undefined

@@ -8,7 +8,7 @@
  */
 import type { Target } from "../targets/TargetRegistry.ts"
 import type { Limits } from "./Preflight.ts"
-import { planProcesses, serverModeOf } from "./ProcessPlan.ts"
+import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { RunFile } from "./RunFile.ts"
 
 export const seedPreset = {
@@ -110,7 +110,7 @@ export const dryRunLines = (
           connections: n,
           openFilesHard: limits.openFilesHard,
           ports: limits.portRange[1] - limits.portRange[0] + 1,
-          serverMode: serverModeOf(target.manifest),
+          ...serverSideOf(target.manifest),
           ...(run.options.serverProcesses === undefined ? {} : { serverProcesses: run.options.serverProcesses })
         })
         return verdict._tag === "Planned" && (verdict.plan.serverProcesses > 1 || verdict.plan.clientProcesses > 1)

@@ -75,6 +75,11 @@ export const TargetManifest = Schema.Struct({
       args: Schema.Array(Schema.String)
     })
   ),
+  /**
+   * Open files one connection holds in the server (default 1): go-copy's
+   * splice keeps a pipe pair per connection, 3 files. Plans K from it.
+   */
+  filesPerConnection: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.positive())),
   /** Sets TCP_NODELAY on accepted sockets. */
   noDelay: Schema.Boolean,
   /** The listen backlog the server really gets, when capped below {backlog}. */
