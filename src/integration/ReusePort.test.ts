@@ -12,6 +12,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { nodeHasReusePort } from "../../adapters/node/NodeTransport.ts"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
@@ -73,6 +74,17 @@ describe("several processes on one port", () => {
       "deno"
     ])
       expect(names).toContain(name)
+  })
+
+  it("knows which Node versions have net.Server reusePort (22.12 and 23.1 on), so older ones use cluster", () => {
+    expect(["v20.20.2", "v22.11.0", "v22.12.0", "v23.0.0", "v23.1.0", "v24.0.0"].map(nodeHasReusePort)).toEqual([
+      false,
+      false,
+      true,
+      false,
+      true,
+      true
+    ])
   })
 
   for (const target of targets) {
