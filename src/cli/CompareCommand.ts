@@ -274,8 +274,7 @@ const saturationPhase = (
   Effect.gen(function* () {
     const transport = yield* Transport
     const connections = defaultSaturationConnections(yield* readLimits)
-    const client: RuntimeSpec =
-      run.options.client === "native" ? transport.runtime.name : (run.options.client as RuntimeSpec)
+    const client = run.options.client as RuntimeSpec | "native"
     let current = run
     for (const target of selected) {
       const info = run.targets.find((t) => t.name === target.manifest.name)
@@ -287,6 +286,7 @@ const saturationPhase = (
       const result = yield* saturateTargetOrReport(
         target,
         saturationRunOptions(connections, client, {
+          probe: transport.runtime.name,
           durationSeconds,
           // Saturation pins one core per side: the first of each list.
           serverCore: coresOf(run.options.serverCpus)[0] ?? 0,

@@ -22,6 +22,7 @@ import { decideWorkers, workerFloodOptions } from "../run/FloodWorkers.ts"
 import { runNativeFlood } from "../run/NativeClient.ts"
 import { decideNetwork, describeNetwork, type NetworkChoice, networkKinds } from "../run/NetworkChoice.ts"
 import { runRuntimeClient } from "../run/RuntimeClient.ts"
+import { floodBeyondOneProcess, splitRequest } from "../run/SplitFlood.ts"
 import { describeExit } from "../system/ChildProcess.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../system/Limits.ts"
@@ -335,7 +336,6 @@ export const floodCommand = Command.make("flood", options, (given) => {
         Option.getOrElse(parsed.port, () => 1)
       )
     )
-    yield* checkConnectionsFit(parsed.connections, "the flood client")
     if (Option.isSome(parsed.serverCores)) yield* checkCoresExist("server-cores", parsed.serverCores.value)
     if (Option.isSome(parsed.clientCores)) yield* checkCoresExist("client-cores", parsed.clientCores.value)
     // A runtime version that is not installed fails here, before a server is started.
@@ -345,6 +345,12 @@ export const floodCommand = Command.make("flood", options, (given) => {
     // Another program on the cores shows up in every figure: say so before measuring.
     const busy = busyWords(yield* coresBusy(Array.from({ length: yield* cpuCount }, (_, core) => core)))
     if (busy !== undefined) yield* Console.error(`warning: ${busy} before the flood: figures will be noisy`)
+    const beyond = yield* floodBeyondOneProcess(
+      splitRequest(parsed, network.kind, (yield* Transport).runtime.name),
+      (port) => validateFloodOptions(toFloodOptions(parsed, port))
+    )
+    if (beyond !== undefined) return yield* report(parsed, { result: beyond.result }, beyond.label)
+    yield* checkConnectionsFit(parsed.connections, "the flood client")
     if (network.kind === "veth" && Option.isSome(parsed.port)) {
       return yield* new InvalidOption({
         option: "network",

@@ -8,12 +8,14 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { formatSaturationSummary } from "../report/SaturationSummary.ts"
+import { nativeClientPath } from "../run/NativeClient.ts"
 import { connectionsVerdict, readLimits } from "../run/Preflight.ts"
 import {
   defaultSaturationConnections,
@@ -85,10 +87,10 @@ const options = {
     Options.withDefault(defaultSaturationOptions.probeTimeoutMs),
     Options.withDescription("Milliseconds before a probe counts as timed out")
   ),
-  client: runtimeOption("client", "node@24").pipe(
+  client: runtimeOption("client", "node@24", ["native"]).pipe(
     Options.optional,
     Options.withDescription(
-      "Runtime of the saturating client and the probe (default: this one), at a version after setup:runtimes (node@24)"
+      "Saturating client: native (the C client, default when built) or our TS client on node, deno or bun, at a version after setup:runtimes (node@24); the client-delay probe runs on this runtime"
     )
   ),
   serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
@@ -99,6 +101,7 @@ const options = {
 export const saturateCommand = Command.make("saturate", options, (parsed) =>
   Effect.gen(function* () {
     const transport = yield* Transport
+    const fs = yield* FileSystem.FileSystem
     const limits = yield* readLimits
     const cores = yield* cpuCount
     const connections = Option.getOrElse(parsed.connections, () => defaultSaturationConnections(limits))
@@ -139,9 +142,19 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
     yield* checkCoresExist("server-cores", parsed.serverCores)
     yield* checkCoresExist("client-cores", parsed.clientCores)
     const shared = sharedCores(parsed.serverCores, parsed.clientCores)
-    const client = Option.getOrElse(parsed.client, () => transport.runtime.name)
-    yield* runtimeBinary(client)
+    const nativeBuilt = yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false))
+    const client = Option.getOrElse(parsed.client, () => (nativeBuilt ? "native" : transport.runtime.name))
+    if (client === "native" && !nativeBuilt) {
+      return yield* new InvalidOption({
+        option: "client",
+        value: client,
+        problem: `${nativeClientPath} is not built`,
+        fix: "Run `npm run build:native`, or pick --client node|deno|bun."
+      })
+    }
+    if (client !== "native") yield* runtimeBinary(client)
     const runOptions = saturationRunOptions(connections, client, {
+      probe: transport.runtime.name,
       durationSeconds: parsed.duration,
       rampTimeoutSeconds: parsed.rampTimeout,
       warmupSeconds: parsed.warmup,

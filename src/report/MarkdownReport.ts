@@ -1,6 +1,5 @@
 /** report.md: the run as GitHub-flavoured Markdown, readable raw in a terminal as well. */
 import type { RunFile } from "../run/RunFile.ts"
-import { originalMarkdown } from "./OriginalComparison.ts"
 import type { Block } from "./ReportBlocks.ts"
 import { reportDocument } from "./ReportDocument.ts"
 import { saturationChartFileName } from "./SaturationCharts.ts"
@@ -41,8 +40,6 @@ export const renderMarkdown = (run: RunFile, options: MarkdownOptions = {}): str
       if (text !== undefined) parts.push(text)
     }
   }
-  const original = originalMarkdown(run)
-  if (original !== undefined) parts.push(original)
   const saturation = run.saturation ?? []
   if (saturation.length > 0) parts.push(renderSaturationMarkdown(saturation, { chartPath: saturationChartFileName }))
   return `${parts.join("\n\n")}\n`

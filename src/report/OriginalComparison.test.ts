@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest"
 import type { Cell, CellSummary } from "../run/RunFile.ts"
 import { fixtureRun } from "./fixtures/run.ts"
-import { originalMarkdown, originalRows } from "./OriginalComparison.ts"
+import { renderHtmlWith } from "./HtmlReport.ts"
+import { renderMarkdown } from "./MarkdownReport.ts"
+import { originalRows } from "./OriginalComparison.ts"
 
 const summary = (minSeconds: number): CellSummary => ({
   minSeconds,
@@ -38,13 +40,19 @@ describe("the original's figures beside ours", () => {
     expect(node.nowRatio).toBe(1)
     expect(c.nowRatio).toBe(2)
     expect(rows.find((r) => r.target === "erlang")?.nowSeconds).toBeUndefined()
-    const md = originalMarkdown(run)!
+    const md = renderMarkdown(run)
+    expect(md).toContain("## Then and now: 32,768 connections × 512 KiB")
     expect(md).toContain("Scale Stack vs node.js vs Twisted vs Eventlet")
     expect(md).toContain("| Go v2 → go-buffer | 59.73 | not measured | 1.19 | – |")
+    // The HTML report has the same section, in its table of contents too.
+    const html = renderHtmlWith(run, [])
+    expect(html).toContain('<a href="#then-and-now">')
+    expect(html).toMatch(/<td[^>]*>Go v2 → go-buffer<\/td><td[^>]*>59\.73<\/td><td[^>]*>not measured<\/td>/)
   })
 
   it("shows nothing for a run without 32k × 512 KiB cells", () => {
     expect(originalRows(fixtureRun())).toBeUndefined()
-    expect(originalMarkdown(fixtureRun())).toBeUndefined()
+    expect(renderMarkdown(fixtureRun())).not.toContain("Then and now")
+    expect(renderHtmlWith(fixtureRun(), [])).not.toContain("then-and-now")
   })
 })

@@ -6,7 +6,8 @@
  */
 import type { RunFile } from "../run/RunFile.ts"
 import { originalFigures, originalSource } from "./OriginalFigures.ts"
-import { markdownTable, plainTable, type Table } from "./Table.ts"
+import { paragraph, type Section, table } from "./ReportBlocks.ts"
+import { plainTable, type Table } from "./Table.ts"
 
 export interface OriginalRow {
   readonly server: string
@@ -57,13 +58,21 @@ export const originalTable = (rows: ReadonlyArray<OriginalRow>): Table =>
     ])
   )
 
-/** The Markdown section, or undefined when the run has no 32k × 512 KiB cell of an original server. */
-export const originalMarkdown = (run: RunFile): string | undefined => {
+/** The report section (report.md and report.html alike); none when the run has no 32k × 512 KiB cell of an original server. */
+export const originalSections = (run: RunFile): ReadonlyArray<Section> => {
   const rows = originalRows(run)
-  if (rows === undefined) return undefined
+  if (rows === undefined) return []
   return [
-    "## Then and now: 32,768 connections × 512 KiB",
-    `Figures of "${originalSource.title}" (${originalSource.published}; ${originalSource.machine}) beside this run's minimum times. C epoll stands in for Scale Stack. Ratios are to the fastest server of the same column.`,
-    markdownTable(originalTable(rows))
-  ].join("\n\n")
+    {
+      id: "then-and-now",
+      heading: "Then and now: 32,768 connections × 512 KiB",
+      level: 2,
+      blocks: [
+        paragraph(
+          `Figures of "${originalSource.title}" (${originalSource.published}; ${originalSource.machine}) beside this run's minimum times. C epoll stands in for Scale Stack. Ratios are to the fastest server of the same column.`
+        ),
+        table(originalTable(rows))
+      ]
+    }
+  ]
 }

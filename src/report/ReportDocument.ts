@@ -3,6 +3,7 @@
  * charts built from a run. The Markdown and HTML reports only render this, so
  * they cannot disagree about a number, a mark or a reason.
  */
+
 import type { CellStatus, RunFile } from "../run/RunFile.ts"
 import { cellFigures, noiseOf } from "./CellFigures.ts"
 import { headlineCell } from "./Headline.ts"
@@ -16,6 +17,7 @@ import {
   formatSeconds,
   formatSize
 } from "./NumberFormat.ts"
+import { originalSections } from "./OriginalComparison.ts"
 import {
   type Block,
   CLIENT_BOUND_LEGEND,
@@ -332,6 +334,7 @@ export const reportDocument = (run: RunFile): ReportDocument => {
       ]
     },
     ...grid.sizes.map((bytes) => timeSection(grid, bytes)),
+    ...originalSections(run),
     ...costSections(grid),
     resourcesSection(grid),
     spreadSection(grid),

@@ -78,6 +78,7 @@ const rows = (r: SaturationResult): ReadonlyArray<Row> => {
         serverCoreSoftirqPercent: percent(s.serverCore?.softirq),
         clientCoreBusyPercent: percent(s.clientCore?.busy),
         contextSwitchesPerSecond: s.contextSwitchesPerSecond,
+        clientBound: s.clientBound,
         serverRssBytes: s.serverRssBytes
       })
     )

@@ -16,9 +16,13 @@ const pct = (share: number | undefined): TableCell => (share === undefined ? das
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2))
 const kbs = (bytesPerSecond: number) => formatCount(Math.round(bytesPerSecond / 1000))
 
+/** "ok", with ‡ and the client-bound seconds when the client core was at least as busy as the server's. */
 const statusCell = (r: SaturationResult): TableCell =>
   r.status === "ok"
-    ? { text: r.steady.clientBound ? "ok ‡" : "ok", tone: r.steady.clientBound ? "clientBound" : "ok" }
+    ? {
+        text: `${r.steady.clientBound ? "ok ‡" : "ok"}${(r.steady.clientBoundSeconds ?? 0) > 0 ? ` (client-bound ${r.steady.clientBoundSeconds}/${r.samples.length} s)` : ""}`,
+        tone: r.steady.clientBound ? "clientBound" : "ok"
+      }
     : { text: r.status === "server-exited" ? "server exited" : r.status.toUpperCase(), tone: "failed", title: r.reason }
 
 /** A delay percentile; "≥" when it is the probe timeout (a probe that timed out counts as the timeout). */
@@ -160,7 +164,7 @@ export const saturationDetailTable = (results: ReadonlyArray<SaturationResult>):
 export const saturationIntro = (results: ReadonlyArray<SaturationResult>): string => {
   const s = results[0]?.settings
   if (s === undefined) return "No saturation results."
-  return `Each target was held at saturation by ${formatCount(s.connections)} connections from one ${s.client} client process, each keeping ${s.chunk / 1024} KiB unechoed and verifying every byte, for ${s.durationSeconds} s after all connections were open; the server ran on core ${s.serverCore}, the client and the probe on core ${s.clientCore}. Figures are steady-state means of one-second samples: MB/s is verified echo (10^6 bytes/s), ctx sw/s the whole system's context switches, the core columns per-core /proc/stat (user, system + irq, softirq, idle + iowait; they include anything else that ran on the core, while "server process CPU" is the server's own utime + stime, without softirq). Client delay: a separate process opens a fresh connection every ${s.probeIntervalMs} ms whatever earlier ones are doing, sends ${s.probeBytes / 1024} KiB and waits for the verified echo; a probe that timed out (${s.probeTimeoutMs} ms) counts as the timeout ("≥"). Starved: connections that went more than 1 s without a verified byte. ‡ client-bound: the client core was above 90% and busier than the server core, so the server may cope better than shown.`
+  return `Each target was held at saturation by ${formatCount(s.connections)} connections from one ${s.client} client process, each keeping ${s.chunk / 1024} KiB unechoed and verifying every byte, for ${s.durationSeconds} s after all connections were open; the server ran on core ${s.serverCore}, the client and the probe on core ${s.clientCore}. Figures are steady-state means of one-second samples: MB/s is verified echo (10^6 bytes/s), ctx sw/s the whole system's context switches, the core columns per-core /proc/stat (user, system + irq, softirq, idle + iowait; they include anything else that ran on the core, while "server process CPU" is the server's own utime + stime, without softirq). Client delay: a separate ${s.probe ?? s.client} process opens a fresh connection every ${s.probeIntervalMs} ms whatever earlier ones are doing, sends ${s.probeBytes / 1024} KiB and waits for the verified echo; a probe that timed out (${s.probeTimeoutMs} ms) counts as the timeout ("≥"). Starved: connections that went more than 1 s without a verified byte. ‡ client-bound: on average the client core was at least as busy as the server core, so the server may cope better than shown; "client-bound n/m s" counts the seconds in which it was.`
 }
 
 /** Each target's status reason and notes, as lines. */

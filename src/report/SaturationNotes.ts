@@ -70,9 +70,9 @@ export const notesOf = (result: SaturationResult): ReadonlyArray<string> => {
       )
     }
   }
-  if (steady.clientBound) {
+  if ((steady.clientBoundSeconds ?? 0) > 0 || steady.clientBound) {
     notes.push(
-      "The client core was busier than the server core and above 90%: the client, not the server, may have set the pace."
+      `Client-bound${steady.clientBoundSeconds === undefined ? "" : ` in ${steady.clientBoundSeconds} of ${samples.length} seconds`}: the client core was at least as busy as the server core, so the client, not the server, may have set the pace${steady.clientBound ? " (on average too)" : ""}.`
     )
   }
   if (samples.length < settings.durationSeconds && result.status === "ok") {

@@ -46,7 +46,7 @@ export const formatSaturationSummary = (result: SaturationResult): string => {
     lines.push(
       `  fairness    per connection min ${kbs(f.minBytesPerSecond)}, p10 ${kbs(f.p10BytesPerSecond)}, median ${kbs(f.medianBytesPerSecond)}, max ${kbs(f.maxBytesPerSecond)}`,
       `  starved     ${f.starved} of ${f.connections} (${pct(f.starvedShare)}) went > ${f.starvedAfterSeconds} s without progress; ${f.neverProgressed} none at all; longest gap median ${f1(f.medianLongestGapSeconds)} s, max ${f1(f.maxLongestGapSeconds)} s (fair cycle ${f.fairCycleSeconds.toFixed(2)} s)`,
-      `  client      ${c.runtime} ${c.runtimeVersion}: ${f1(c.cpuUserSeconds + c.cpuSystemSeconds)} CPU s, peak RSS ${mib(c.peakRssBytes)}${st.clientBound ? "; CLIENT-BOUND (the client core set the pace)" : ""}`
+      `  client      ${c.runtime} ${c.runtimeVersion}: ${f1(c.cpuUserSeconds + c.cpuSystemSeconds)} CPU s, peak RSS ${mib(c.peakRssBytes)}${st.clientBound ? "; CLIENT-BOUND (the client core set the pace)" : ""}${(st.clientBoundSeconds ?? 0) > 0 ? `; client-bound in ${st.clientBoundSeconds} of ${result.samples.length} s` : ""}`
     )
   }
   const p = result.probe

@@ -87,7 +87,7 @@ export const runClients = (
   client: ClientKind,
   options: FloodOptions,
   plan: ProcessPlan,
-  clientCpus: string,
+  clientCpus: string | undefined,
   /** Run each process under /usr/bin/time (the caller checked it exists). */
   timed = false
 ) =>

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
 import { FloodReport } from "../engine/FloodResult.ts"
+import type { SaturationClientOptions } from "../engine/SaturationReports.ts"
 import { describeExit, runToCompletion } from "../system/ChildProcess.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 
@@ -43,6 +44,38 @@ export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
   ...(options.barrier ? ["--barrier"] : []),
   ...(options.sourceAddress === undefined ? [] : ["--source-address", options.sourceAddress]),
   "--json"
+]
+
+/**
+ * The C client as a saturation worker (`--duration` with `--worker`): it
+ * speaks WorkerProtocol.ts like SaturateWorker.ts does, and stops by itself
+ * at the deadline.
+ */
+export const nativeSaturationArgv = (options: SaturationClientOptions): Array<string> => [
+  nativeClientPath,
+  "--host",
+  options.host,
+  "--port",
+  String(options.port),
+  "--connections",
+  String(options.connections),
+  "--chunk",
+  String(options.chunk),
+  "--window",
+  String(options.window),
+  "--connect-concurrency",
+  String(options.connectConcurrency),
+  "--connect-timeout",
+  String(options.connectTimeoutSeconds),
+  "--ramp-timeout",
+  String(options.rampTimeoutSeconds),
+  "--starved-after",
+  String(options.starvedAfterSeconds),
+  options.noDelay ? "--nodelay" : "--no-nodelay",
+  ...(options.sendDuringRamp ? ["--send-during-ramp"] : []),
+  "--duration",
+  String(options.deadlineSeconds),
+  "--worker"
 ]
 
 const decode = Schema.decodeUnknown(Schema.parseJson(FloodReport))

@@ -112,10 +112,12 @@ export const validateDuration = (seconds: number) =>
  *
  * @category models
  */
-export interface SaturationRunOptions extends Omit<SaturationSettings, "client"> {
+export interface SaturationRunOptions extends Omit<SaturationSettings, "client" | "probe"> {
   readonly host: string
-  /** Runtime of the saturating client and of the probe. */
-  readonly client: RuntimeSpec
+  /** The saturating client: the native C client, or our TS client on a runtime. */
+  readonly client: RuntimeSpec | "native"
+  /** Runtime of the client-delay probe (its own process). */
+  readonly probe: RuntimeSpec
   /** Progress lines for a human (the library never prints). */
   readonly onProgress?: (line: string) => Effect.Effect<void>
 }
@@ -123,7 +125,7 @@ export interface SaturationRunOptions extends Omit<SaturationSettings, "client">
 /** The defaults of `saturate`, for a given connection count and client runtime. */
 export const saturationRunOptions = (
   connections: number,
-  client: RuntimeSpec,
+  client: RuntimeSpec | "native",
   overrides: Partial<SaturationRunOptions> = {}
 ): SaturationRunOptions => ({
   host: defaultSaturationOptions.host,
@@ -139,6 +141,7 @@ export const saturationRunOptions = (
   probeMaxOutstanding: defaultSaturationOptions.probeMaxOutstanding,
   probeBytes: defaultSaturationOptions.probeBytes,
   client,
+  probe: client === "native" ? "node" : client,
   serverCore: 0,
   clientCore: 1,
   ...overrides

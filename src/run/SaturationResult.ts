@@ -66,7 +66,9 @@ export const SaturationSample = Schema.Struct({
   second: Schema.Number,
   /** Connections open on the client. */
   connectionsOpen: Schema.Number,
-  ...sampledSeries(Schema.Number, CoreLoad)
+  ...sampledSeries(Schema.Number, CoreLoad),
+  /** The client core was at least as busy as the server core in this second: the client may have set its pace. */
+  clientBound: Schema.optional(Schema.Boolean)
 })
 export type SaturationSample = typeof SaturationSample.Type
 
@@ -94,8 +96,10 @@ export const SaturationSettings = Schema.Struct({
   probeTimeoutMs: Schema.Number,
   probeMaxOutstanding: Schema.Number,
   probeBytes: Schema.Number,
-  /** Runtime of the saturating client and of the probe. */
+  /** The saturating client: "native" (the C client) or the runtime of our TS client. */
   client: Schema.String,
+  /** Runtime of the client-delay probe (before it was recorded: the client's). */
+  probe: Schema.optional(Schema.String),
   serverCore: Schema.Number,
   clientCore: Schema.Number,
   /** --server-cores / --client-cores with more than one core: the lists (core loads are over all of a side's cores). */
@@ -120,8 +124,10 @@ export const SteadySummary = Schema.Struct({
   /** Seconds in which no byte at all was echoed, and the longest run of them. */
   zeroSeconds: Schema.Number,
   longestZeroRunSeconds: Schema.Number,
-  /** The client core was busier than the server core and above 90%: the client set the pace. */
-  clientBound: Schema.Boolean
+  /** The client core was on average at least as busy as the server core: the client may have set the pace. */
+  clientBound: Schema.Boolean,
+  /** Seconds flagged client-bound (`clientBound` of the samples). */
+  clientBoundSeconds: Schema.optional(Schema.Number)
 })
 export type SteadySummary = typeof SteadySummary.Type
 

@@ -31,6 +31,7 @@ import {
   tcpMemoryBytes
 } from "../system/ProcStat.ts"
 import { processSwitches } from "../system/ThreadSwitches.ts"
+import { nativeSaturationArgv } from "./NativeClient.ts"
 import {
   DEADLINE_MARGIN_SECONDS,
   defaultSaturationOptions,
@@ -39,8 +40,8 @@ import {
 } from "./SaturationOptions.ts"
 import type { SaturationResult, SaturationSample, SaturationStatus } from "./SaturationResult.ts"
 import { Heard, longestTickGapMs, type Ramped, recentRate, throughputAt } from "./SaturationWorkers.ts"
-import { steadySummary } from "./SteadyStats.ts"
-import { startWorker } from "./WorkerProcess.ts"
+import { saturationClientBound, steadySummary } from "./SteadyStats.ts"
+import { startWorker, startWorkerProcess } from "./WorkerProcess.ts"
 import { encodeOptions } from "./WorkerProtocol.ts"
 
 /** What the run needs to know of the server under load (a RunningServer fits). */
@@ -79,8 +80,8 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       WORKER_START_SECONDS + options.rampTimeoutSeconds + options.durationSeconds + DEADLINE_MARGIN_SECONDS
     const clientCpus = (options.clientCores ?? [options.clientCore]).join(",")
     const probe = yield* startWorker(
-      `${options.client} client-delay probe`,
-      options.client,
+      `${options.probe} client-delay probe`,
+      options.probe,
       [
         "probe",
         encodeOptions(ProbeOptions)({
@@ -96,29 +97,35 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       clientCpus,
       heard.onProbe
     )
-    const client = yield* startWorker(
-      `${options.client} saturating client`,
-      options.client,
-      [
-        "client",
-        encodeOptions(SaturationClientOptions)({
-          host: options.host,
-          port: server.port,
-          connections: options.connections,
-          chunk: options.chunk,
-          window: options.window,
-          connectConcurrency: defaultSaturationOptions.connectConcurrency,
-          connectTimeoutSeconds: defaultSaturationOptions.connectTimeoutSeconds,
-          rampTimeoutSeconds: options.rampTimeoutSeconds,
-          starvedAfterSeconds: defaultSaturationOptions.starvedAfterSeconds,
-          deadlineSeconds,
-          noDelay: defaultSaturationOptions.noDelay,
-          sendDuringRamp: options.sendDuringRamp
-        })
-      ],
-      clientCpus,
-      heard.onClient
-    )
+    const clientOptions: SaturationClientOptions = {
+      host: options.host,
+      port: server.port,
+      connections: options.connections,
+      chunk: options.chunk,
+      window: options.window,
+      connectConcurrency: defaultSaturationOptions.connectConcurrency,
+      connectTimeoutSeconds: defaultSaturationOptions.connectTimeoutSeconds,
+      rampTimeoutSeconds: options.rampTimeoutSeconds,
+      starvedAfterSeconds: defaultSaturationOptions.starvedAfterSeconds,
+      deadlineSeconds,
+      noDelay: defaultSaturationOptions.noDelay,
+      sendDuringRamp: options.sendDuringRamp
+    }
+    const client =
+      options.client === "native"
+        ? yield* startWorkerProcess(
+            "native saturating client",
+            nativeSaturationArgv(clientOptions),
+            clientCpus,
+            heard.onClient
+          )
+        : yield* startWorker(
+            `${options.client} saturating client`,
+            options.client,
+            ["client", encodeOptions(SaturationClientOptions)(clientOptions)],
+            clientCpus,
+            heard.onClient
+          )
 
     let probeProblem: SaturationResult["probeProblem"]
     // Mutated through `fail` only: the first problem found names the status.
@@ -229,15 +236,17 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         const elapsed = (performance.now() - t0) / 1000
         const both = Option.isSome(sys) && Option.isSome(nextSys) ? { a: sys.value, b: nextSys.value } : undefined
         const dtSys = both === undefined ? 0 : (both.b.at - both.a.at) / 1000
+        const serverCore =
+          both === undefined ? undefined : coreLoad(both.a, both.b, options.serverCores ?? options.serverCore)
+        const clientCore =
+          both === undefined ? undefined : coreLoad(both.a, both.b, options.clientCores ?? options.clientCore)
         const sample: SaturationSample = {
           second: Math.round(elapsed * 1000) / 1000,
           // Recomputed once every tick is in (they come late from a busy client).
           mbPerSecond: 0,
           connectionsOpen: heard.lastTick?.open ?? 0,
-          serverCore:
-            both === undefined ? undefined : coreLoad(both.a, both.b, options.serverCores ?? options.serverCore),
-          clientCore:
-            both === undefined ? undefined : coreLoad(both.a, both.b, options.clientCores ?? options.clientCore),
+          serverCore,
+          clientCore,
           contextSwitchesPerSecond:
             both !== undefined && dtSys > 0 ? (both.b.contextSwitches - both.a.contextSwitches) / dtSys : 0,
           serverContextSwitchesPerSecond:
@@ -258,7 +267,10 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
                 dtSys
               : undefined,
           serverRssBytes: Option.isSome(nextProc) ? nextProc.value.rssBytes : undefined,
-          tcpMemoryBytes: tcp
+          tcpMemoryBytes: tcp,
+          ...(serverCore !== undefined && clientCore !== undefined
+            ? { clientBound: saturationClientBound(serverCore.busy, clientCore.busy) }
+            : {})
         }
         raw.push({ at, sample })
         steadySeconds = elapsed

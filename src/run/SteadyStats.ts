@@ -3,7 +3,6 @@
  * series, the runs of seconds with no echo, and whether the client core set
  * the pace.
  */
-import { isClientBound } from "../system/ProcStat.ts"
 import type { CoreLoad, CoreSpread, SaturationSample, Spread, SteadySummary } from "./SaturationResult.ts"
 
 /** Mean, population standard deviation, min and max; all zero for no values. */
@@ -60,9 +59,15 @@ export const zeroRuns = (samples: ReadonlyArray<SaturationSample>) => {
   return { zeroSeconds: zero, longestZeroRunSeconds: longest }
 }
 
-/** The client core was busier than the server core and above 90%: the client, not the server, set the pace. */
+/**
+ * A saturation test measures the server only while the server's core is the
+ * bottleneck: a second (or a steady state, on average) in which the client's
+ * core was at least as busy is client-bound.
+ */
+export const saturationClientBound = (serverBusy: number, clientBusy: number) => clientBusy >= serverBusy
+
 const steadyClientBound = (server: CoreSpread | undefined, client: CoreSpread | undefined) =>
-  server !== undefined && client !== undefined && isClientBound(server.busy.mean, client.busy.mean)
+  server !== undefined && client !== undefined && saturationClientBound(server.busy.mean, client.busy.mean)
 
 export const steadySummary = (
   samples: ReadonlyArray<SaturationSample>,
@@ -83,6 +88,7 @@ export const steadySummary = (
     serverPeakRssBytes,
     tcpMemoryBytes: optionalSpread(samples.map((s) => s.tcpMemoryBytes)),
     ...zeroRuns(samples),
-    clientBound: steadyClientBound(serverCore, clientCore)
+    clientBound: steadyClientBound(serverCore, clientCore),
+    clientBoundSeconds: samples.filter((s) => s.clientBound === true).length
   }
 }

@@ -47,6 +47,8 @@ export interface RunningWorker {
 export const workerArgv = (runtime: RuntimeSpec, args: ReadonlyArray<string>) =>
   Effect.map(entryArgv(runtime, args), (argv) => argv.map((arg) => (arg === entryPoint ? workerPath : arg)))
 
+type WorkerEnvironment = Scope.Scope | CommandExecutor.CommandExecutor | FileSystem.FileSystem | OperatingSystem
+
 /**
  * Starts a worker. Lines that are not events (a runtime's warnings on
  * stdout) are kept with its stderr, for error messages.
@@ -57,15 +59,20 @@ export const startWorker = (
   args: ReadonlyArray<string>,
   cpus: string | undefined,
   onEvent: (event: WorkerEvent) => void
-): Effect.Effect<
-  RunningWorker,
-  WorkerFailedToStart,
-  Scope.Scope | CommandExecutor.CommandExecutor | FileSystem.FileSystem | OperatingSystem
-> =>
+): Effect.Effect<RunningWorker, WorkerFailedToStart, WorkerEnvironment> =>
+  workerArgv(runtime, args).pipe(
+    Effect.mapError((error) => new WorkerFailedToStart({ name, reason: error.message })),
+    Effect.flatMap((argv) => startWorkerProcess(name, argv, cpus, onEvent))
+  )
+
+/** Starts any process that speaks the worker protocol (the native client with `--worker` does too). */
+export const startWorkerProcess = (
+  name: string,
+  argv: ReadonlyArray<string>,
+  cpus: string | undefined,
+  onEvent: (event: WorkerEvent) => void
+): Effect.Effect<RunningWorker, WorkerFailedToStart, WorkerEnvironment> =>
   Effect.gen(function* () {
-    const argv = yield* workerArgv(runtime, args).pipe(
-      Effect.mapError((error) => new WorkerFailedToStart({ name, reason: error.message }))
-    )
     const commands = yield* Queue.unbounded<WorkerCommand>()
     yield* Effect.addFinalizer(() => Queue.shutdown(commands))
     const child = yield* spawn({

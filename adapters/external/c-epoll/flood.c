@@ -15,6 +15,15 @@
  * closeSeconds. A failed connection is closed and counted; the others go on. Exit 0 only when every connection verified
  * all X bytes, 1 otherwise, 2 for bad arguments or an open-files limit too
  * low for N.
+ *
+ * Duration mode (--duration S, the saturating client of `saturate`): the
+ * streams have no end. Connections open (the ramp), then all start sending
+ * together; after --warmup the steady state runs for S seconds, and the
+ * report (SaturationClientReport in src/engine/SaturationReports.ts) gives
+ * the echo per second and each connection's progress for fairness. With
+ * --worker it speaks src/run/WorkerProtocol.ts instead: JSON events on stdout
+ * (ramped, a tick every 250 ms, steady, client-result) and "start"/"stop"
+ * from the parent on stdin; S is then only its deadline.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +41,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +110,10 @@ struct conn {
     uint64_t diag_raw_received; /* everything received, for the window while diagnosing */
     uint64_t diag_deadline_ns;
     uint8_t *diag;
+    /* Duration mode: counted in the steady-state fairness figures, from this many bytes on. */
+    uint8_t counted;
+    uint64_t steady_base;
+    uint64_t longest_gap_ns;
 };
 
 struct detail {
@@ -128,6 +142,12 @@ static struct {
     unsigned source_addresses;
     int release_on_stdin;
     uint32_t source_base; /* first source address, host order; 0: none given */
+    double duration;      /* > 0: duration mode */
+    int worker;
+    double ramp_timeout;
+    double warmup;
+    double starved_after;
+    int send_during_ramp;
 } opt = {
     .host = "127.0.0.1",
     .port = -1,
@@ -140,6 +160,8 @@ static struct {
     .connect_timeout = 10,
     .connect_concurrency = 256,
     .no_delay = 1,
+    .ramp_timeout = 60,
+    .starved_after = 1,
 };
 
 static uint8_t *pattern;
@@ -161,6 +183,15 @@ static struct detail details[MAX_DETAILS];
 static int detail_count;
 
 static void announce_connected(void);
+
+/* ---------- duration mode state ---------- */
+static uint64_t open_now, connected_count, failed_count;
+static int ramp_done, ramp_complete, stop_now;
+static uint64_t ramp_end_ns, ramp_connected, ramp_failed, ramp_pending, ramp_bytes;
+static uint64_t steady_ns, steady_bytes_base, steady_failed, steady_due_ns;
+static struct rusage steady_usage;
+static void end_ramp(int complete);
+static void begin_steady_conn(struct conn *c, uint64_t now);
 
 /* ---------- latency histogram: log-linear, microseconds, 1/512 relative resolution ---------- */
 #define SUB_BITS 10
@@ -243,6 +274,13 @@ static void usage(FILE *to) {
             "  --source-address A        bind connections to IPv4 address A (with --source-addresses K: A..A+K-1)\n"
             "  --release-on-stdin        with several flood processes: open every connection, say \"connected\" on\n"
             "                            stdout, and start the payload only when stdin is readable (a byte or EOF)\n"
+            "  --duration S              duration mode: streams without end; after the ramp and --warmup, measure\n"
+            "                            S seconds of echo and report throughput and per-connection fairness\n"
+            "  --warmup S                duration mode: seconds between the end of the ramp and the steady state (0)\n"
+            "  --ramp-timeout S          duration mode: the ramp ends after S seconds, every connect settled or not (60)\n"
+            "  --starved-after S         duration mode: a connection this long without progress counts as starved (1)\n"
+            "  --send-during-ramp        duration mode: each connection sends as soon as it opens\n"
+            "  --worker                  duration mode driven by a parent: JSON events on stdout, start/stop on stdin\n"
             "  --json                    print one JSON report (src/engine/FloodResult.ts) on stdout\n",
             MAX_CHUNK);
 }
@@ -296,7 +334,8 @@ static void parse_arguments(int argc, char **argv) {
             usage(stdout);
             exit(0);
         }
-        static const char *const flags[] = {"--barrier", "--json", "--nodelay", "--no-nodelay", "--release-on-stdin"};
+        static const char *const flags[] = {"--barrier",          "--json",   "--nodelay", "--no-nodelay",
+                                            "--release-on-stdin", "--worker", "--send-during-ramp"};
         int is_flag = 0;
         for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) is_flag |= !strcmp(arg, flags[f]);
         if (is_flag) {
@@ -305,6 +344,8 @@ static void parse_arguments(int argc, char **argv) {
             else if (!strcmp(arg, "--json")) opt.json = 1;
             else if (!strcmp(arg, "--nodelay")) opt.no_delay = 1;
             else if (!strcmp(arg, "--release-on-stdin")) opt.release_on_stdin = opt.barrier = 1;
+            else if (!strcmp(arg, "--worker")) opt.worker = 1;
+            else if (!strcmp(arg, "--send-during-ramp")) opt.send_during_ramp = 1;
             else opt.no_delay = 0;
             continue;
         }
@@ -332,11 +373,28 @@ static void parse_arguments(int argc, char **argv) {
             struct in_addr address;
             if (inet_pton(AF_INET, value, &address) != 1) die_usage("--source-address %s: must be an IPv4 address, e.g. 127.0.0.2", value);
             opt.source_base = ntohl(address.s_addr);
+        } else if (!strcmp(arg, "--duration")) opt.duration = parse_seconds("--duration", value);
+        else if (!strcmp(arg, "--ramp-timeout")) opt.ramp_timeout = parse_seconds("--ramp-timeout", value);
+        else if (!strcmp(arg, "--starved-after")) opt.starved_after = parse_seconds("--starved-after", value);
+        else if (!strcmp(arg, "--warmup")) {
+            char *end;
+            opt.warmup = strtod(value, &end);
+            if (end == value || *end != '\0' || !(opt.warmup >= 0) || !isfinite(opt.warmup))
+                die_usage("--warmup %s: must be a number of seconds from 0, e.g. --warmup 2", value);
         } else if (!strcmp(arg, "--source-addresses"))
             opt.source_addresses = (unsigned)parse_count("--source-addresses", value, 1, 254);
         else die_usage("unknown option %s", arg);
     }
     if (opt.port < 0) die_usage("--port is required: give the port the echo server listens on");
+    if (opt.worker && opt.duration <= 0)
+        die_usage("--worker needs --duration S (the longest it may run: its deadline)");
+    if (opt.duration > 0) {
+        if (opt.release_on_stdin || opt.barrier)
+            die_usage("--duration: connections start together at the end of the ramp already; drop --barrier");
+        /* Streams without end: no stream reaches this offset in any run (2^62 bytes). */
+        opt.bytes = 1ull << 62;
+        opt.timeout = opt.worker ? opt.duration : opt.ramp_timeout + opt.warmup + opt.duration + 30;
+    }
     if (!window_given) opt.window = opt.chunk;
     if (opt.window < opt.chunk)
         die_usage("--window %llu: is smaller than the chunk (%llu), so no chunk could ever be sent. "
@@ -359,6 +417,13 @@ static void add_detail(int kind, uint64_t connection, uint64_t offset, int expec
 
 static void connect_settled(void) {
     connects_settled++;
+    if (opt.duration > 0) {
+        if (connects_settled == opt.connections) {
+            connects_done_ns = now_ns();
+            end_ramp(1);
+        }
+        return;
+    }
     if (connects_settled == opt.connections) {
         connects_done_ns = now_ns();
         if (opt.release_on_stdin) announce_connected();
@@ -371,6 +436,7 @@ static void close_conn(struct conn *c) {
         connecting_now--;
         connect_settled();
     }
+    if (c->state == S_CONNECTED || c->state == S_CLOSING) open_now--;
     if (c->fd >= 0) close(c->fd); /* also leaves the epoll set */
     c->fd = -1;
     c->state = S_DONE;
@@ -389,6 +455,8 @@ __attribute__((format(printf, 6, 7))) static void fail(struct conn *c, int kind,
     va_start(args, format);
     vsnprintf(message + used, sizeof message - (size_t)used, format, args);
     va_end(args);
+    if (c->counted && !stop_now) steady_failed++;
+    if (!stop_now) failed_count++;
     close_conn(c);
     add_detail(kind, index, offset, expected, received, message);
 }
@@ -571,6 +639,7 @@ static int on_bytes(struct conn *c, const uint8_t *bytes, size_t n) {
     }
     const uint64_t now = now_ns();
     c->received = before + usable;
+    if (now - c->last_progress_ns > c->longest_gap_ns) c->longest_gap_ns = now - c->last_progress_ns;
     c->last_progress_ns = now;
     bytes_verified += usable;
     /* A chunk's round trip ends when its last byte is back. */
@@ -615,6 +684,9 @@ static void on_readable(struct conn *c, uint32_t events) {
 static void connected(struct conn *c) {
     c->state = S_CONNECTED;
     c->last_progress_ns = now_ns();
+    open_now++;
+    connected_count++;
+    if (steady_ns > 0) begin_steady_conn(c, c->last_progress_ns);
     connect_settled();
     pump(c);
 }
@@ -732,6 +804,11 @@ static void on_stdin(void) {
 static void check_timers(uint64_t now) {
     const uint64_t stall_ns = (uint64_t)(opt.stall_timeout * 1e9);
     const uint64_t connect_ns = (uint64_t)(opt.connect_timeout * 1e9);
+    if (opt.duration > 0 && now - start_ns >= (uint64_t)(opt.timeout * 1e9)) {
+        /* Duration mode: the deadline stops the run, it fails nothing. */
+        stop_now = 1;
+        return;
+    }
     if (now - start_ns >= (uint64_t)(opt.timeout * 1e9)) {
         /* Connections never opened count as timed out too. */
         for (uint64_t i = 0; i < opt.connections; i++) {
@@ -755,7 +832,7 @@ static void check_timers(uint64_t now) {
         } else if (c->state == S_CONNECTED) {
             if (c->diagnosing) {
                 if (now >= c->diag_deadline_ns) diagnose_gathered(c);
-            } else if (released && now - c->last_progress_ns > stall_ns) {
+            } else if (released && opt.duration <= 0 && now - c->last_progress_ns > stall_ns) {
                 /* Connections held back by the barrier are waiting on us, not the server. */
                 fail(c, K_STALLED, c->received, -1, -1,
                      "no echo for %g s after %llu of %llu bytes (%llu unechoed)", opt.stall_timeout,
@@ -897,6 +974,243 @@ static void report(void) {
     fflush(out);
 }
 
+/* ---------- duration mode: ramp, steady state, ticks, commands, report ---------- */
+static void end_ramp(int complete) {
+    if (ramp_done) return;
+    ramp_done = 1;
+    ramp_complete = complete;
+    ramp_end_ns = now_ns();
+    ramp_connected = connected_count;
+    ramp_failed = failed_count;
+    ramp_pending = opt.connections - connects_settled;
+    ramp_bytes = bytes_verified;
+    if (!released) release_barrier();
+    steady_due_ns = opt.worker ? 0 : ramp_end_ns + (uint64_t)(opt.warmup * 1e9);
+    if (opt.worker) {
+        printf("{\"_tag\":\"ramped\",\"seconds\":%.6f,\"connected\":%llu,\"failed\":%llu,\"pending\":%llu,"
+               "\"complete\":%s,\"bytesVerified\":%llu}\n",
+               (double)(ramp_end_ns - start_ns) / 1e9, (unsigned long long)ramp_connected,
+               (unsigned long long)ramp_failed, (unsigned long long)ramp_pending, complete ? "true" : "false",
+               (unsigned long long)ramp_bytes);
+        fflush(stdout);
+    }
+}
+
+static void begin_steady_conn(struct conn *c, uint64_t now) {
+    c->counted = 1;
+    c->steady_base = c->received;
+    c->last_progress_ns = now;
+    c->longest_gap_ns = 0;
+}
+
+static void begin_steady(void) {
+    if (steady_ns > 0 || stop_now) return;
+    uint64_t now = now_ns();
+    steady_ns = now;
+    steady_bytes_base = bytes_verified;
+    getrusage(RUSAGE_SELF, &steady_usage);
+    for (uint64_t i = 0; i < opt.connections; i++) {
+        struct conn *c = &conns[i];
+        if (c->state == S_CONNECTED) begin_steady_conn(c, now);
+    }
+    if (opt.worker) {
+        fputs("{\"_tag\":\"steady\"}\n", stdout);
+        fflush(stdout);
+    }
+}
+
+static void emit_tick(void) {
+    printf("{\"_tag\":\"tick\",\"at\":%.3f,\"bytesVerified\":%llu,\"open\":%llu,\"failed\":%llu}\n", epoch_ms(),
+           (unsigned long long)bytes_verified, (unsigned long long)open_now, (unsigned long long)failed_count);
+    fflush(stdout);
+}
+
+/* The parent's commands, one a line: "start" begins the steady state, "stop" (or the end of stdin) ends the run. */
+static void on_command(void) {
+    static char line[64];
+    static size_t used;
+    char buffer[256];
+    ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
+    if (n <= 0) {
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+        epoll_ctl(epoll_fd, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+        stop_now = 1;
+        return;
+    }
+    for (ssize_t k = 0; k < n; k++) {
+        if (buffer[k] != '\n') {
+            if (used < sizeof line - 1) line[used++] = buffer[k];
+            continue;
+        }
+        line[used] = '\0';
+        used = 0;
+        if (!strcmp(line, "start")) begin_steady();
+        else if (!strcmp(line, "stop")) stop_now = 1;
+    }
+}
+
+static double seconds_between(uint64_t from, uint64_t to) {
+    return to > from ? (double)(to - from) / 1e9 : 0;
+}
+
+static double rusage_seconds(struct timeval t) {
+    return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+static void json_errors(FILE *out) {
+    fputs("\"errors\":{", out);
+    int first = 1;
+    for (int k = 0; k < K_COUNT; k++) {
+        if (error_counts[k] == 0) continue;
+        fprintf(out, "%s\"%s\":%llu", first ? "" : ",", kind_names[k], (unsigned long long)error_counts[k]);
+        first = 0;
+    }
+    fputs("},\"errorDetails\":[", out);
+    for (int i = 0; i < detail_count; i++) {
+        struct detail *d = &details[i];
+        fprintf(out, "%s{\"kind\":\"%s\",\"connection\":%u,\"offset\":%llu", i ? "," : "", kind_names[d->kind],
+                d->connection, (unsigned long long)d->offset);
+        if (d->expected >= 0) fprintf(out, ",\"expected\":%d", d->expected);
+        if (d->received >= 0) fprintf(out, ",\"received\":%d", d->received);
+        fputs(",\"message\":", out);
+        json_string(out, d->message);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
+/* As SaturationEngine.ts: sorted[min(n-1, floor((n-1)p))]. */
+static double sorted_percentile(const double *sorted, uint64_t n, double p) {
+    if (n == 0) return 0;
+    uint64_t at = (uint64_t)floor((double)(n - 1) * p);
+    return sorted[at < n - 1 ? at : n - 1];
+}
+
+static void report_duration(void) {
+    uint64_t end = now_ns();
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    uint64_t ramp_end = ramp_done ? ramp_end_ns : end;
+    uint64_t steady_from = steady_ns > 0 ? steady_ns : end;
+    double seconds = seconds_between(steady_from, end);
+    uint64_t ramp_total_bytes = steady_ns > 0 ? steady_bytes_base : bytes_verified;
+    uint64_t steady_bytes = bytes_verified - ramp_total_bytes;
+    /* Fairness over the connections counted in the steady state (failed ones keep their frozen progress). */
+    double *rates = calloc(opt.connections + 1, sizeof *rates);
+    double *gaps = calloc(opt.connections + 1, sizeof *gaps);
+    uint64_t counted = 0, starved = 0, never = 0;
+    double total_rate = 0;
+    for (uint64_t i = 0; rates != NULL && gaps != NULL && i < opt.connections; i++) {
+        struct conn *c = &conns[i];
+        if (!c->counted) continue;
+        uint64_t bytes = c->received - c->steady_base;
+        double gap = (double)(c->longest_gap_ns > end - c->last_progress_ns ? c->longest_gap_ns
+                                                                              : end - c->last_progress_ns) / 1e9;
+        rates[counted] = seconds > 0 ? (double)bytes / seconds : 0;
+        gaps[counted] = gap;
+        total_rate += rates[counted];
+        if (gap > opt.starved_after) starved++;
+        if (bytes == 0) never++;
+        counted++;
+    }
+    qsort(rates, counted, sizeof *rates, compare_doubles);
+    qsort(gaps, counted, sizeof *gaps, compare_doubles);
+    FILE *out = stdout;
+    if (!opt.json && !opt.worker) {
+        fprintf(out, "%llu connections, %.1f s steady state after a %.1f s ramp: %.1f MB/s echoed and verified\n",
+                (unsigned long long)opt.connections, seconds, seconds_between(start_ns, ramp_end),
+                seconds > 0 ? (double)steady_bytes / seconds / 1e6 : 0);
+        fprintf(out, "  per connection B/s: min %.0f  p10 %.0f  median %.0f  max %.0f; %llu starved (> %g s), %llu "
+                     "without progress\n",
+                counted ? rates[0] : 0, sorted_percentile(rates, counted, 0.1), sorted_percentile(rates, counted, 0.5),
+                counted ? rates[counted - 1] : 0, (unsigned long long)starved, opt.starved_after,
+                (unsigned long long)never);
+        for (int k = 0; k < K_COUNT; k++) {
+            if (error_counts[k]) fprintf(out, "  %s: %llu\n", kind_names[k], (unsigned long long)error_counts[k]);
+        }
+        fflush(out);
+        return;
+    }
+    if (opt.worker) fputs("{\"_tag\":\"client-result\",\"report\":", out);
+    fputs("{\"runtime\":\"native\",\"runtimeVersion\":", out);
+    json_string(out, COMPILER_VERSION);
+    fprintf(out,
+            ",\"connections\":%llu,\"chunk\":%llu,\"window\":%llu,"
+            "\"ramp\":{\"seconds\":%.6f,\"connected\":%llu,\"failed\":%llu,\"pending\":%llu,\"complete\":%s,"
+            "\"bytesVerified\":%llu},"
+            "\"warmup\":{\"seconds\":%.6f,\"bytesVerified\":%llu},"
+            "\"steady\":{\"seconds\":%.6f,\"bytesVerified\":%llu,\"mbPerSecond\":%.3f,\"connectionsFailed\":%llu,"
+            "\"connectionsOpen\":%llu},",
+            (unsigned long long)opt.connections, (unsigned long long)opt.chunk, (unsigned long long)opt.window,
+            seconds_between(start_ns, ramp_end), (unsigned long long)(ramp_done ? ramp_connected : connected_count),
+            (unsigned long long)(ramp_done ? ramp_failed : failed_count),
+            (unsigned long long)(ramp_done ? ramp_pending : opt.connections - connects_settled),
+            ramp_done && ramp_complete ? "true" : "false", (unsigned long long)(ramp_done ? ramp_bytes : bytes_verified),
+            seconds_between(ramp_end, steady_from),
+            (unsigned long long)(ramp_total_bytes - (ramp_done ? ramp_bytes : ramp_total_bytes)), seconds,
+            (unsigned long long)steady_bytes, seconds > 0 ? (double)steady_bytes / seconds / 1e6 : 0,
+            (unsigned long long)steady_failed, (unsigned long long)open_now);
+    fprintf(out,
+            "\"fairness\":{\"connections\":%llu,\"minBytesPerSecond\":%.3f,\"p10BytesPerSecond\":%.3f,"
+            "\"medianBytesPerSecond\":%.3f,\"maxBytesPerSecond\":%.3f,\"starved\":%llu,\"starvedShare\":%.6f,"
+            "\"starvedAfterSeconds\":%g,\"neverProgressed\":%llu,\"fairCycleSeconds\":%.6f,"
+            "\"medianLongestGapSeconds\":%.6f,\"maxLongestGapSeconds\":%.6f},",
+            (unsigned long long)counted, counted ? rates[0] : 0, sorted_percentile(rates, counted, 0.1),
+            sorted_percentile(rates, counted, 0.5), counted ? rates[counted - 1] : 0, (unsigned long long)starved,
+            counted ? (double)starved / (double)counted : 0, opt.starved_after, (unsigned long long)never,
+            total_rate > 0 ? (double)counted * (double)opt.window / total_rate : 0,
+            sorted_percentile(gaps, counted, 0.5), counted ? gaps[counted - 1] : 0);
+    json_errors(out);
+    double user = rusage_seconds(usage.ru_utime), system = rusage_seconds(usage.ru_stime);
+    if (steady_ns > 0) {
+        user -= rusage_seconds(steady_usage.ru_utime);
+        system -= rusage_seconds(steady_usage.ru_stime);
+    } else {
+        user = system = 0;
+    }
+    fprintf(out, ",\"cpuUserSeconds\":%.6f,\"cpuSystemSeconds\":%.6f,\"peakRssBytes\":%llu}%s\n", user, system,
+            (unsigned long long)usage.ru_maxrss * 1024ull, opt.worker ? "}" : "");
+    fflush(out);
+    free(rates);
+    free(gaps);
+}
+
+/* Duration mode: one run, ramp to stop; returns when stopped. */
+static void run_duration(void) {
+    const int tick_ms = 50;
+    uint64_t next_check = 0, next_tick = 0;
+    struct epoll_event events[MAX_EVENTS];
+    uint64_t ramp_deadline = start_ns + (uint64_t)(opt.ramp_timeout * 1e9);
+    while (!stop_now) {
+        while (connecting_now < opt.connect_concurrency && next_to_connect < opt.connections) {
+            open_connection(next_to_connect++);
+        }
+        int n = epoll_wait(epoll_fd, events, MAX_EVENTS, tick_ms);
+        if (n < 0 && errno != EINTR) {
+            fprintf(stderr, "flood: epoll_wait: %s\n", strerror(errno));
+            exit(1);
+        }
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.u64 == STDIN_EVENT) on_command();
+            else on_event(&conns[events[i].data.u64], events[i].events);
+        }
+        uint64_t now = now_ns();
+        if (!ramp_done && now >= ramp_deadline) end_ramp(0);
+        if (!opt.worker && ramp_done && steady_ns == 0 && now >= steady_due_ns) begin_steady();
+        if (!opt.worker && steady_ns > 0 && now >= steady_ns + (uint64_t)(opt.duration * 1e9)) stop_now = 1;
+        if (opt.worker && now >= next_tick) {
+            emit_tick();
+            next_tick = now + 250000000ull;
+        }
+        if (now >= next_check) {
+            check_timers(now);
+            next_check = now + (uint64_t)tick_ms * 1000000ull;
+        }
+    }
+    if (opt.worker) emit_tick();
+    report_duration();
+}
+
 /* ---------- main ---------- */
 static void resolve_destination(void) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
@@ -936,14 +1250,18 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (uint64_t i = 0; i < opt.connections; i++) conns[i].fd = -1;
-    released = !opt.barrier;
-    if (opt.release_on_stdin) watch_stdin();
+    released = opt.duration > 0 ? opt.send_during_ramp : !opt.barrier;
+    if (opt.release_on_stdin || opt.worker) watch_stdin();
 
     const int tick_ms = 50;
     uint64_t next_check = 0;
     struct epoll_event events[MAX_EVENTS];
     start_ns = now_ns();
     start_epoch_ms = epoch_ms();
+    if (opt.duration > 0) {
+        run_duration();
+        return 0;
+    }
     while (finished < opt.connections) {
         while (connecting_now < opt.connect_concurrency && next_to_connect < opt.connections) {
             open_connection(next_to_connect++);

@@ -1,0 +1,58 @@
+/**
+ * Saturation driven by the native C client (`flood --duration --worker`):
+ * our Node server under a few hundred connections, the probe in its own
+ * Node process. The C client speaks the same worker protocol as the TS one,
+ * so the result has the same shape, every second carries its client-bound
+ * flag, and the whole result round-trips through run.json's schema.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
+import * as LinuxSystem from "../system/LinuxSystem.ts"
+import { checkAvailable, discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+import { skipMissing } from "../testing/SkipMissing.ts"
+import { saturationRunOptions } from "./SaturationOptions.ts"
+import { SaturationResult } from "./SaturationResult.ts"
+import { saturateTarget } from "./SaturationTarget.ts"
+
+const live = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
+
+describe("saturate with the native client", () => {
+  it.live(
+    "our Node server under 300 native connections: verified echo, fairness, probe, a client-bound flag each second",
+    (ctx) =>
+      Effect.gen(function* () {
+        const [cEpoll, node] = yield* selectTargets(yield* discoverTargets(), ["c-epoll", "node"])
+        // Checking c-epoll builds build/c-epoll/flood too; without a C compiler there is no native client.
+        const built = yield* Effect.either(checkAvailable(cEpoll!))
+        if (Either.isLeft(built)) return yield* skipMissing(ctx, `no native client: ${built.left.message}`)
+        const result = yield* saturateTarget(
+          node!,
+          saturationRunOptions(300, "native", { probe: "node", durationSeconds: 3, rampTimeoutSeconds: 20 })
+        )
+        Schema.decodeUnknownSync(SaturationResult)(JSON.parse(JSON.stringify(result)))
+        expect(result.status, result.reason).toBe("ok")
+        expect(result.settings.client).toBe("native")
+        expect(result.settings.probe).toBe("node")
+        expect(result.client?.runtime).toBe("native")
+        expect(result.client?.ramp.connected).toBe(300)
+        expect(result.client?.errors).toEqual({})
+        expect(result.client?.steady.bytesVerified).toBeGreaterThan(0)
+        expect(result.client?.fairness.connections).toBe(300)
+        expect((result.client?.cpuUserSeconds ?? 0) + (result.client?.cpuSystemSeconds ?? 0)).toBeGreaterThan(0)
+        expect(result.samples.length).toBe(3)
+        expect(result.steady.mbPerSecond.mean).toBeGreaterThan(0)
+        for (const sample of result.samples) {
+          expect(sample.clientBound).toBe(sample.clientCore!.busy >= sample.serverCore!.busy)
+        }
+        expect(result.steady.clientBoundSeconds).toBe(result.samples.filter((s) => s.clientBound).length)
+        expect(result.probe?.runtime).toBe("node")
+        expect(result.probe?.completed).toBeGreaterThan(0)
+      }).pipe(Effect.provide(live)),
+    90_000
+  )
+})
