@@ -25,7 +25,7 @@ import { targetInfo } from "../run/RunTargets.ts"
 import type { ClientKind } from "../run/SampleRunner.ts"
 import { defaultSaturationConnections, saturationRunOptions } from "../run/SaturationOptions.ts"
 import { saturateTargetOrReport } from "../run/SaturationTarget.ts"
-import { dryRunLines, seedPreset } from "../run/SeedPreset.ts"
+import { dryRunLines, seedPreset, withSeedSysctls } from "../run/SeedPreset.ts"
 import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
@@ -378,7 +378,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
         )
       )
     )
-    const saturated = yield* measured
+    const saturated = yield* withSeedSysctls(run, dir, log, measured)
     const reports = yield* writeReports(dir)
     // The folder of runs gets its index refreshed; a failure there does not fail the run.
     const index = yield* refreshRunIndex(dir).pipe(Effect.option)

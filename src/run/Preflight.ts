@@ -187,7 +187,8 @@ export const restore = Effect.gen(function* () {
     )
   )
   const changes: Array<string> = []
-  for (const [name] of TUNED) {
+  // compare --preset seed saves the socket buffer defaults too (a compare that was killed leaves them here).
+  for (const name of [...TUNED.map(([n]) => n), "net.core.rmem_default", "net.core.wmem_default"]) {
     const value = saved[name]
     if (value === undefined) continue
     yield* writeSysctl(name, value.replace(" ", "\t")).pipe(

@@ -169,6 +169,10 @@ export const RunOptions = Schema.Struct({
   preset: Schema.optional(Schema.String),
   /** --server-processes: K server processes for every cell (else the least each cell's connections need). */
   serverProcesses: Schema.optional(Schema.Number),
+  /** Kernel settings the run applied (the seed preset as root) and put back after: none when absent or empty. */
+  sysctlsApplied: Schema.optional(
+    Schema.Array(Schema.Struct({ name: Schema.String, before: Schema.String, value: Schema.String }))
+  ),
   saturate: Schema.Boolean,
   /** bench:core: the parts asked for (e.g. "abcd") and its warm-up rounds. */
   parts: Schema.optional(Schema.String),

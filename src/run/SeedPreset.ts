@@ -3,13 +3,19 @@
  * servers (C epoll standing in for Scale Stack), our server on Node, Deno and
  * Bun, 1 … 32,768 connections × 32 KiB and 512 KiB, 3 repetitions with the
  * minimum kept, then a saturation test per server with the client-delay
- * probe. `--dry-run` prints the plan below. Its kernel settings are listed
- * (`doctor --tune` applies most of them); compare does not apply them itself.
+ * probe. `--dry-run` prints the plan below. Its kernel settings are applied
+ * for the run when it runs as root, and put back after (withSeedSysctls).
  */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { readSysctl, writeSysctl } from "../system/Environment.ts"
+import { repoRoot } from "../targets/Runtimes.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
-import type { Limits } from "./Preflight.ts"
+import { type Limits, savedSysctlsPath } from "./Preflight.ts"
 import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { RunFile } from "./RunFile.ts"
+import { saveRun } from "./RunStore.ts"
 
 export const seedPreset = {
   targets: [
@@ -131,7 +137,7 @@ export const dryRunLines = (
     )
   }
   lines.push(
-    `kernel settings of the original: ${settings.map(([k, v]) => `${k}=${v}`).join(", ")}: not applied by compare itself; ${asRoot ? "`doctor --tune` applies somaxconn, netdev_max_backlog and the port range, saving the old values (`doctor --restore` puts them back)" : "run `doctor --tune` as root first"}`
+    `kernel settings of the original: ${settings.map(([k, v]) => `${k}=${v}`).join(", ")}: ${asRoot ? "applied for the run and put back when it ends, even on Ctrl-C or a failure (old values also saved for `doctor --restore`); run.json records them" : "not applied (not root): run as root to apply them for the run"}`
   )
   if (run.options.saturate) {
     lines.push(
@@ -141,3 +147,99 @@ export const dryRunLines = (
   lines.push(`estimated time: ${minutes(estimateSeconds(run, saturateSeconds))}`)
   return lines
 }
+
+/*
+ * The seed preset applies the original's kernel settings for the length of
+ * the run and puts the old values back when it ends: done, failed,
+ * interrupted (Ctrl-C) or a server crashed. The old values are also saved
+ * where `doctor --restore` finds them (unless `doctor --tune` saved its own
+ * first), so even a killed compare leaves a way back. Without root nothing
+ * is changed; run.json says which settings were applied.
+ */
+/** One setting the run changed: its value before and the value it ran with. */
+export interface AppliedSysctl {
+  readonly name: string
+  readonly before: string
+  readonly value: string
+}
+
+interface Applied {
+  readonly applied: ReadonlyArray<AppliedSysctl>
+  /** The save file is ours (doctor --tune had not written one): removed after restoring. */
+  readonly ownSaveFile: boolean
+}
+
+const apply = (log: (line: string) => Effect.Effect<void>) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const before: Record<string, string> = {}
+    for (const [name] of seedPreset.sysctls) {
+      const value = yield* readSysctl(name)
+      if (Option.isSome(value)) before[name] = value.value
+    }
+    const saved = yield* fs.exists(savedSysctlsPath).pipe(Effect.orElseSucceed(() => false))
+    const ownSaveFile =
+      !saved &&
+      (yield* fs.makeDirectory(`${repoRoot}/runs`, { recursive: true }).pipe(
+        Effect.zipRight(fs.writeFileString(savedSysctlsPath, JSON.stringify(before, null, 2))),
+        Effect.as(true),
+        Effect.orElseSucceed(() => false)
+      ))
+    const applied: Array<AppliedSysctl> = []
+    const refused: Array<string> = []
+    for (const [name, value] of seedPreset.sysctls) {
+      const old = before[name]
+      if (old === undefined) continue
+      const wrote = yield* writeSysctl(name, value).pipe(Effect.either)
+      if (wrote._tag === "Right") applied.push({ name, before: old, value })
+      else refused.push(name)
+    }
+    yield* log(
+      applied.length > 0
+        ? `the original's kernel settings for this run (put back when it ends): ${applied.map((a) => `${a.name} ${a.before} → ${a.value}`).join(", ")}${refused.length > 0 ? `; not settable here: ${refused.join(", ")}` : ""}`
+        : `the original's kernel settings are not applied (${refused.length > 0 ? "not root" : "not on this system"}): figures run with this machine's own; run compare as root to apply them`
+    )
+    if (applied.length === 0 && ownSaveFile) yield* fs.remove(savedSysctlsPath).pipe(Effect.ignore)
+    return { applied, ownSaveFile: ownSaveFile && applied.length > 0 } satisfies Applied
+  })
+
+const restore = (state: Applied, log: (line: string) => Effect.Effect<void>) =>
+  Effect.gen(function* () {
+    if (state.applied.length === 0) return
+    const fs = yield* FileSystem.FileSystem
+    const failed: Array<string> = []
+    for (const { name, before } of state.applied) {
+      // /proc/sys separates multiple values with a tab.
+      const put = yield* writeSysctl(name, before.replace(" ", "\t")).pipe(Effect.either)
+      if (put._tag === "Left") failed.push(`${name} (${put.left.message})`)
+    }
+    if (failed.length === 0 && state.ownSaveFile) yield* fs.remove(savedSysctlsPath).pipe(Effect.ignore)
+    yield* log(
+      failed.length === 0
+        ? `kernel settings put back: ${state.applied.map((a) => `${a.name} ${a.before}`).join(", ")}`
+        : `could not put back ${failed.join(", ")}: \`doctor --restore\` reads the old values from ${savedSysctlsPath}`
+    )
+  })
+
+/**
+ * Runs the measuring part of a compare run with the seed preset's kernel
+ * settings applied (when the run is of that preset), and restores them
+ * however it ends; the final run.json records which were applied.
+ */
+export const withSeedSysctls = <E, R>(
+  run: RunFile,
+  dir: string,
+  log: (line: string) => Effect.Effect<void>,
+  measured: Effect.Effect<RunFile, E, R>
+) =>
+  run.options.preset !== "seed"
+    ? measured
+    : Effect.acquireUseRelease(
+        apply(log),
+        (state) =>
+          Effect.flatMap(measured, (final) => {
+            const recorded = { ...final, options: { ...final.options, sysctlsApplied: state.applied } }
+            return Effect.as(saveRun(dir, recorded), recorded)
+          }),
+        (state) => restore(state, log)
+      )
