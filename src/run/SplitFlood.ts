@@ -16,15 +16,19 @@ import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { type ClientKind, runClients } from "./ClientProcesses.ts"
 import { type Limits, portCount, readLimits } from "./Preflight.ts"
-import { type PlanVerdict, type ProcessPlan, planProcesses, type ServerMode, serverModeOf } from "./ProcessPlan.ts"
+import { type PlanVerdict, type ProcessPlan, planProcesses, type ServerMode, serverSideOf } from "./ProcessPlan.ts"
 
 /** The plan for `connections`, or undefined when one process per side holds them (flood runs as always). */
-export const splitVerdict = (limits: Limits, connections: number, serverMode: ServerMode): PlanVerdict | undefined => {
+export const splitVerdict = (
+  limits: Limits,
+  connections: number,
+  server: { readonly serverMode: ServerMode; readonly filesPerConnection?: number }
+): PlanVerdict | undefined => {
   const verdict = planProcesses({
     connections,
     openFilesHard: limits.openFilesHard,
     ports: portCount(limits),
-    serverMode
+    ...server
   })
   return verdict._tag === "Planned" &&
     verdict.plan.serverProcesses === 1 &&
@@ -46,14 +50,14 @@ export interface SplitRequest {
 export const decideSplit = (request: SplitRequest) =>
   Effect.gen(function* () {
     const limits = yield* readLimits
-    if (splitVerdict(limits, request.connections, "reuseport") === undefined) return undefined
+    if (splitVerdict(limits, request.connections, { serverMode: "reuseport" }) === undefined) return undefined
     const serverTarget = Option.isSome(request.serverRuntime)
       ? (yield* selectTargets(yield* discoverTargets(), [request.serverRuntime.value]))[0]
       : undefined
     const verdict = splitVerdict(
       limits,
       request.connections,
-      serverTarget === undefined ? "reuseport" : serverModeOf(serverTarget.manifest)
+      serverTarget === undefined ? { serverMode: "reuseport" } : serverSideOf(serverTarget.manifest)
     )
     if (verdict === undefined) return undefined
     if (verdict._tag === "Impossible") {
