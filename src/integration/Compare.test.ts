@@ -68,7 +68,11 @@ describe("compare", () => {
           Stream.takeUntil(() => output.includes("node-raw 1×")),
           Stream.runDrain
         )
+        const stderr = yield* Effect.fork(Stream.mkString(Stream.decodeText(proc.stderr)))
         yield* proc.kill("SIGINT")
+        // Interrupted: exit 130, after saying how to continue.
+        expect(yield* proc.exitCode).toBe(130)
+        expect(yield* Effect.flatten(stderr.await)).toContain(`continue with \`npm run compare -- --resume ${runs}/`)
         const [dir] = yield* fs.readDirectory(runs)
         const partial = yield* readRun(`${runs}/${dir}`)
         expect(partial.complete).toBe(false)
