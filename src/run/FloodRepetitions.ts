@@ -22,15 +22,18 @@ export interface Repetitions {
   readonly spread: number
 }
 
-export interface Repeated {
+/** What repeating needs of a flood's result. */
+export type Timed = Pick<FloodReport, "ok" | "seconds" | "mbPerSecond">
+
+export interface Repeated<T extends Timed = FloodReport> {
   /** The fastest measured repetition, or the first one that failed. */
-  readonly result: FloodReport
+  readonly result: T
   /** Absent when a repetition failed. */
   readonly repetitions?: Repetitions
 }
 
-export const repeatFlood = <E, R>(
-  once: Effect.Effect<FloodReport, E, R>,
+export const repeatFlood = <T extends Timed, E, R>(
+  once: Effect.Effect<T, E, R>,
   count: number,
   warmup: number,
   progress: (line: string) => Effect.Effect<void>
@@ -38,13 +41,13 @@ export const repeatFlood = <E, R>(
   Effect.gen(function* () {
     for (let i = 1; i <= warmup; i++) {
       const result = yield* once
-      if (!result.ok) return { result } satisfies Repeated
+      if (!result.ok) return { result } satisfies Repeated<T>
       yield* progress(`warm-up ${i}/${warmup}: ${result.seconds.toFixed(3)} s (not counted)`)
     }
-    const measured: Array<FloodReport> = []
+    const measured: Array<T> = []
     for (let i = 1; i <= count; i++) {
       const result = yield* once
-      if (!result.ok) return { result } satisfies Repeated
+      if (!result.ok) return { result } satisfies Repeated<T>
       measured.push(result)
       if (count > 1) yield* progress(`repetition ${i}/${count}: ${result.seconds.toFixed(3)} s`)
     }
@@ -61,7 +64,7 @@ export const repeatFlood = <E, R>(
       maxSeconds: max,
       spread: min > 0 ? (max - min) / min : 0
     }
-    return { result: fastest, repetitions } satisfies Repeated
+    return { result: fastest, repetitions } satisfies Repeated<T>
   })
 
 /** One row per repetition and the min/median/spread line, above the fastest repetition's summary. */
@@ -79,7 +82,7 @@ export const formatRepetitions = (r: Repetitions): string =>
   ].join("\n")
 
 /** Why the measured figure is less sure; empty when nothing is wrong. */
-export const floodWarnings = (result: FloodReport, repetitions: Repetitions | undefined): Array<string> => {
+export const floodWarnings = (result: Timed, repetitions: Repetitions | undefined): Array<string> => {
   const warnings: Array<string> = []
   if (result.ok && result.seconds < SHORT_SECONDS) {
     warnings.push(
