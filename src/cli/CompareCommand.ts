@@ -36,6 +36,7 @@ import { Transport } from "../transport/Transport.ts"
 import {
   checkCoresExist,
   coresOf,
+  defaulted,
   integerListOption,
   integerOption,
   nameListOption,
@@ -79,17 +80,14 @@ const options = {
     Options.optional,
     Options.withDescription("Measured repetitions per cell (default 3)")
   ),
-  chunk: sizeOption("chunk", "32KiB").pipe(Options.withDefault(32768), Options.withDescription("Largest write")),
+  chunk: defaulted(sizeOption("chunk", "32KiB"), 32768, "Largest write"),
   window: sizeOption("window", "64KiB").pipe(
     Options.optional,
     Options.withDescription("Unechoed bytes per connection (default: one chunk)")
   ),
   serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
   clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>)),
-  timeout: numberOption("timeout", "60").pipe(
-    Options.withDefault(120),
-    Options.withDescription("Seconds before one flood is cut off")
-  ),
+  timeout: defaulted(numberOption("timeout", "60"), 120, "Seconds before one flood is cut off"),
   quick: Options.boolean("quick").pipe(
     Options.withDescription(
       "A small matrix (1, 100, 1000 connections, 2 repetitions, no warm-up) that finishes in a few minutes"
@@ -101,11 +99,12 @@ const options = {
   saturate: Options.boolean("saturate").pipe(
     Options.withDescription("After the matrix, saturate each target and probe its client delay")
   ),
-  saturateDuration: numberOption("saturate-duration", "20").pipe(
-    Options.withDefault(20),
-    Options.withDescription("Seconds of steady state per target in the saturation phase")
+  saturateDuration: defaulted(
+    numberOption("saturate-duration", "20"),
+    20,
+    "Seconds of steady state per target in the saturation phase"
   ),
-  runsDir: Options.text("runs-dir").pipe(Options.withDefault(runsDir), Options.withDescription("Where run folders go")),
+  runsDir: defaulted(Options.text("runs-dir"), runsDir, "Where run folders go"),
   resume: Options.text("resume").pipe(
     Options.optional,
     Options.withDescription("Continue an interrupted run: runs/<id>")

@@ -32,6 +32,7 @@ import { startServer } from "../targets/ServerProcess.ts"
 import { Transport } from "../transport/Transport.ts"
 import {
   checkCoresExist,
+  defaulted,
   integerOption,
   numberOption,
   runtimeOption,
@@ -48,10 +49,7 @@ export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summ
 }
 
 const options = {
-  host: Options.text("host").pipe(
-    Options.withDefault(defaultFloodOptions.host),
-    Options.withDescription("Echo server address")
-  ),
+  host: defaulted(Options.text("host"), defaultFloodOptions.host, "Echo server address"),
   port: integerOption("port", "7000", { min: 1, max: 65535 }).pipe(
     Options.optional,
     Options.withDescription("Echo server port; without it, flood starts our echo server itself")
@@ -61,30 +59,27 @@ const options = {
     Options.withDefault(defaultFloodOptions.connections),
     Options.withDescription("Concurrent connections")
   ),
-  bytes: sizeOption("bytes", "512KiB").pipe(
-    Options.withDefault(defaultFloodOptions.bytesPerConnection),
-    Options.withDescription("Bytes each connection sends and verifies")
+  bytes: defaulted(
+    sizeOption("bytes", "512KiB"),
+    defaultFloodOptions.bytesPerConnection,
+    "Bytes each connection sends and verifies"
   ),
-  chunk: sizeOption("chunk", "32KiB").pipe(
-    Options.withDefault(defaultFloodOptions.chunk),
-    Options.withDescription("Largest write")
-  ),
+  chunk: defaulted(sizeOption("chunk", "32KiB"), defaultFloodOptions.chunk, "Largest write"),
   window: sizeOption("window", "64KiB").pipe(
     Options.optional,
     Options.withDescription("Most unechoed bytes per connection (default: one chunk)")
   ),
   barrier: Options.boolean("barrier").pipe(Options.withDescription("Open every connection before sending payload")),
-  timeout: numberOption("timeout", "60").pipe(
-    Options.withDefault(defaultFloodOptions.timeoutSeconds),
-    Options.withDescription("Overall timeout, seconds")
+  timeout: defaulted(numberOption("timeout", "60"), defaultFloodOptions.timeoutSeconds, "Overall timeout, seconds"),
+  stallTimeout: defaulted(
+    numberOption("stall-timeout", "10"),
+    defaultFloodOptions.stallTimeoutSeconds,
+    "Fail a connection with no echo for this many seconds"
   ),
-  stallTimeout: numberOption("stall-timeout", "10").pipe(
-    Options.withDefault(defaultFloodOptions.stallTimeoutSeconds),
-    Options.withDescription("Fail a connection with no echo for this many seconds")
-  ),
-  connectConcurrency: integerOption("connect-concurrency", "256", { min: 1 }).pipe(
-    Options.withDefault(defaultFloodOptions.connectConcurrency),
-    Options.withDescription("Connects in flight at once")
+  connectConcurrency: defaulted(
+    integerOption("connect-concurrency", "256", { min: 1 }),
+    defaultFloodOptions.connectConcurrency,
+    "Connects in flight at once"
   ),
   sourceAddress: Options.text("source-address").pipe(
     Options.optional,
@@ -135,10 +130,7 @@ const options = {
       "Measured floods against the same server; the fastest is summarized, with min/median/spread"
     )
   ),
-  warmup: integerOption("warmup", "1", { min: 0 }).pipe(
-    Options.withDefault(0),
-    Options.withDescription("Floods before the measured ones, not counted")
-  ),
+  warmup: defaulted(integerOption("warmup", "1", { min: 0 }), 0, "Floods before the measured ones, not counted"),
   client: runtimeOption("client", "node@24", ["native", "ts"]).pipe(
     Options.optional,
     Options.withDescription(

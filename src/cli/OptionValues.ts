@@ -254,3 +254,7 @@ export const runtimeOption = <const Extra extends string = never>(
       `--${name} ${text}: must be ${[...extra, "node", "bun", "deno"].join(", ")}, or one of those at a version installed with \`npm run setup:runtimes\`, e.g. --${name} ${example}`
     )
   })
+
+/** An option with its default and its help line. */
+export const defaulted = <A>(option: Options.Options<A>, value: A, description: string) =>
+  option.pipe(Options.withDefault(value), Options.withDescription(description))

@@ -35,6 +35,7 @@ import { selectTargetsWithVersions as selectTargets } from "../targets/Versioned
 import { Transport } from "../transport/Transport.ts"
 import {
   checkCoresExist,
+  defaulted,
   integerOption,
   nameListOption,
   numberOption,
@@ -60,32 +61,38 @@ const options = {
     Options.optional,
     Options.withDescription(`Saturating connections (default: the most this machine allows, up to ${MAX_CONNECTIONS})`)
   ),
-  duration: numberOption("duration", "20").pipe(
-    Options.withDefault(defaultSaturationOptions.durationSeconds),
-    Options.withDescription("Steady-state seconds after the ramp (at most 300)")
+  duration: defaulted(
+    numberOption("duration", "20"),
+    defaultSaturationOptions.durationSeconds,
+    "Steady-state seconds after the ramp (at most 300)"
   ),
-  rampTimeout: numberOption("ramp-timeout", "60").pipe(
-    Options.withDefault(defaultSaturationOptions.rampTimeoutSeconds),
-    Options.withDescription("Seconds allowed for opening every connection")
+  rampTimeout: defaulted(
+    numberOption("ramp-timeout", "60"),
+    defaultSaturationOptions.rampTimeoutSeconds,
+    "Seconds allowed for opening every connection"
   ),
-  warmup: numberOption("warmup", "2").pipe(
-    Options.withDefault(defaultSaturationOptions.warmupSeconds),
-    Options.withDescription("Seconds between the end of the ramp and the steady state")
+  warmup: defaulted(
+    numberOption("warmup", "2"),
+    defaultSaturationOptions.warmupSeconds,
+    "Seconds between the end of the ramp and the steady state"
   ),
   sendDuringRamp: Options.boolean("send-during-ramp").pipe(
     Options.withDescription("Each connection sends as soon as it opens (default: all start together after the ramp)")
   ),
-  chunk: sizeOption("chunk", "32KiB", { min: 1, max: 512 * 1024 }).pipe(
-    Options.withDefault(defaultSaturationOptions.chunk),
-    Options.withDescription("Bytes each connection keeps in flight")
+  chunk: defaulted(
+    sizeOption("chunk", "32KiB", { min: 1, max: 512 * 1024 }),
+    defaultSaturationOptions.chunk,
+    "Bytes each connection keeps in flight"
   ),
-  probeInterval: integerOption("probe-interval", "100", { min: 1 }).pipe(
-    Options.withDefault(defaultSaturationOptions.probeIntervalMs),
-    Options.withDescription("Milliseconds between client-delay probes (open loop)")
+  probeInterval: defaulted(
+    integerOption("probe-interval", "100", { min: 1 }),
+    defaultSaturationOptions.probeIntervalMs,
+    "Milliseconds between client-delay probes (open loop)"
   ),
-  probeTimeout: integerOption("probe-timeout", "5000", { min: 1 }).pipe(
-    Options.withDefault(defaultSaturationOptions.probeTimeoutMs),
-    Options.withDescription("Milliseconds before a probe counts as timed out")
+  probeTimeout: defaulted(
+    integerOption("probe-timeout", "5000", { min: 1 }),
+    defaultSaturationOptions.probeTimeoutMs,
+    "Milliseconds before a probe counts as timed out"
   ),
   client: runtimeOption("client", "node@24", ["native"]).pipe(
     Options.optional,

@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { repoRoot } from "../targets/Runtimes.ts"
-import { startServer } from "../targets/ServerProcess.ts"
+import { startFaultyServer } from "../testing/FaultyServer.ts"
 import { nodeLive } from "../testing/Live.ts"
 import { type RuntimeName, runtimeNames } from "../transport/Transport.ts"
 import { parseReport, runCli } from "./Harness.ts"
@@ -20,22 +19,6 @@ const cases = [
   ["stall", "stalled"],
   ["reset", "reset"]
 ] as const
-
-const startFaulty = (fault: string, after: number) =>
-  startServer({
-    name: `faulty ${fault}`,
-    argv: [
-      "node",
-      "--import",
-      "tsx",
-      `${repoRoot}/adapters/node/faulty/FaultyEchoServer.ts`,
-      "--fault",
-      fault,
-      "--after",
-      String(after)
-    ],
-    readyTimeout: "30 seconds"
-  })
 
 /** Floods a faulty server with 4 connections of 128 KiB from `runtime`'s CLI; the run must fail. */
 const floodFaulty = (runtime: RuntimeName, port: number, extra: ReadonlyArray<string>) =>
@@ -54,7 +37,7 @@ describe("flood against faulty servers", () => {
       `${fault} → ${kind}`,
       () =>
         Effect.gen(function* () {
-          const server = yield* startFaulty(fault, 40000)
+          const server = yield* startFaultyServer(fault, 40000)
           const report = yield* floodFaulty("node", server.port, ["--stall-timeout", "1", "--timeout", "20"])
           expect(report.errors).toEqual({ [kind]: 4 })
           expect(report.errorDetails[0]?.kind).toBe(kind)
@@ -77,7 +60,7 @@ describe("flood against faulty servers", () => {
         `${fault} → excess on the ${name} client`,
         () =>
           Effect.gen(function* () {
-            const server = yield* startFaulty(fault, 131072)
+            const server = yield* startFaultyServer(fault, 131072)
             const report = yield* floodFaulty(runtime, server.port, ["--client", client, "--stall-timeout", "2"])
             expect(report.runtime).toBe(name)
             expect(report.errors).toEqual({ excess: 4 })

@@ -10,24 +10,11 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { capture } from "../system/CapturedCommand.ts"
-import { entryArgv, repoRoot } from "../targets/Runtimes.ts"
-import { startServer } from "../targets/ServerProcess.ts"
+import { entryArgv } from "../targets/Runtimes.ts"
+import { startFaultyServer } from "../testing/FaultyServer.ts"
 import { nodeLive } from "../testing/Live.ts"
 
-const stallingServer = startServer({
-  name: "faulty stall",
-  argv: [
-    "node",
-    "--import",
-    "tsx",
-    `${repoRoot}/adapters/node/faulty/FaultyEchoServer.ts`,
-    "--fault",
-    "stall",
-    "--after",
-    "40000"
-  ],
-  readyTimeout: "30 seconds"
-})
+const stallingServer = startFaultyServer("stall", 40000)
 
 const text = (stream: Stream.Stream<Uint8Array, unknown>) => Stream.mkString(Stream.decodeText(stream))
 

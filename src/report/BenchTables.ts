@@ -122,6 +122,16 @@ export const effectCoreTable = (run: RunFile) => {
   )
 }
 
+/** Size, name, min and median time, MB/s, and how many times the reference's speed (tables b and c). */
+const againstReference = (size: Size, name: string, f: Figures, reference: Figures | undefined) => [
+  sizeLabel(size),
+  name,
+  timeWithFailures(f),
+  f3(f.summary?.medianSeconds ?? Number.NaN),
+  f0(f.summary?.mbPerSecond ?? Number.NaN),
+  f2(minOf(reference) / minOf(f))
+]
+
 const clientCpu = (s: Sample | undefined) =>
   s?.client === undefined ? Number.NaN : s.client.cpuUserSeconds + s.client.cpuSystemSeconds
 
@@ -134,12 +144,7 @@ export const clientTable = (run: RunFile) => {
       const f = figures(run, client, "c-epoll", size)
       if (f === undefined) continue
       rows.push([
-        sizeLabel(size),
-        client,
-        timeWithFailures(f),
-        f3(f.summary?.medianSeconds ?? Number.NaN),
-        f0(f.summary?.mbPerSecond ?? Number.NaN),
-        f2(minOf(native) / minOf(f)),
+        ...againstReference(size, client, f, native),
         f3(clientCpu(f.fastest)),
         pct(f.summary?.clientCoreBusy ?? Number.NaN),
         pct(f.summary?.serverCoreBusy ?? Number.NaN),
@@ -176,12 +181,7 @@ export const serverTable = (run: RunFile) => {
       const f = figures(run, "native", server, size)
       if (f === undefined) continue
       rows.push([
-        sizeLabel(size),
-        server,
-        timeWithFailures(f),
-        f3(f.summary?.medianSeconds ?? Number.NaN),
-        f0(f.summary?.mbPerSecond ?? Number.NaN),
-        f2(minOf(cEpoll) / minOf(f)),
+        ...againstReference(size, server, f, cEpoll),
         f3(f.summary?.serverCpuSeconds ?? Number.NaN),
         pct(f.summary?.serverCoreBusy ?? Number.NaN),
         pct(f.summary?.clientCoreBusy ?? Number.NaN),

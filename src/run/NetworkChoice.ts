@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidOption } from "../engine/FloodOptions.ts"
+import { check, InvalidOption } from "../engine/FloodOptions.ts"
 import type { NetworkDescription } from "../engine/FloodResult.ts"
 import { type LinkShape, parseLinkDelay, parseLinkRate } from "../system/TestHost.ts"
 
@@ -30,22 +30,20 @@ export const decideNetwork = (
   Effect.gen(function* () {
     const rateBits = Option.map(rate, parseLinkRate)
     const delayMs = Option.map(delay, parseLinkDelay)
-    if (Option.isSome(rateBits) && rateBits.value === undefined) {
-      return yield* new InvalidOption({
-        option: "link-rate",
-        value: Option.getOrThrow(rate),
-        problem: "is not a rate of at least 8kbit",
-        fix: "Give tc's units, e.g. --link-rate 1gbit, 200mbit or 500kbit"
-      })
-    }
-    if (Option.isSome(delayMs) && delayMs.value === undefined) {
-      return yield* new InvalidOption({
-        option: "link-delay",
-        value: Option.getOrThrow(delay),
-        problem: "is not a delay above 0 and at most 10 s",
-        fix: "Give a time, e.g. --link-delay 5ms"
-      })
-    }
+    yield* check(
+      !(Option.isSome(rateBits) && rateBits.value === undefined),
+      "link-rate",
+      Option.getOrUndefined(rate),
+      "is not a rate of at least 8kbit",
+      "Give tc's units, e.g. --link-rate 1gbit, 200mbit or 500kbit"
+    )
+    yield* check(
+      !(Option.isSome(delayMs) && delayMs.value === undefined),
+      "link-delay",
+      Option.getOrUndefined(delay),
+      "is not a delay above 0 and at most 10 s",
+      "Give a time, e.g. --link-delay 5ms"
+    )
     const link: LinkShape = {
       rateBitsPerSecond: Option.getOrUndefined(rateBits) ?? undefined,
       delayMs: Option.getOrUndefined(delayMs) ?? undefined

@@ -10,10 +10,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { repoRoot } from "../targets/Runtimes.ts"
-import { startServer } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
+import { startFaultyServer } from "../testing/FaultyServer.ts"
 import { nodeLiveWithSockets } from "../testing/Live.ts"
 import { saturationRunOptions } from "./SaturationOptions.ts"
 import { SaturationResult } from "./SaturationResult.ts"
@@ -59,21 +58,7 @@ describe("saturate", () => {
     "a server that stops echoing is reported as stalled, with starved connections and probe timeouts, on time",
     () =>
       Effect.gen(function* () {
-        const server = yield* startServer({
-          name: "faulty stall",
-          argv: [
-            "node",
-            "--import",
-            "tsx",
-            `${repoRoot}/adapters/node/faulty/FaultyEchoServer.ts`,
-            "--fault",
-            "stall",
-            "--after",
-            "20000"
-          ],
-          cpus: "0",
-          readyTimeout: "30 seconds"
-        })
+        const server = yield* startFaultyServer("stall", 20000, "0")
         const started = Date.now()
         const result = yield* saturateServer(
           "faulty-stall",

@@ -38,9 +38,14 @@ export class ChildFailedToStart extends Data.TaggedError("ChildFailedToStart")<{
   readonly output: string
 }> {
   override get message() {
-    const tail = this.output.trim()
-    return `${this.name} did not start: ${this.reason}${tail === "" ? "" : `\n--- last lines of its output ---\n${tail}`}`
+    return didNotStart(this.name, this.reason, this.output)
   }
+}
+
+/** "X did not start: why", then the last lines of its output when it printed any. */
+export const didNotStart = (name: string, reason: string, output: string) => {
+  const tail = output.trim()
+  return `${name} did not start: ${reason}${tail === "" ? "" : `\n--- last lines of its output ---\n${tail}`}`
 }
 
 /** How a child ended. @category models */
@@ -231,18 +236,6 @@ export const spawn = (
     } satisfies Child
   })
 
-/** @category errors */
-export class ChildNotReady extends Data.TaggedError("ChildNotReady")<{
-  readonly name: string
-  readonly reason: string
-  readonly output: string
-}> {
-  override get message() {
-    const tail = this.output.trim()
-    return `${this.name} did not start: ${this.reason}${tail === "" ? "" : `\n--- last lines of its output ---\n${tail}`}`
-  }
-}
-
 /**
  * Waits until `ready` completes, failing if the child exits first or
  * `timeout` passes; `what` names the awaited sign and what it means.
@@ -260,7 +253,7 @@ export const awaitReady = <A>(
       Effect.delay("100 millis"),
       Effect.flatMap((exit) =>
         Effect.fail(
-          new ChildNotReady({
+          new ChildFailedToStart({
             name: child.name,
             reason: `it ${describeExit(exit)} before ${what.before}`,
             output: child.output()
@@ -272,7 +265,7 @@ export const awaitReady = <A>(
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
-        new ChildNotReady({
+        new ChildFailedToStart({
           name: child.name,
           reason: `no ${what.sign} within ${Duration.format(Duration.decode(timeout))}`,
           output: child.output()

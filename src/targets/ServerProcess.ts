@@ -9,7 +9,7 @@ import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { awaitReady, type Child, type ChildExit, spawn } from "../system/ChildProcess.ts"
+import { awaitReady, type Child, type ChildExit, didNotStart, spawn } from "../system/ChildProcess.ts"
 import type { OperatingSystem } from "../system/OperatingSystem.ts"
 
 /** @category errors */
@@ -19,8 +19,7 @@ export class ServerFailedToStart extends Data.TaggedError("ServerFailedToStart")
   readonly stderrTail: string
 }> {
   override get message() {
-    const tail = this.stderrTail.trim()
-    return `${this.name} did not start: ${this.reason}${tail === "" ? "" : `\n--- last lines of its output ---\n${tail}`}`
+    return didNotStart(this.name, this.reason, this.stderrTail)
   }
 }
 
