@@ -5,14 +5,14 @@
  * the flood is mid-run, idle, for as long as the test needs.
  */
 import * as Command from "@effect/platform/Command"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { capture } from "../system/CapturedCommand.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { startFaultyServer } from "../testing/FaultyServer.ts"
-import { nodeLive } from "../testing/Live.ts"
+import { liveTest } from "../testing/Live.ts"
 
 const stallingServer = startFaultyServer("stall", 40000)
 
@@ -49,31 +49,29 @@ const interruptFlood = (signal: "SIGINT" | "SIGTERM", extra: ReadonlyArray<strin
   }).pipe(Effect.timeout("90 seconds"))
 
 describe("an interrupted flood", () => {
-  it.live(
+  liveTest(
     "prints what was measured so far on SIGINT and exits 130",
-    () =>
-      Effect.gen(function* () {
-        const run = yield* interruptFlood("SIGINT", [])
-        expect(run.exitCode, run.stderr).toBe(130)
-        expect(run.stdout).toContain("interrupted — measured so far:")
-        expect(run.stdout).toContain("FAILED: node")
-        // 4 connections × 40000 bytes echoed before the server stopped echoing: more than 0, less than all.
-        expect(run.stdout).toMatch(/verified {2}(1[2-6]\d{4}) bytes echoed/)
-        expect(run.stdout).toContain("0/4 connections complete")
-      }).pipe(Effect.scoped, Effect.provide(nodeLive)),
+    function* () {
+      const run = yield* interruptFlood("SIGINT", [])
+      expect(run.exitCode, run.stderr).toBe(130)
+      expect(run.stdout).toContain("interrupted — measured so far:")
+      expect(run.stdout).toContain("FAILED: node")
+      // 4 connections × 40000 bytes echoed before the server stopped echoing: more than 0, less than all.
+      expect(run.stdout).toMatch(/verified {2}(1[2-6]\d{4}) bytes echoed/)
+      expect(run.stdout).toContain("0/4 connections complete")
+    },
     120_000
   )
 
-  it.live(
+  liveTest(
     "prints one JSON object marked interrupted on SIGTERM with --json and exits 130",
-    () =>
-      Effect.gen(function* () {
-        const run = yield* interruptFlood("SIGTERM", ["--json"])
-        expect(run.exitCode, run.stderr).toBe(130)
-        const partial = JSON.parse(run.stdout.trim())
-        expect(partial).toMatchObject({ ok: false, interrupted: true, connections: 4, connectionsCompleted: 0 })
-        expect(partial.bytesVerified).toBeGreaterThan(0)
-      }).pipe(Effect.scoped, Effect.provide(nodeLive)),
+    function* () {
+      const run = yield* interruptFlood("SIGTERM", ["--json"])
+      expect(run.exitCode, run.stderr).toBe(130)
+      const partial = JSON.parse(run.stdout.trim())
+      expect(partial).toMatchObject({ ok: false, interrupted: true, connections: 4, connectionsCompleted: 0 })
+      expect(partial.bytesVerified).toBeGreaterThan(0)
+    },
     120_000
   )
 })

@@ -4,82 +4,79 @@
  * test is skipped with the command that installs it; in CI (CI=true or
  * ECHOFLOOD_REQUIRE_ALL=1, set by .ci/run, which installs it) it fails.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { findInstalled } from "../targets/RuntimeVersions.ts"
-import { nodeLive } from "../testing/Live.ts"
+import { liveTest } from "../testing/Live.ts"
 import { parseReport, runCli } from "./Harness.ts"
 
 const requireAll = process.env.CI === "true" || process.env.ECHOFLOOD_REQUIRE_ALL === "1"
 
 describe("runtime versions from npm", () => {
-  it.live(
+  liveTest(
     "flood --client node@24 --server node@24 runs both on Node 24",
-    (ctx) =>
-      Effect.gen(function* () {
-        const installed = yield* Effect.either(findInstalled(repoRoot, "node@24"))
-        if (Either.isLeft(installed)) {
-          if (requireAll) return yield* Effect.fail(installed.left)
-          ctx.skip(installed.left.message)
-          return
-        }
-        const run = yield* runCli("node", [
-          "flood",
-          "--client",
-          "node@24",
-          "--server",
-          "node@24",
-          "--connections",
-          "20",
-          "--bytes",
-          "65536",
-          "--json"
-        ])
-        expect(run.exitCode, run.stderr).toBe(0)
-        const report = parseReport(run.stdout)
-        expect(report).toMatchObject({ ok: true, runtime: "node", connectionsCompleted: 20 })
-        expect(report.runtimeVersion).toMatch(/^24\.\d+\.\d+$/)
-        expect(report.runtimeVersion).toBe(installed.right.version)
-        const { server } = Schema.decodeUnknownSync(
-          Schema.parseJson(
-            Schema.Struct({ server: Schema.Struct({ runtime: Schema.String, runtimeVersion: Schema.String }) })
-          )
-        )(run.stdout)
-        expect(server).toEqual({ runtime: "node@24", runtimeVersion: installed.right.version })
-      }).pipe(Effect.provide(nodeLive)),
+    function* (ctx) {
+      const installed = yield* Effect.either(findInstalled(repoRoot, "node@24"))
+      if (Either.isLeft(installed)) {
+        if (requireAll) return yield* Effect.fail(installed.left)
+        ctx.skip(installed.left.message)
+        return
+      }
+      const run = yield* runCli("node", [
+        "flood",
+        "--client",
+        "node@24",
+        "--server",
+        "node@24",
+        "--connections",
+        "20",
+        "--bytes",
+        "65536",
+        "--json"
+      ])
+      expect(run.exitCode, run.stderr).toBe(0)
+      const report = parseReport(run.stdout)
+      expect(report).toMatchObject({ ok: true, runtime: "node", connectionsCompleted: 20 })
+      expect(report.runtimeVersion).toMatch(/^24\.\d+\.\d+$/)
+      expect(report.runtimeVersion).toBe(installed.right.version)
+      const { server } = Schema.decodeUnknownSync(
+        Schema.parseJson(
+          Schema.Struct({ server: Schema.Struct({ runtime: Schema.String, runtimeVersion: Schema.String }) })
+        )
+      )(run.stdout)
+      expect(server).toEqual({ runtime: "node@24", runtimeVersion: installed.right.version })
+    },
     120_000
   )
 
-  it.live(
+  liveTest(
     "a version that is not installed fails before any traffic, naming the setup command",
-    () =>
-      Effect.gen(function* () {
-        const run = yield* runCli("node", ["flood", "--client", "node@7.1", "--connections", "1", "--json"])
-        expect(run.exitCode).toBe(3)
-        expect(run.stdout).toBe("")
-        expect(run.stderr).toContain("node@7.1 is not installed")
-        expect(run.stderr).toContain("run `npm run setup:runtimes -- node@7.1`")
-      }).pipe(Effect.provide(nodeLive)),
+    function* () {
+      const run = yield* runCli("node", ["flood", "--client", "node@7.1", "--connections", "1", "--json"])
+      expect(run.exitCode).toBe(3)
+      expect(run.stdout).toBe("")
+      expect(run.stderr).toContain("node@7.1 is not installed")
+      expect(run.stderr).toContain("run `npm run setup:runtimes -- node@7.1`")
+    },
     60_000
   )
 
-  it.live(
+  liveTest(
     "setup --runtimes with a version npm does not have lists the versions that exist",
-    (ctx) =>
-      Effect.gen(function* () {
-        const run = yield* runCli("node", ["setup", "--runtimes", "node@99"])
-        if (run.stderr.includes("is the npm registry reachable")) {
-          if (requireAll) expect.fail(run.stderr)
-          ctx.skip(`the npm registry is not reachable: ${run.stderr.trim()}`)
-          return
-        }
-        expect(run.exitCode, run.stderr).toBe(2)
-        expect(run.stderr).toContain("node@99: npm has no such version of node; versions that exist")
-        expect(run.stderr).toMatch(/24\.\d+\.\d+ \(24\.x\)/)
-      }).pipe(Effect.provide(nodeLive)),
+    function* (ctx) {
+      const run = yield* runCli("node", ["setup", "--runtimes", "node@99"])
+      if (run.stderr.includes("is the npm registry reachable")) {
+        if (requireAll) expect.fail(run.stderr)
+        ctx.skip(`the npm registry is not reachable: ${run.stderr.trim()}`)
+        return
+      }
+      expect(run.exitCode, run.stderr).toBe(2)
+      expect(run.stderr).toContain("node@99: npm has no such version of node; versions that exist")
+      expect(run.stderr).toMatch(/24\.\d+\.\d+ \(24\.x\)/)
+    },
     60_000
   )
 })

@@ -8,11 +8,9 @@
  */
 import * as Command from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
 import { fixtureRun } from "../report/fixtures/run.ts"
 import { runMatrix } from "../run/MatrixRunner.ts"
 import { nativeClientPath } from "../run/NativeClient.ts"
@@ -21,9 +19,9 @@ import { loadRun } from "../run/RunStore.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import { readManifest } from "../targets/TargetRegistry.ts"
-import { nodeLive } from "../testing/Live.ts"
+import { expectKilledAfterGrace, isAlive, liveTestsOn, nodeLiveWithSockets } from "../testing/Live.ts"
 
-const live = Layer.merge(nodeLive, nodeTransport)
+const liveTest = liveTestsOn(nodeLiveWithSockets)
 const fixtures = new URL("./fixtures/targets", import.meta.url).pathname
 
 const cell = (target: string, connections: number, bytesPerConnection: number): Cell => ({
@@ -33,14 +31,6 @@ const cell = (target: string, connections: number, bytesPerConnection: number): 
   status: "pending",
   samples: []
 })
-
-const alive = (pid: number) =>
-  Effect.flatMap(OperatingSystem, (os) =>
-    os.process(pid).pipe(
-      Effect.as(true),
-      Effect.orElseSucceed(() => false)
-    )
-  )
 
 /** Runs the matrix over fixture targets; returns the run, its log with times, and the time it took. */
 const matrix = (names: ReadonlyArray<string>, cells: ReadonlyArray<Cell>, retryFailedTargets = false) =>
@@ -91,92 +81,86 @@ const startFlood = (connections: number, ready: (stderr: string) => boolean) =>
   })
 
 describe("supervision", () => {
-  it.live(
+  liveTest(
     "a never-ready target costs one ready timeout per run, its other cells skipped with the reason",
-    () =>
-      Effect.gen(function* () {
-        const cells = [cell("never-ready", 1, 32768), cell("never-ready", 10, 32768), cell("never-ready", 1, 131072)]
-        const { run, ms } = yield* matrix(["never-ready"], cells)
-        // readyTimeoutSeconds is 2: three attempts would take 6 s.
-        expect(ms).toBeLessThan(4500)
-        expect(run.cells.map((c) => c.status)).toEqual(["failed", "skipped", "skipped"])
-        expect(run.cells[0]!.reason).toContain('no "listening on host:port" line within 2s')
-        expect(run.cells[1]!.reason).toContain("never-ready failed to start earlier in this run")
-        expect(run.cells[1]!.reason).toContain("--retry-failed-targets")
-        const retried = yield* matrix(["never-ready"], cells.slice(0, 2), true)
-        expect(retried.run.cells.map((c) => c.status)).toEqual(["failed", "failed"])
-        expect(retried.ms).toBeGreaterThanOrEqual(4000)
-      }).pipe(Effect.scoped, Effect.provide(live)),
+    function* () {
+      const cells = [cell("never-ready", 1, 32768), cell("never-ready", 10, 32768), cell("never-ready", 1, 131072)]
+      const { run, ms } = yield* matrix(["never-ready"], cells)
+      // readyTimeoutSeconds is 2: three attempts would take 6 s.
+      expect(ms).toBeLessThan(4500)
+      expect(run.cells.map((c) => c.status)).toEqual(["failed", "skipped", "skipped"])
+      expect(run.cells[0]!.reason).toContain('no "listening on host:port" line within 2s')
+      expect(run.cells[1]!.reason).toContain("never-ready failed to start earlier in this run")
+      expect(run.cells[1]!.reason).toContain("--retry-failed-targets")
+      const retried = yield* matrix(["never-ready"], cells.slice(0, 2), true)
+      expect(retried.run.cells.map((c) => c.status)).toEqual(["failed", "failed"])
+      expect(retried.ms).toBeGreaterThanOrEqual(4000)
+    },
     120_000
   )
 
-  it.live(
+  liveTest(
     "a server that ignores SIGTERM is killed after its grace period, and nothing is left",
-    () =>
-      Effect.gen(function* () {
-        const { run, log, stored } = yield* matrix(["stubborn"], [cell("stubborn", 10, 32768)])
-        const ended = Date.now()
-        expect(run.cells[0]!.status).toBe("ok")
-        const pid = run.cells[0]!.samples[0]!.server!.pid
-        expect(yield* alive(pid)).toBe(false)
-        // From the cell's last line to the end: the 1 s grace, then SIGKILL, not a hang.
-        const last = log.find((l) => l.line.startsWith("stubborn 10×"))!
-        expect(ended - last.at).toBeGreaterThanOrEqual(1000)
-        expect(ended - last.at).toBeLessThan(4000)
-        expect(stored.cells[0]!.status).toBe("ok")
-      }).pipe(Effect.scoped, Effect.provide(live)),
+    function* () {
+      const { run, log, stored } = yield* matrix(["stubborn"], [cell("stubborn", 10, 32768)])
+      const ended = Date.now()
+      expect(run.cells[0]!.status).toBe("ok")
+      const pid = run.cells[0]!.samples[0]!.server!.pid
+      expect(yield* isAlive(pid)).toBe(false)
+      // From the cell's last line to the end: the 1 s grace, then SIGKILL, not a hang.
+      const last = log.find((l) => l.line.startsWith("stubborn 10×"))!
+      expectKilledAfterGrace(ended - last.at)
+      expect(stored.cells[0]!.status).toBe("ok")
+    },
     120_000
   )
 
-  it.live(
+  liveTest(
     "a server killed mid-flood is a crash with its signal, in run.json",
-    () =>
-      Effect.gen(function* () {
-        const { run, stored } = yield* matrix(["dies-mid-flood"], [cell("dies-mid-flood", 10, 1048576)])
-        const failed = stored.cells[0]!
-        expect(failed.status).toBe("failed")
-        expect(failed.crash?.process).toBe("dies-mid-flood server")
-        expect(failed.crash?.signal).toBe("SIGKILL")
-        expect(failed.crash?.exitCode).toBeUndefined()
-        expect(failed.crash?.output).toContain("dying after")
-        expect(failed.reason).toMatch(/the dies-mid-flood server \(pid \d+\) was killed by SIGKILL .* s into the run/)
-        expect(run.cells[0]!.crash?.repetition).toBe(1)
-      }).pipe(Effect.scoped, Effect.provide(live)),
+    function* () {
+      const { run, stored } = yield* matrix(["dies-mid-flood"], [cell("dies-mid-flood", 10, 1048576)])
+      const failed = stored.cells[0]!
+      expect(failed.status).toBe("failed")
+      expect(failed.crash?.process).toBe("dies-mid-flood server")
+      expect(failed.crash?.signal).toBe("SIGKILL")
+      expect(failed.crash?.exitCode).toBeUndefined()
+      expect(failed.crash?.output).toContain("dying after")
+      expect(failed.reason).toMatch(/the dies-mid-flood server \(pid \d+\) was killed by SIGKILL .* s into the run/)
+      expect(run.cells[0]!.crash?.repetition).toBe(1)
+    },
     120_000
   )
 
-  it.live(
+  liveTest(
     "flood with its own server: a server killed mid-flood prints the crash line with the signal",
-    () =>
-      Effect.gen(function* () {
-        const os = yield* OperatingSystem
-        const { proc, output, serverPid } = yield* startFlood(20, (text) => text.includes("MB verified"))
-        yield* os.signal(serverPid, "SIGKILL")
-        const code = yield* proc.exitCode
-        expect(code).not.toBe(0)
-        yield* Effect.sleep("100 millis")
-        expect(output()).toMatch(
-          new RegExp(`echo server \\(pid ${serverPid}\\) exited during the flood: it was killed by SIGKILL`)
-        )
-      }).pipe(Effect.scoped, Effect.provide(live)),
+    function* () {
+      const os = yield* OperatingSystem
+      const { proc, output, serverPid } = yield* startFlood(20, (text) => text.includes("MB verified"))
+      yield* os.signal(serverPid, "SIGKILL")
+      const code = yield* proc.exitCode
+      expect(code).not.toBe(0)
+      yield* Effect.sleep("100 millis")
+      expect(output()).toMatch(
+        new RegExp(`echo server \\(pid ${serverPid}\\) exited during the flood: it was killed by SIGKILL`)
+      )
+    },
     120_000
   )
 
-  it.live(
+  liveTest(
     "kill -9 of the runner takes its server with it",
-    () =>
-      Effect.gen(function* () {
-        const os = yield* OperatingSystem
-        const { proc, serverPid: pid } = yield* startFlood(10, () => true)
-        expect(yield* alive(pid)).toBe(true)
-        yield* os.signal(proc.pid, "SIGKILL")
-        let left = true
-        for (let i = 0; i < 50 && left; i++) {
-          yield* Effect.sleep("100 millis")
-          left = yield* alive(pid)
-        }
-        expect(left).toBe(false)
-      }).pipe(Effect.scoped, Effect.provide(live)),
+    function* () {
+      const os = yield* OperatingSystem
+      const { proc, serverPid: pid } = yield* startFlood(10, () => true)
+      expect(yield* isAlive(pid)).toBe(true)
+      yield* os.signal(proc.pid, "SIGKILL")
+      let left = true
+      for (let i = 0; i < 50 && left; i++) {
+        yield* Effect.sleep("100 millis")
+        left = yield* isAlive(pid)
+      }
+      expect(left).toBe(false)
+    },
     120_000
   )
 })
