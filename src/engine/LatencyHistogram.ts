@@ -9,6 +9,7 @@
  * bucket that holds the rank), except that none exceeds the largest value
  * recorded: a p99.9 above the max is an artefact of the bucket width.
  */
+import type { LatencySummary } from "./FloodResult.ts"
 
 const SUB_BITS = 11
 const SUB_COUNT = 1 << SUB_BITS
@@ -29,16 +30,6 @@ const bucketTop = (index: number): number => {
   const shift = Math.floor((index - SUB_COUNT) / HALF_COUNT) + 1
   const mantissa = ((index - SUB_COUNT) % HALF_COUNT) + HALF_COUNT
   return (mantissa + 1) * 2 ** shift - 1
-}
-
-/** Percentiles in milliseconds, as every report prints them. */
-export interface LatencyPercentiles {
-  readonly count: number
-  readonly p50: number
-  readonly p90: number
-  readonly p99: number
-  readonly p999: number
-  readonly max: number
 }
 
 export class LatencyHistogram {
@@ -89,7 +80,7 @@ export class LatencyHistogram {
     return pairs
   }
 
-  percentiles(): LatencyPercentiles {
+  percentiles(): LatencySummary {
     const ms = (micros: number) => micros / 1000
     return {
       count: this.count,

@@ -14,7 +14,7 @@ import * as Stream from "effect/Stream"
 import { nativeClientPath } from "../run/NativeClient.ts"
 import { RunFile } from "../run/RunFile.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
-import { skipMissing } from "../testing/SkipMissing.ts"
+import { skipWithoutFile } from "../testing/SkipMissing.ts"
 import { runCli } from "./Harness.ts"
 
 const readRun = (dir: string) =>
@@ -31,9 +31,11 @@ describe("compare", () => {
     (ctx) =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
-        if (!(yield* fs.exists(nativeClientPath))) {
-          return yield* skipMissing(ctx, "needs the C yardstick: apt-get install gcc, then npm run build:native")
-        }
+        yield* skipWithoutFile(
+          ctx,
+          nativeClientPath,
+          "needs the C yardstick: apt-get install gcc, then npm run build:native"
+        )
         const runs = yield* fs.makeTempDirectoryScoped()
         const args = [
           "compare",

@@ -7,13 +7,12 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
-import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
+import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { nodeLiveWithSockets } from "../testing/Live.ts"
-import { skipMissing } from "../testing/SkipMissing.ts"
+import { skipUnavailable } from "../testing/TargetChecks.ts"
 
 const env = nodeLiveWithSockets
 const targets = await Effect.runPromise(discoverTargets().pipe(Effect.provide(env)))
@@ -48,8 +47,7 @@ describe("target conformance", () => {
       target.manifest.name,
       (ctx) =>
         Effect.gen(function* () {
-          const available = yield* Effect.either(checkAvailable(target))
-          if (Either.isLeft(available)) return yield* skipMissing(ctx, available.left.message)
+          yield* skipUnavailable(ctx, target)
           const pid = yield* Effect.scoped(
             Effect.gen(function* () {
               const server = yield* launchTarget(target)

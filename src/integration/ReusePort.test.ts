@@ -11,14 +11,13 @@ import * as net from "node:net"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { nodeHasReusePort } from "../../adapters/node/NodeTransport.ts"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
-import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
+import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { nodeLiveWithSockets } from "../testing/Live.ts"
-import { skipMissing } from "../testing/SkipMissing.ts"
+import { skipUnavailable } from "../testing/TargetChecks.ts"
 
 const live = nodeLiveWithSockets
 /** Enough that a hash (reuseport) or a round robin (cluster) gives each of two processes some. */
@@ -93,8 +92,7 @@ describe("several processes on one port", () => {
       `${target.manifest.name} (${mode}): two processes both accept, and echo is verified`,
       (ctx) =>
         Effect.gen(function* () {
-          const available = yield* Effect.either(checkAvailable(target))
-          if (Either.isLeft(available)) return yield* skipMissing(ctx, available.left.message)
+          yield* skipUnavailable(ctx, target)
           const server = yield* launchTarget(target, { processes: 2 })
           // reuseport: the two copies; cluster: the primary and its two workers.
           expect(server.pids.length).toBe(mode === "cluster" ? 3 : 2)

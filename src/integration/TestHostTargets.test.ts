@@ -9,7 +9,6 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
 import { runFlood } from "../engine/FloodEngine.ts"
@@ -18,8 +17,9 @@ import { capture } from "../system/CapturedCommand.ts"
 import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { vethPlace } from "../targets/ServerPlace.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
-import { checkAvailable, discoverTargets } from "../targets/TargetRegistry.ts"
-import { skipMissing, skipWithoutRoot } from "../testing/SkipMissing.ts"
+import { discoverTargets } from "../targets/TargetRegistry.ts"
+import { skipWithoutRoot } from "../testing/SkipMissing.ts"
+import { skipUnavailable } from "../testing/TargetChecks.ts"
 
 const env = Layer.merge(Layer.provideMerge(LinuxSystem.layer, NodeContext.layer), nodeTransport)
 const targets = await Effect.runPromise(discoverTargets().pipe(Effect.provide(env)))
@@ -39,8 +39,7 @@ describe.skipIf(skipWithoutRoot)("every target in a test host (needs root)", () 
       target.manifest.name,
       (ctx) =>
         Effect.gen(function* () {
-          const available = yield* Effect.either(checkAvailable(target))
-          if (Either.isLeft(available)) return yield* skipMissing(ctx, available.left.message)
+          yield* skipUnavailable(ctx, target)
           const { pid, namespace } = yield* Effect.scoped(
             Effect.gen(function* () {
               const place = yield* vethPlace({})

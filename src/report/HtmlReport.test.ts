@@ -12,7 +12,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { skipMissing } from "../testing/SkipMissing.ts"
+import { skipWithoutFile } from "../testing/SkipMissing.ts"
 import { FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
 import { renderHtml } from "./HtmlReport.ts"
 import { vegaRuntime } from "./ReportWriter.ts"
@@ -126,9 +126,11 @@ describe("renderHtml", () => {
     (ctx) =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
-        if (!(yield* fs.exists(CHROMIUM))) {
-          return yield* skipMissing(ctx, `${CHROMIUM} is missing: install Debian's chromium to run the browser test`)
-        }
+        yield* skipWithoutFile(
+          ctx,
+          CHROMIUM,
+          `${CHROMIUM} is missing: install Debian's chromium to run the browser test`
+        )
         const runtime = yield* vegaRuntime
         expect(runtime, "node_modules/vega/build/vega.min.js").toBeDefined()
         const dir = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-html-" })

@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { check, InvalidOption } from "../engine/FloodOptions.ts"
+import { InvalidOption } from "../engine/FloodOptions.ts"
 import type { NetworkDescription } from "../engine/FloodResult.ts"
 import { type LinkShape, parseLinkDelay, parseLinkRate } from "../system/TestHost.ts"
 
@@ -21,6 +21,24 @@ export interface NetworkChoice {
 
 export const loopback: NetworkChoice = { kind: "loopback", link: {} }
 
+/** An option's value parsed when it was given; one that does not parse names the problem and the fix. */
+const parseGiven = (
+  option: string,
+  given: Option.Option<string>,
+  parse: (text: string) => number | undefined,
+  problem: string,
+  fix: string
+): Effect.Effect<number | undefined, InvalidOption> =>
+  Option.match(given, {
+    onNone: () => Effect.succeed(undefined),
+    onSome: (text) => {
+      const value = parse(text)
+      return value === undefined
+        ? Effect.fail(new InvalidOption({ option, value: text, problem, fix }))
+        : Effect.succeed(value)
+    }
+  })
+
 /** Checks the three options together, before any namespace, server or byte. */
 export const decideNetwork = (
   kind: NetworkKind,
@@ -28,25 +46,21 @@ export const decideNetwork = (
   delay: Option.Option<string>
 ): Effect.Effect<NetworkChoice, InvalidOption> =>
   Effect.gen(function* () {
-    const rateBits = Option.map(rate, parseLinkRate)
-    const delayMs = Option.map(delay, parseLinkDelay)
-    yield* check(
-      !(Option.isSome(rateBits) && rateBits.value === undefined),
-      "link-rate",
-      Option.getOrUndefined(rate),
-      "is not a rate of at least 8kbit",
-      "Give tc's units, e.g. --link-rate 1gbit, 200mbit or 500kbit"
-    )
-    yield* check(
-      !(Option.isSome(delayMs) && delayMs.value === undefined),
-      "link-delay",
-      Option.getOrUndefined(delay),
-      "is not a delay above 0 and at most 10 s",
-      "Give a time, e.g. --link-delay 5ms"
-    )
     const link: LinkShape = {
-      rateBitsPerSecond: Option.getOrUndefined(rateBits) ?? undefined,
-      delayMs: Option.getOrUndefined(delayMs) ?? undefined
+      rateBitsPerSecond: yield* parseGiven(
+        "link-rate",
+        rate,
+        parseLinkRate,
+        "is not a rate of at least 8kbit",
+        "Give tc's units, e.g. --link-rate 1gbit, 200mbit or 500kbit"
+      ),
+      delayMs: yield* parseGiven(
+        "link-delay",
+        delay,
+        parseLinkDelay,
+        "is not a delay above 0 and at most 10 s",
+        "Give a time, e.g. --link-delay 5ms"
+      )
     }
     if (kind === "loopback" && (link.rateBitsPerSecond !== undefined || link.delayMs !== undefined)) {
       return yield* new InvalidOption({

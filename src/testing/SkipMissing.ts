@@ -5,6 +5,7 @@
  * end of the run. With ECHOFLOOD_REQUIRE_ALL=1 (set by .ci/run, which
  * installs everything) such a skip is a failure instead.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type { TestContext } from "vitest"
 
@@ -28,6 +29,12 @@ export const skipMissing = (ctx: TestContext, reason: string) =>
         if (result !== undefined) result.note = reason
         ctx.skip(reason)
       })
+
+/** Skips the running test, as `skipMissing` does, unless `path` exists. */
+export const skipWithoutFile = (ctx: TestContext, path: string, reason: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(path)).pipe(
+    Effect.flatMap((found) => (found ? Effect.void : skipMissing(ctx, reason)))
+  )
 
 /**
  * For `describe.skipIf`: tests that create test hosts (network namespaces) or
