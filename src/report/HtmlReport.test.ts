@@ -9,15 +9,18 @@
 import * as Command from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { NodeContext } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { liveTestsOn } from "../testing/Live.ts"
 import { skipWithoutFile } from "../testing/SkipMissing.ts"
 import { FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
 import { renderHtml } from "./HtmlReport.ts"
 import { vegaRuntime } from "./ReportWriter.ts"
 import { resultGrid } from "./ResultGrid.ts"
 import { escapeHtml } from "./Table.ts"
+
+const liveTest = liveTestsOn(NodeContext.layer)
 
 const CHROMIUM = "/usr/bin/chromium"
 const run = fixtureRun()
@@ -95,104 +98,98 @@ setTimeout(function () {
 </script></body></html>`
 
 describe("renderHtml", () => {
-  it.effect(
+  liveTest(
     "is one self-contained page with the report's tables, marks and reasons",
-    () =>
-      Effect.gen(function* () {
-        const html = yield* renderHtml(run)
-        expect(html.startsWith("<!doctype html>")).toBe(true)
-        expect(html).not.toMatch(/<link|<iframe|<img|\bsrc=|href="(?!#)|url\(/i)
-        // Without the Vega runtime the page is static: no script at all.
-        expect(html).not.toMatch(/<script>/)
-        for (const name of CHARTS) expect(figure(html, name)).toContain("<svg")
-        for (const bytes of [32768, 524288]) {
-          const svg = figure(html, `throughput-${bytes}`)
-          for (const name of series) expect(svg).toContain(`>${escapeHtml(name)}</text>`)
-        }
-        expect(html).toContain('<td class="num clientBound">0.364 s · 1439 MB/s ‡</td>')
-        expect(html).toMatch(/<td class="num failed" title="[^"]*">FAILED \[\d\]<\/td>/)
-        expect(html).toContain(escapeHtml(FAILED.reason))
-        expect(html).toContain(escapeHtml(SKIPPED.reason))
-        expect(html).toContain("&lt;no Effect per chunk&gt;")
-        expect(html).toContain("AMD EPYC 7B13")
-        expect(html).toContain('<p class="status complete">Complete: 22 ok, 1 failed, 9 skipped')
-        expect(html.indexOf('id="headline"')).toBeLessThan(html.indexOf('id="flood"'))
-      }).pipe(Effect.provide(NodeContext.layer)),
+    function* () {
+      const html = yield* renderHtml(run)
+      expect(html.startsWith("<!doctype html>")).toBe(true)
+      expect(html).not.toMatch(/<link|<iframe|<img|\bsrc=|href="(?!#)|url\(/i)
+      // Without the Vega runtime the page is static: no script at all.
+      expect(html).not.toMatch(/<script>/)
+      for (const name of CHARTS) expect(figure(html, name)).toContain("<svg")
+      for (const bytes of [32768, 524288]) {
+        const svg = figure(html, `throughput-${bytes}`)
+        for (const name of series) expect(svg).toContain(`>${escapeHtml(name)}</text>`)
+      }
+      expect(html).toContain('<td class="num clientBound">0.364 s · 1439 MB/s ‡</td>')
+      expect(html).toMatch(/<td class="num failed" title="[^"]*">FAILED \[\d\]<\/td>/)
+      expect(html).toContain(escapeHtml(FAILED.reason))
+      expect(html).toContain(escapeHtml(SKIPPED.reason))
+      expect(html).toContain("&lt;no Effect per chunk&gt;")
+      expect(html).toContain("AMD EPYC 7B13")
+      expect(html).toContain('<p class="status complete">Complete: 22 ok, 1 failed, 9 skipped')
+      expect(html.indexOf('id="headline"')).toBeLessThan(html.indexOf('id="flood"'))
+    },
     30_000
   )
 
-  it.live(
+  liveTest(
     "renders live in headless Chromium at 1400 and 390 px: every chart, no sideways page scroll, screenshots",
-    (ctx) =>
-      Effect.gen(function* () {
-        const fs = yield* FileSystem.FileSystem
-        yield* skipWithoutFile(
-          ctx,
-          CHROMIUM,
-          `${CHROMIUM} is missing: install Debian's chromium to run the browser test`
+    function* (ctx) {
+      const fs = yield* FileSystem.FileSystem
+      yield* skipWithoutFile(ctx, CHROMIUM, `${CHROMIUM} is missing: install Debian's chromium to run the browser test`)
+      const runtime = yield* vegaRuntime
+      expect(runtime, "node_modules/vega/build/vega.min.js").toBeDefined()
+      const dir = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-html-" })
+      const html = yield* renderHtml(run, runtime)
+      expect(html).toContain('<fieldset class="toggles">')
+      const page = `${dir}/report.html`
+      yield* fs.writeFileString(page, html)
+      const keep = process.env.ECHOFLOOD_SCREENSHOT_DIR
+
+      for (const width of [1400, 390]) {
+        yield* fs.writeFileString(`${dir}/probe-${width}.html`, probe(width))
+        const measured = yield* chromium(
+          `${dir}/profile-probe-${width}`,
+          "--allow-file-access-from-files",
+          "--virtual-time-budget=10000",
+          "--window-size=1500,1500",
+          "--dump-dom",
+          `file://${dir}/probe-${width}.html`
         )
-        const runtime = yield* vegaRuntime
-        expect(runtime, "node_modules/vega/build/vega.min.js").toBeDefined()
-        const dir = yield* fs.makeTempDirectoryScoped({ prefix: "echoflood-html-" })
-        const html = yield* renderHtml(run, runtime)
-        expect(html).toContain('<fieldset class="toggles">')
-        const page = `${dir}/report.html`
-        yield* fs.writeFileString(page, html)
-        const keep = process.env.ECHOFLOOD_SCREENSHOT_DIR
+        expect(measured.exitCode, measured.stderr).toBe(0)
+        const body = measured.stdout.match(/<body[^>]*>/)?.[0] ?? ""
+        expect(body).toContain(`data-width="${width}"`)
+        expect(body, "the page scrolls sideways").toContain('data-page-overflow="0"')
+        // At 390 px the widest tables scroll inside their box instead.
+        if (width === 390) expect(body).not.toContain('data-scrolling-tables="0"')
+        expect(body).toContain(`data-live-charts="${CHARTS.join(" ")}"`)
 
-        for (const width of [1400, 390]) {
-          yield* fs.writeFileString(`${dir}/probe-${width}.html`, probe(width))
-          const measured = yield* chromium(
-            `${dir}/profile-probe-${width}`,
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=10000",
-            "--window-size=1500,1500",
-            "--dump-dom",
-            `file://${dir}/probe-${width}.html`
-          )
-          expect(measured.exitCode, measured.stderr).toBe(0)
-          const body = measured.stdout.match(/<body[^>]*>/)?.[0] ?? ""
-          expect(body).toContain(`data-width="${width}"`)
-          expect(body, "the page scrolls sideways").toContain('data-page-overflow="0"')
-          // At 390 px the widest tables scroll inside their box instead.
-          if (width === 390) expect(body).not.toContain('data-scrolling-tables="0"')
-          expect(body).toContain(`data-live-charts="${CHARTS.join(" ")}"`)
-
-          const dump = yield* chromium(
-            `${dir}/profile-dom-${width}`,
-            "--virtual-time-budget=8000",
-            `--window-size=${width},1200`,
-            "--dump-dom",
-            `file://${page}`
-          )
-          expect(dump.exitCode, dump.stderr).toBe(0)
-          const dom = dump.stdout
-          for (const bytes of [32768, 524288]) {
-            const chart = figure(dom, `throughput-${bytes}`)
-            for (const name of series) expect(chart, `${name} in ${bytes}`).toContain(`>${escapeHtml(name)}</text>`)
-            expect(chart).not.toContain("Erlang")
-          }
-
-          const png = `${dir}/report-${width}.png`
-          const shot = yield* chromium(
-            `${dir}/profile-shot-${width}`,
-            "--virtual-time-budget=8000",
-            `--screenshot=${png}`,
-            `--window-size=${width},2400`,
-            `file://${page}`
-          )
-          expect(shot.exitCode, shot.stderr).toBe(0)
-          const bytes = yield* fs.readFile(png)
-          expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-          const view = new DataView(bytes.buffer, bytes.byteOffset)
-          expect([view.getUint32(16), view.getUint32(20)]).toEqual([width, 2400])
-          expect(bytes.length).toBeGreaterThan(30_000)
-          if (keep !== undefined && keep !== "") {
-            yield* fs.makeDirectory(keep, { recursive: true })
-            yield* fs.copyFile(png, `${keep}/report-${width}.png`)
-          }
+        const dump = yield* chromium(
+          `${dir}/profile-dom-${width}`,
+          "--virtual-time-budget=8000",
+          `--window-size=${width},1200`,
+          "--dump-dom",
+          `file://${page}`
+        )
+        expect(dump.exitCode, dump.stderr).toBe(0)
+        const dom = dump.stdout
+        for (const bytes of [32768, 524288]) {
+          const chart = figure(dom, `throughput-${bytes}`)
+          for (const name of series) expect(chart, `${name} in ${bytes}`).toContain(`>${escapeHtml(name)}</text>`)
+          expect(chart).not.toContain("Erlang")
         }
-      }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
+
+        const png = `${dir}/report-${width}.png`
+        const shot = yield* chromium(
+          `${dir}/profile-shot-${width}`,
+          "--virtual-time-budget=8000",
+          `--screenshot=${png}`,
+          `--window-size=${width},2400`,
+          `file://${page}`
+        )
+        expect(shot.exitCode, shot.stderr).toBe(0)
+        const bytes = yield* fs.readFile(png)
+        expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+        const view = new DataView(bytes.buffer, bytes.byteOffset)
+        expect([view.getUint32(16), view.getUint32(20)]).toEqual([width, 2400])
+        expect(bytes.length).toBeGreaterThan(30_000)
+        if (keep !== undefined && keep !== "") {
+          yield* fs.makeDirectory(keep, { recursive: true })
+          yield* fs.copyFile(png, `${keep}/report-${width}.png`)
+        }
+      }
+    },
     240_000
   )
 })

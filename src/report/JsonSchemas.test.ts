@@ -2,26 +2,27 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { RunFile } from "../run/RunFile.ts"
+import { liveTestsOn } from "../testing/Live.ts"
 import { fixtureRun } from "./fixtures/run.ts"
 import { renderSummaryJson, Summary } from "./JsonReport.ts"
 import { jsonSchemas } from "./JsonSchemas.ts"
 
+const liveTest = liveTestsOn(NodeContext.layer)
+
 describe("JSON Schemas", () => {
-  it.effect(
+  liveTest(
     "src/report/schema/ holds the schemas the code generates (npm run report -- --schemas src/report/schema)",
-    () =>
-      Effect.gen(function* () {
-        const fs = yield* FileSystem.FileSystem
-        const path = yield* Path.Path
-        const dir = yield* path.fromFileUrl(new URL("./schema/", import.meta.url))
-        // Compared as data: the formatter may lay the checked-in files out its own way.
-        for (const { file, text } of jsonSchemas()) {
-          expect(JSON.parse(yield* fs.readFileString(path.join(dir, file))), file).toEqual(JSON.parse(text))
-        }
-      }).pipe(Effect.provide(NodeContext.layer))
+    function* () {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* path.fromFileUrl(new URL("./schema/", import.meta.url))
+      // Compared as data: the formatter may lay the checked-in files out its own way.
+      for (const { file, text } of jsonSchemas()) {
+        expect(JSON.parse(yield* fs.readFileString(path.join(dir, file))), file).toEqual(JSON.parse(text))
+      }
+    }
   )
 
   it("both files carry schemaVersion, and summary.json decodes with its schema, NaN as null", () => {

@@ -4,9 +4,12 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { RunFileUnreadable } from "../run/RunStore.ts"
+import { liveTestsOn } from "../testing/Live.ts"
 import { fixtureRun } from "./fixtures/run.ts"
 import { Summary } from "./JsonReport.ts"
 import { writeComparison, writeReports } from "./ReportWriter.ts"
+
+const liveTest = liveTestsOn(NodeContext.layer)
 
 const runDir = (content: string | undefined) =>
   Effect.gen(function* () {
@@ -22,38 +25,37 @@ const failure = (dir: string) => writeReports(dir).pipe(Effect.flip)
 const CHARTS = ["best-per-runtime", "throughput-32768", "throughput-524288", "latency", "memory", "cpu"]
 
 describe("ReportWriter", () => {
-  it.scoped(
+  liveTest(
     "writes every report next to run.json, leaving no temporary file",
-    () =>
-      Effect.gen(function* () {
-        const fs = yield* FileSystem.FileSystem
-        const dir = yield* runDir(JSON.stringify(fixtureRun(), null, 2))
-        const written = yield* writeReports(dir)
-        expect(written).toEqual({
-          markdown: `${dir}/report.md`,
-          csv: `${dir}/results.csv`,
-          html: `${dir}/report.html`,
-          json: `${dir}/summary.json`,
-          charts: CHARTS.map((name) => `${dir}/${name}.svg`)
-        })
-        expect((yield* fs.readDirectory(dir)).sort()).toEqual(
-          [
-            "report.html",
-            "report.md",
-            "results.csv",
-            "run.json",
-            "summary.json",
-            ...CHARTS.map((name) => `${name}.svg`)
-          ].sort()
-        )
-        expect(yield* fs.readFileString(written.markdown)).toContain("](throughput-524288.svg)")
-        expect(yield* fs.readFileString(written.html)).toContain('data-chart="throughput-32768"')
-        const summary = Schema.decodeUnknownSync(Schema.parseJson(Summary))(yield* fs.readFileString(written.json))
-        expect(summary.cells).toHaveLength(32)
-        // A second write replaces the files in place.
-        yield* writeReports(dir)
-        expect((yield* fs.readDirectory(dir)).length).toBe(5 + CHARTS.length)
-      }).pipe(Effect.provide(NodeContext.layer)),
+    function* () {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* runDir(JSON.stringify(fixtureRun(), null, 2))
+      const written = yield* writeReports(dir)
+      expect(written).toEqual({
+        markdown: `${dir}/report.md`,
+        csv: `${dir}/results.csv`,
+        html: `${dir}/report.html`,
+        json: `${dir}/summary.json`,
+        charts: CHARTS.map((name) => `${dir}/${name}.svg`)
+      })
+      expect((yield* fs.readDirectory(dir)).sort()).toEqual(
+        [
+          "report.html",
+          "report.md",
+          "results.csv",
+          "run.json",
+          "summary.json",
+          ...CHARTS.map((name) => `${name}.svg`)
+        ].sort()
+      )
+      expect(yield* fs.readFileString(written.markdown)).toContain("](throughput-524288.svg)")
+      expect(yield* fs.readFileString(written.html)).toContain('data-chart="throughput-32768"')
+      const summary = Schema.decodeUnknownSync(Schema.parseJson(Summary))(yield* fs.readFileString(written.json))
+      expect(summary.cells).toHaveLength(32)
+      // A second write replaces the files in place.
+      yield* writeReports(dir)
+      expect((yield* fs.readDirectory(dir)).length).toBe(5 + CHARTS.length)
+    },
     30_000
   )
 

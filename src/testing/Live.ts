@@ -29,7 +29,7 @@ export const liveTestsOn =
   <A>(
     name: string,
     body: (ctx: TestContext) => Generator<YieldWrap<Effect.Effect<unknown, unknown, Services | Scope.Scope>>, A, never>,
-    timeout: number
+    timeout?: number
   ) =>
     it.live(
       name,
