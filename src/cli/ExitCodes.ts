@@ -7,8 +7,21 @@
  */
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+
+/**
+ * A flood or saturation that ran and did not verify (exit 1); its summary,
+ * already printed as a report, is the message.
+ *
+ * @category errors
+ */
+export class MeasurementFailed extends Data.TaggedError("MeasurementFailed")<{ readonly summary: string }> {
+  override get message() {
+    return this.summary
+  }
+}
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1

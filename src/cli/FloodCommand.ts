@@ -29,15 +29,9 @@ import { acquireTestHost, describeLink } from "../system/TestHost.ts"
 import { entryArgv, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
 import { Transport } from "../transport/Transport.ts"
+import { MeasurementFailed } from "./ExitCodes.ts"
 import { floodOptions as options } from "./FloodCommandOptions.ts"
 import { checkCoresExist, sharedCores } from "./OptionValues.ts"
-
-/** @category errors */
-export class FloodFailed extends Data.TaggedError("FloodFailed")<{ readonly summary: string }> {
-  override get message() {
-    return this.summary
-  }
-}
 
 type Given = Command.Command.ParseConfig<typeof options>
 /** The client resolved: "ts" is our client in this process (the default, or --client naming this runtime). */
@@ -146,7 +140,7 @@ const report = (
       const kinds = Object.entries(result.errors)
         .map(([kind, count]) => `${kind} ${count}`)
         .join(", ")
-      return yield* new FloodFailed({
+      return yield* new MeasurementFailed({
         summary: `${result.connections - result.connectionsCompleted} of ${result.connections} connections failed (${kinds})${crash === undefined ? "" : `: ${crash}`}`
       })
     }

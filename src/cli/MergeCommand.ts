@@ -7,7 +7,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { formatSummary } from "../report/FloodSummary.ts"
 import { mergeWorkers, parseWorkerOutput, WorkerResultUnreadable } from "../run/WorkerMerge.ts"
-import { FloodFailed } from "./FloodCommand.ts"
+import { MeasurementFailed } from "./ExitCodes.ts"
 
 export const mergeCommand = Command.make(
   "merge",
@@ -33,7 +33,7 @@ export const mergeCommand = Command.make(
       for (const warning of warnings) yield* Console.error(`warning: ${warning}`)
       yield* Console.log(json ? JSON.stringify(merged) : formatSummary(merged, `${merged.host}:${merged.port}`))
       if (!merged.ok) {
-        return yield* new FloodFailed({
+        return yield* new MeasurementFailed({
           summary: `${merged.connections - merged.connectionsCompleted} of ${merged.connections} connections failed over ${reports.length} workers`
         })
       }

@@ -10,7 +10,6 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
@@ -33,6 +32,7 @@ import { runtimeBinary } from "../targets/Runtimes.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { Transport } from "../transport/Transport.ts"
+import { MeasurementFailed } from "./ExitCodes.ts"
 import {
   checkCoresExist,
   defaulted,
@@ -44,13 +44,6 @@ import {
   sideCoresOption,
   sizeOption
 } from "./OptionValues.ts"
-
-/** @category errors */
-export class SaturationFailed extends Data.TaggedError("SaturationFailed")<{ readonly summary: string }> {
-  override get message() {
-    return this.summary
-  }
-}
 
 const options = {
   targets: nameListOption("targets", "c-epoll,node").pipe(
@@ -202,7 +195,7 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
     }
     const failed = results.filter((r) => r.status === "failed")
     if (failed.length > 0) {
-      return yield* new SaturationFailed({
+      return yield* new MeasurementFailed({
         summary: failed.map((r) => `${r.target}: ${r.reason ?? "failed"}`).join("\n")
       })
     }

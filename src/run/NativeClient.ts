@@ -22,25 +22,22 @@ export class NativeClientFailed extends Data.TaggedError("NativeClientFailed")<{
   }
 }
 
+/** `--name value` pairs as argv words. */
+const flagArgs = (flags: ReadonlyArray<readonly [string, string | number]>): Array<string> =>
+  flags.flatMap(([name, value]) => [`--${name}`, String(value)])
+
 export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
-  "--host",
-  options.host,
-  "--port",
-  String(options.port),
-  "--connections",
-  String(options.connections),
-  "--bytes",
-  String(options.bytesPerConnection),
-  "--chunk",
-  String(options.chunk),
-  "--window",
-  String(options.window),
-  "--timeout",
-  String(options.timeoutSeconds),
-  "--stall-timeout",
-  String(options.stallTimeoutSeconds),
-  "--connect-concurrency",
-  String(options.connectConcurrency),
+  ...flagArgs([
+    ["host", options.host],
+    ["port", options.port],
+    ["connections", options.connections],
+    ["bytes", options.bytesPerConnection],
+    ["chunk", options.chunk],
+    ["window", options.window],
+    ["timeout", options.timeoutSeconds],
+    ["stall-timeout", options.stallTimeoutSeconds],
+    ["connect-concurrency", options.connectConcurrency]
+  ]),
   ...(options.barrier ? ["--barrier"] : []),
   ...(options.sourceAddress === undefined ? [] : ["--source-address", options.sourceAddress]),
   "--json"
@@ -53,24 +50,17 @@ export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
  */
 export const nativeSaturationArgv = (options: SaturationClientOptions): Array<string> => [
   nativeClientPath,
-  "--host",
-  options.host,
-  "--port",
-  String(options.port),
-  "--connections",
-  String(options.connections),
-  "--chunk",
-  String(options.chunk),
-  "--window",
-  String(options.window),
-  "--connect-concurrency",
-  String(options.connectConcurrency),
-  "--connect-timeout",
-  String(options.connectTimeoutSeconds),
-  "--ramp-timeout",
-  String(options.rampTimeoutSeconds),
-  "--starved-after",
-  String(options.starvedAfterSeconds),
+  ...flagArgs([
+    ["host", options.host],
+    ["port", options.port],
+    ["connections", options.connections],
+    ["chunk", options.chunk],
+    ["window", options.window],
+    ["connect-concurrency", options.connectConcurrency],
+    ["connect-timeout", options.connectTimeoutSeconds],
+    ["ramp-timeout", options.rampTimeoutSeconds],
+    ["starved-after", options.starvedAfterSeconds]
+  ]),
   options.noDelay ? "--nodelay" : "--no-nodelay",
   ...(options.sendDuringRamp ? ["--send-during-ramp"] : []),
   "--duration",
