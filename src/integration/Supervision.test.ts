@@ -3,8 +3,8 @@
  * a never-ready target costs one ready timeout per run, a server that
  * ignores SIGTERM is killed after its grace period and leaves nothing, a
  * server killed mid-flood reads as a crash with its signal (in run.json and
- * in `flood`'s output), and killing the runner with SIGKILL takes its
- * children with it.
+ * in `flood`'s output), and so does a flood client killed mid-cell.
+ * (Killing the runner itself: RunnerDeath.test.ts.)
  */
 import * as Command from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -132,6 +132,40 @@ describe("supervision", () => {
   )
 
   liveTest(
+    "a flood client killed mid-cell is a crash with its signal, in run.json; the next cell runs afresh",
+    function* () {
+      const os = yield* OperatingSystem
+      const self = String(yield* os.selfPid)
+      // Kills the first flood client this process starts, once it has run a moment.
+      yield* Effect.gen(function* () {
+        while (true) {
+          const client = (yield* os.processes).find(
+            (p) => p.marks.ECHOFLOOD_PARENT === self && /flood client/.test(p.marks.ECHOFLOOD_CHILD ?? "")
+          )
+          if (client !== undefined) {
+            yield* Effect.sleep("500 millis")
+            return yield* os.signal(client.pid, "SIGKILL")
+          }
+          yield* Effect.sleep("50 millis")
+        }
+      }).pipe(Effect.forkScoped)
+      const { stored } = yield* matrix(["slow-echo"], [cell("slow-echo", 10, 4 * 1048576), cell("slow-echo", 1, 32768)])
+      const lost = stored.cells[0]!
+      expect(lost.status).toBe("failed")
+      expect(lost.crash?.process).toMatch(/flood client$/)
+      expect(lost.crash?.signal).toBe("SIGKILL")
+      expect(lost.crash?.exitCode).toBeUndefined()
+      expect(lost.crash?.repetition).toBe(1)
+      expect(lost.crash?.secondsIntoRun).toBeGreaterThan(0)
+      expect(lost.reason).toMatch(
+        /^the \S+ flood client \(pid \d+\) was killed by SIGKILL \d+\.\d s into the run, during repetition 1 of 10×4096 KiB; this cell is lost/
+      )
+      expect(stored.cells[1]!.status, stored.cells[1]!.reason).toBe("ok")
+    },
+    120_000
+  )
+
+  liveTest(
     "flood with its own server: a server killed mid-flood prints the crash line with the signal",
     function* () {
       const os = yield* OperatingSystem
@@ -143,23 +177,6 @@ describe("supervision", () => {
       expect(output()).toMatch(
         new RegExp(`echo server \\(pid ${serverPid}\\) exited during the flood: it was killed by SIGKILL`)
       )
-    },
-    120_000
-  )
-
-  liveTest(
-    "kill -9 of the runner takes its server with it",
-    function* () {
-      const os = yield* OperatingSystem
-      const { proc, serverPid: pid } = yield* startFlood(10, () => true)
-      expect(yield* isAlive(pid)).toBe(true)
-      yield* os.signal(proc.pid, "SIGKILL")
-      let left = true
-      for (let i = 0; i < 50 && left; i++) {
-        yield* Effect.sleep("100 millis")
-        left = yield* isAlive(pid)
-      }
-      expect(left).toBe(false)
     },
     120_000
   )

@@ -16,7 +16,7 @@ import { chartFigure, STYLE } from "./HtmlParts.ts"
 import type { Block } from "./ReportBlocks.ts"
 import { reportDocument } from "./ReportDocument.ts"
 import { type ResultGrid, resultGrid } from "./ResultGrid.ts"
-import type { SaturationChartName } from "./SaturationCharts.ts"
+import type { SaturationChart } from "./SaturationCharts.ts"
 import { renderSaturationHtmlWith } from "./SaturationHtml.ts"
 import { escapeHtml, htmlTable } from "./Table.ts"
 
@@ -99,7 +99,7 @@ const toggles = (grid: ResultGrid) => {
 export const renderHtmlWith = (
   run: RunFile,
   charts: ReadonlyArray<RenderedChart>,
-  saturationCharts: ReadonlyMap<SaturationChartName, string> = new Map(),
+  saturationCharts: ReadonlyArray<SaturationChart> = [],
   vegaRuntime?: string
 ): string => {
   const saturation = run.saturation ?? []
@@ -120,7 +120,7 @@ export const renderHtmlWith = (
     )
     .join("\n")
     .concat(saturation.length > 0 ? `\n${renderSaturationHtmlWith(saturation, saturationCharts)}` : "")
-  const live = vegaRuntime !== undefined && charts.length > 0
+  const live = vegaRuntime !== undefined && charts.length + saturationCharts.length > 0
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -144,4 +144,4 @@ ${live ? `<script>${vegaRuntime.replace(/<\/script/gi, "<\\/script")}</script>\n
 }
 
 export const renderHtml = (run: RunFile, vegaRuntime?: string): Effect.Effect<string, ChartRenderError> =>
-  renderCharts(run).pipe(Effect.map((charts) => renderHtmlWith(run, charts, new Map(), vegaRuntime)))
+  renderCharts(run).pipe(Effect.map((charts) => renderHtmlWith(run, charts, [], vegaRuntime)))

@@ -16,7 +16,8 @@ import { renderHtmlWith } from "./HtmlReport.ts"
 import { renderSummaryJson } from "./JsonReport.ts"
 import { jsonSchemas } from "./JsonSchemas.ts"
 import { renderMarkdown } from "./MarkdownReport.ts"
-import { renderSaturationCharts, saturationChartFileName } from "./SaturationCharts.ts"
+import { resultGrid } from "./ResultGrid.ts"
+import { renderSaturationCharts } from "./SaturationCharts.ts"
 import { renderSaturationCsv } from "./SaturationCsv.ts"
 import { renderVersionCharts, renderVersionHtml, renderVersionMarkdown, versionChartName } from "./VersionViews.ts"
 
@@ -54,13 +55,10 @@ export const writeReports = (runDir: string) =>
     const run = yield* loadRun(runDir)
     const charts = yield* renderCharts(run)
     const at = (name: string) => path.join(runDir, name)
-    const saturationCharts = yield* renderSaturationCharts(run.saturation ?? [])
-    const chartPaths = [
-      ...(yield* Effect.forEach(charts, (c) => writeAtomically(at(chartFile(c.name)), c.svg))),
-      ...(yield* Effect.forEach([...saturationCharts], ([name, svg]) =>
-        writeAtomically(at(saturationChartFileName(name)), svg)
-      ))
-    ]
+    const saturationCharts = yield* renderSaturationCharts(run.saturation ?? [], resultGrid(run))
+    const chartPaths = yield* Effect.forEach([...charts, ...saturationCharts], (c) =>
+      writeAtomically(at(chartFile(c.name)), c.svg)
+    )
     const versions = yield* renderVersionCharts(run)
     chartPaths.push(...(yield* Effect.forEach([...versions], ([name, svg]) => writeAtomically(at(`${name}.svg`), svg))))
     const written: WrittenReports = {

@@ -3,12 +3,19 @@
  * second per target (does a server hold its rate, sag or stall?), and the
  * client-delay percentiles per target (log scale: a stalled server's seconds
  * and a quick one's milliseconds on one chart). Rendered to SVG with the
- * same headless Vega as the flood charts (ChartRender.ts).
+ * same headless Vega as the flood charts (ChartRender.ts), live in
+ * report.html like them. Each target keeps the label, colour, marker and
+ * dash of its flood charts (charts/Palette.ts); legends list targets by
+ * their saturation rank: those that held up first, then by echoed MB/s.
  */
 import * as Effect from "effect/Effect"
-import type { TopLevelSpec } from "vega-lite"
+import { compile, type TopLevelSpec } from "vega-lite"
 import type { SaturationResult } from "../run/SaturationResult.ts"
 import { type ChartRenderError, renderSvg } from "./ChartRender.ts"
+import { CHART_CONFIG, HIDDEN_PARAM, notHidden } from "./charts/ChartData.ts"
+import type { RenderedChart } from "./charts/ChartSet.ts"
+import { type SeriesStyle, seriesEncodings, stylesOf } from "./charts/Palette.ts"
+import type { ResultGrid } from "./ResultGrid.ts"
 
 export type SaturationChartName = "throughput" | "client-delay"
 
@@ -17,60 +24,65 @@ export const saturationChartNames: ReadonlyArray<SaturationChartName> = ["throug
 /** File name of a saturation chart beside the reports. */
 export const saturationChartFileName = (chart: SaturationChartName) => `saturation-${chart}.svg`
 
-// Tableau 10, then Tableau 20 past ten targets, as the flood charts do.
-const tableau10 = [
-  "#4c78a8",
-  "#f58518",
-  "#e45756",
-  "#72b7b2",
-  "#54a24b",
-  "#eeca3b",
-  "#b279a2",
-  "#ff9da6",
-  "#9d755d",
-  "#bab0ac"
-]
-const tableau20 = [
-  "#4c78a8",
-  "#9ecae9",
-  "#f58518",
-  "#ffbf79",
-  "#54a24b",
-  "#88d27a",
-  "#b79a20",
-  "#f2cf5b",
-  "#439894",
-  "#83bcb6",
-  "#e45756",
-  "#ff9d98",
-  "#79706e",
-  "#bab0ac",
-  "#d67195",
-  "#fcbfd2",
-  "#b279a2",
-  "#d6a5c9",
-  "#9e765f",
-  "#d8b5a5"
-]
-
-const colour = (targets: ReadonlyArray<string>) => {
-  const palette = targets.length <= tableau10.length ? tableau10 : tableau20
-  return { domain: [...targets], range: targets.map((_, i) => palette[i % palette.length]!) }
+/** A rendered saturation chart: its SVG, and its Vega spec for the live view. */
+export interface SaturationChart extends RenderedChart {
+  readonly chart: SaturationChartName
 }
 
-const config = {
-  legend: { labelLimit: 0, titleLimit: 0, labelFontSize: 12, titleFontSize: 12 },
-  axis: { labelFontSize: 11, titleFontSize: 12 },
-  title: { fontSize: 15, subtitleFontSize: 12 }
-} as const
+const STATUS_RANK: Record<SaturationResult["status"], number> = { ok: 0, stalled: 1, "server-exited": 2, failed: 3 }
+
+/** Targets that held up first, then by mean echoed MB/s over the steady state. */
+export const saturationRank = (results: ReadonlyArray<SaturationResult>): ReadonlyArray<SaturationResult> => {
+  const rate = (r: SaturationResult) => (r.steady.mbPerSecond.count > 0 ? r.steady.mbPerSecond.mean : -1)
+  return [...results].sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || rate(b) - rate(a))
+}
+
+/** How the charts name and draw each target. */
+export interface SaturationPalette {
+  readonly label: (target: string) => string
+  /** The saturated targets', in saturation rank order. */
+  readonly styles: ReadonlyArray<SeriesStyle>
+}
+
+/**
+ * With the run's flood grid, each target keeps the label, colour and marker
+ * of its flood charts; without one (saturation only), its place in the results.
+ */
+export const saturationPalette = (results: ReadonlyArray<SaturationResult>, grid?: ResultGrid): SaturationPalette => {
+  const label = (target: string) => grid?.label(target) ?? target
+  const runOrder = grid === undefined ? [] : grid.targets.map((t) => grid.label(t.name))
+  const saturated = results.map((r) => label(r.target))
+  const extra = saturated.filter((l) => !runOrder.includes(l))
+  const ranked = saturationRank(results).map((r) => label(r.target))
+  return { label, styles: stylesOf([...runOrder, ...extra], ranked).filter((s) => saturated.includes(s.label)) }
+}
+
+const base = (palette: SaturationPalette, plotted: ReadonlyArray<SaturationResult>) => {
+  const labels = palette.styles.map((s) => s.label).filter((l) => plotted.some((r) => palette.label(r.target) === l))
+  return {
+    labels,
+    encodings: seriesEncodings(palette.styles, labels),
+    frame: { $schema: SCHEMA, background: "white", config: CHART_CONFIG, params: [HIDDEN_PARAM] }
+  }
+}
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+const titles: Record<SaturationChartName, string> = {
+  throughput: "Echo throughput under saturation",
+  "client-delay": "Client delay under saturation"
+}
 
 /** Verified echo MB/s at each second of the steady state, one line per target. */
-export const throughputChartSpec = (results: ReadonlyArray<SaturationResult>): TopLevelSpec => {
+export const throughputChartSpec = (
+  results: ReadonlyArray<SaturationResult>,
+  palette: SaturationPalette = saturationPalette(results)
+): TopLevelSpec => {
   const plotted = results.filter((r) => r.samples.length > 0)
-  const targets = plotted.map((r) => r.target)
+  const { labels, encodings, frame } = base(palette, plotted)
   const values = plotted.flatMap((r) =>
     r.samples.map((s) => ({
-      target: r.target,
+      target: palette.label(r.target),
       second: s.second,
       mbPerSecond: Math.round(s.mbPerSecond * 10) / 10,
       serverCoreBusy: s.serverCore === undefined ? null : Math.round(s.serverCore.busy * 100),
@@ -78,32 +90,41 @@ export const throughputChartSpec = (results: ReadonlyArray<SaturationResult>): T
     }))
   )
   const connections = results[0]?.settings.connections
+  const x = { field: "second", type: "quantitative", title: "seconds into the steady state", axis: { grid: true } }
+  const y = { field: "mbPerSecond", type: "quantitative", title: "MB/s (10^6 bytes/s)", scale: { zero: true } }
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    ...frame,
     title: {
-      text: "Echo throughput under saturation",
-      subtitle: `${connections ?? "?"} connections, verified echo per one-second sample; a line that drops to 0 is a stall`,
-      anchor: "start"
+      text: titles.throughput,
+      subtitle: `${connections ?? "?"} connections, verified echo per one-second sample; a line that drops to 0 is a stall`
     },
-    description: `Verified echo MB/s per second of the steady state, one line per target: ${targets.join(", ")}.`,
+    description: `Verified echo MB/s per second of the steady state, one line per target: ${labels.join(", ")}.`,
     width: 640,
     height: 320,
-    background: "white",
-    config,
     data: { values },
-    mark: { type: "line", strokeWidth: 2, point: { filled: true, size: 30 } },
-    encoding: {
-      x: { field: "second", type: "quantitative", title: "seconds into the steady state", axis: { grid: true } },
-      y: { field: "mbPerSecond", type: "quantitative", title: "MB/s (10^6 bytes/s)", scale: { zero: true } },
-      color: { field: "target", type: "nominal", title: "target", scale: colour(targets) },
-      tooltip: [
-        { field: "target", type: "nominal" },
-        { field: "second", type: "quantitative", title: "s" },
-        { field: "mbPerSecond", type: "quantitative", title: "MB/s" },
-        { field: "serverCoreBusy", type: "quantitative", title: "server core busy %" },
-        { field: "clientCoreBusy", type: "quantitative", title: "client core busy %" }
-      ]
-    }
+    transform: [notHidden],
+    layer: [
+      {
+        mark: { type: "line", strokeWidth: 2 },
+        encoding: { x, y, color: encodings.color, strokeDash: encodings.strokeDash }
+      },
+      {
+        mark: { type: "point", filled: true, size: 40, opacity: 1 },
+        encoding: {
+          x,
+          y,
+          color: encodings.color,
+          shape: encodings.shape,
+          tooltip: [
+            { field: "target", type: "nominal" },
+            { field: "second", type: "quantitative", title: "s" },
+            { field: "mbPerSecond", type: "quantitative", title: "MB/s" },
+            { field: "serverCoreBusy", type: "quantitative", title: "server core busy %" },
+            { field: "clientCoreBusy", type: "quantitative", title: "client core busy %" }
+          ]
+        }
+      }
+    ]
   } as TopLevelSpec
 }
 
@@ -116,12 +137,15 @@ const PERCENTILES = [
 ] as const
 
 /** Round-trip percentiles of the client-delay probe, one line per target, log scale. */
-export const clientDelayChartSpec = (results: ReadonlyArray<SaturationResult>): TopLevelSpec => {
+export const clientDelayChartSpec = (
+  results: ReadonlyArray<SaturationResult>,
+  palette: SaturationPalette = saturationPalette(results)
+): TopLevelSpec => {
   const plotted = results.filter((r) => r.probe !== undefined && r.probe.roundTrip.count > 0)
-  const targets = plotted.map((r) => r.target)
+  const { labels, encodings, frame } = base(palette, plotted)
   const values = plotted.flatMap((r) =>
     PERCENTILES.map(([key, label]) => ({
-      target: r.target,
+      target: palette.label(r.target),
       percentile: label,
       // A log scale cannot show 0; anything under a microsecond is drawn at one.
       ms: Math.max(0.001, r.probe!.roundTrip[key]),
@@ -130,67 +154,83 @@ export const clientDelayChartSpec = (results: ReadonlyArray<SaturationResult>): 
     }))
   )
   const timeout = results[0]?.settings.probeTimeoutMs
+  const x = {
+    field: "percentile",
+    type: "ordinal",
+    title: "percentile",
+    sort: PERCENTILES.map(([, label]) => label),
+    axis: { labelAngle: 0 }
+  }
+  const y = {
+    field: "ms",
+    type: "quantitative",
+    title: "round trip, ms (log)",
+    scale: { type: "log" },
+    axis: { format: "~g", grid: true }
+  }
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    ...frame,
     title: {
-      text: "Client delay under saturation",
-      subtitle: `fresh connection, 32 KiB echoed and verified; lower is better; a timed-out probe counts as the timeout${timeout === undefined ? "" : ` (${timeout} ms)`}`,
-      anchor: "start"
+      text: titles["client-delay"],
+      subtitle: `fresh connection, 32 KiB echoed and verified; lower is better; a timed-out probe counts as the timeout${timeout === undefined ? "" : ` (${timeout} ms)`}`
     },
-    description: `Client-delay round-trip percentiles in milliseconds, one line per target: ${targets.join(", ")}.`,
+    description: `Client-delay round-trip percentiles in milliseconds, one line per target: ${labels.join(", ")}.`,
     width: 480,
     height: 320,
-    background: "white",
-    config,
     data: { values },
-    mark: { type: "line", strokeWidth: 2, point: { filled: true, size: 50 } },
-    encoding: {
-      x: {
-        field: "percentile",
-        type: "ordinal",
-        title: "percentile",
-        sort: PERCENTILES.map(([, label]) => label),
-        axis: { labelAngle: 0 }
+    transform: [notHidden],
+    layer: [
+      {
+        mark: { type: "line", strokeWidth: 2 },
+        encoding: { x, y, color: encodings.color, strokeDash: encodings.strokeDash }
       },
-      y: {
-        field: "ms",
-        type: "quantitative",
-        title: "round trip, ms (log)",
-        scale: { type: "log" },
-        axis: { format: "~g", grid: true }
-      },
-      color: { field: "target", type: "nominal", title: "target", scale: colour(targets) },
-      tooltip: [
-        { field: "target", type: "nominal" },
-        { field: "percentile", type: "ordinal" },
-        { field: "ms", type: "quantitative", title: "ms", format: ".3~g" },
-        { field: "timedOut", type: "quantitative", title: "timed out" },
-        { field: "probes", type: "quantitative", title: "probes" }
-      ]
-    }
+      {
+        mark: { type: "point", filled: true, size: 60, opacity: 1 },
+        encoding: {
+          x,
+          y,
+          color: encodings.color,
+          shape: encodings.shape,
+          tooltip: [
+            { field: "target", type: "nominal" },
+            { field: "percentile", type: "ordinal" },
+            { field: "ms", type: "quantitative", title: "ms", format: ".3~g" },
+            { field: "timedOut", type: "quantitative", title: "timed out" },
+            { field: "probes", type: "quantitative", title: "probes" }
+          ]
+        }
+      }
+    ]
   } as TopLevelSpec
 }
 
-export const saturationChartSpecs = (
-  results: ReadonlyArray<SaturationResult>
-): ReadonlyArray<{ readonly chart: SaturationChartName; readonly spec: TopLevelSpec }> => [
-  { chart: "throughput", spec: throughputChartSpec(results) },
-  { chart: "client-delay", spec: clientDelayChartSpec(results) }
-]
-
 /**
- * Each chart that has something to plot, as SVG keyed by name: no
- * throughput chart without samples, no delay chart without a probe report.
+ * Each chart that has something to plot (no throughput chart without
+ * samples, no delay chart without a probe report), rendered to SVG with its
+ * Vega spec kept for report.html's live view. `grid`: the run's flood
+ * results, whose labels and styles the charts take over.
  */
 export const renderSaturationCharts = (
-  results: ReadonlyArray<SaturationResult>
-): Effect.Effect<ReadonlyMap<SaturationChartName, string>, ChartRenderError> => {
-  const has: Record<SaturationChartName, boolean> = {
-    throughput: results.some((r) => r.samples.length > 0),
-    "client-delay": results.some((r) => r.probe !== undefined && r.probe.roundTrip.count > 0)
-  }
+  results: ReadonlyArray<SaturationResult>,
+  grid?: ResultGrid
+): Effect.Effect<ReadonlyArray<SaturationChart>, ChartRenderError> => {
+  const palette = saturationPalette(results, grid)
+  const specs: ReadonlyArray<readonly [SaturationChartName, boolean, () => TopLevelSpec]> = [
+    ["throughput", results.some((r) => r.samples.length > 0), () => throughputChartSpec(results, palette)],
+    [
+      "client-delay",
+      results.some((r) => r.probe !== undefined && r.probe.roundTrip.count > 0),
+      () => clientDelayChartSpec(results, palette)
+    ]
+  ]
   return Effect.forEach(
-    saturationChartSpecs(results).filter(({ chart }) => has[chart]),
-    ({ chart, spec }) => renderSvg(spec, `saturation-${chart}`).pipe(Effect.map((svg) => [chart, svg] as const))
-  ).pipe(Effect.map((charts) => new Map(charts)))
+    specs.filter(([, has]) => has),
+    ([chart, , make]) => {
+      const spec = make()
+      const name = `saturation-${chart}`
+      return renderSvg(spec, name).pipe(
+        Effect.map((svg) => ({ chart, name, title: titles[chart], spec, svg, vega: compile(spec).spec }))
+      )
+    }
+  )
 }

@@ -7,7 +7,8 @@
 import * as Effect from "effect/Effect"
 import type { SaturationResult } from "../run/SaturationResult.ts"
 import type { ChartRenderError } from "./ChartRender.ts"
-import { renderSaturationCharts, type SaturationChartName } from "./SaturationCharts.ts"
+import { chartFigure } from "./HtmlParts.ts"
+import { renderSaturationCharts, type SaturationChart, type SaturationChartName } from "./SaturationCharts.ts"
 import { saturationDetailTable, saturationIntro, saturationNotes, saturationTable } from "./SaturationMarkdown.ts"
 import { escapeHtml, htmlTable } from "./Table.ts"
 
@@ -16,24 +17,31 @@ const captions: Record<SaturationChartName, string> = {
   "client-delay": "Round trip of a fresh client (connect, 32 KiB, verified echo) while the server was saturated."
 }
 
-const figure = (chart: SaturationChartName, svg: string | undefined) =>
-  svg === undefined
+const figure = (chart: SaturationChart | undefined) =>
+  chart === undefined
     ? ""
-    : `<figure class="chart" data-chart="saturation-${chart}">${svg}<figcaption>${escapeHtml(captions[chart])}</figcaption></figure>`
+    : chartFigure(
+        chart.name,
+        chart.title,
+        chart.svg,
+        `${captions[chart.chart]} Hover a mark for its figures.`,
+        chart.vega
+      )
 
 /** The section, given the charts already rendered (see `renderSaturationCharts`). */
 export const renderSaturationHtmlWith = (
   results: ReadonlyArray<SaturationResult>,
-  charts: ReadonlyMap<SaturationChartName, string>
+  charts: ReadonlyArray<SaturationChart>
 ): string => {
+  const find = (name: SaturationChartName) => charts.find((c) => c.chart === name)
   const notes = saturationNotes(results)
   const body =
     results.length === 0
       ? ""
       : [
           htmlTable(saturationTable(results)),
-          figure("throughput", charts.get("throughput")),
-          figure("client-delay", charts.get("client-delay")),
+          figure(find("throughput")),
+          figure(find("client-delay")),
           "<h3>Ramp, fairness and probes</h3>",
           htmlTable(saturationDetailTable(results)),
           notes.length === 0 ? "" : `<ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`

@@ -9,7 +9,17 @@ import { saturationRunOptions } from "../run/SaturationOptions.ts"
 import { SaturationResult } from "../run/SaturationResult.ts"
 import { notStartedResult } from "../run/SaturationTarget.ts"
 import { steadySummary } from "../run/SteadyStats.ts"
-import { renderSaturationCharts, saturationChartFileName } from "./SaturationCharts.ts"
+import { seriesStyles } from "./charts/Palette.ts"
+import { fixtureRun } from "./fixtures/run.ts"
+import { headlineCell, rankOrder } from "./Headline.ts"
+import { resultGrid } from "./ResultGrid.ts"
+import {
+  clientDelayChartSpec,
+  renderSaturationCharts,
+  saturationChartFileName,
+  saturationPalette,
+  throughputChartSpec
+} from "./SaturationCharts.ts"
 import { renderSaturationHtml } from "./SaturationHtml.ts"
 import { renderSaturationMarkdown, saturationTable } from "./SaturationMarkdown.ts"
 import { notesOf } from "./SaturationNotes.ts"
@@ -155,18 +165,51 @@ describe("saturation views", () => {
     expect(md).toContain("- faulty: stalled: no byte was echoed")
   })
 
-  it.effect("HTML: a section with both tables and both charts inline", () =>
+  it.effect("HTML: a section with both tables and both charts inline, each with its spec for the live view", () =>
     Effect.gen(function* () {
       const charts = yield* renderSaturationCharts(results)
-      expect([...charts.keys()]).toEqual(["throughput", "client-delay"])
-      for (const svg of charts.values()) expect(svg).toMatch(/^<svg/)
+      expect(charts.map((c) => c.name)).toEqual(["saturation-throughput", "saturation-client-delay"])
+      for (const chart of charts) expect(chart.svg).toMatch(/^<svg/)
       const html = yield* renderSaturationHtml(results)
       expect(html).toMatch(/^<section id="saturation">/)
       expect(html).toContain('data-chart="saturation-throughput"')
       expect(html).toContain('data-chart="saturation-client-delay"')
       expect(html.match(/<table>/g)).toHaveLength(2)
       expect(html).toContain("c-epoll")
-      expect(html).not.toContain("<script")
+      // Only data for the page's script, nothing that runs by itself.
+      expect(html.match(/<script type="application\/json" class="vega-spec">/g)).toHaveLength(2)
+      expect(html).not.toMatch(/<script(?! type="application\/json")/)
+    })
+  )
+
+  it.effect("each target keeps its flood-chart colour and marker; legends list the saturation rank", () =>
+    Effect.gen(function* () {
+      const run = fixtureRun()
+      const grid = resultGrid(run)
+      const flood = seriesStyles(grid, rankOrder(grid, headlineCell(grid)))
+      // Three targets of the run: the slowest under flood holds up best under saturation, one stalls.
+      const saturated = [
+        result("c-epoll", [500, 500, 500], false),
+        result("faulty", [0, 0, 0], true),
+        result("node", [900, 1000, 1100], false)
+      ].map((r) => (r.target === "faulty" ? { ...r, target: "go-copy" } : r))
+      const palette = saturationPalette(saturated, grid)
+      expect(palette.styles.map((s) => s.label)).toEqual(["Node.js node:net", "C epoll", "Go io.Copy"])
+      for (const style of palette.styles) {
+        const own = flood.find((f) => f.label === style.label)!
+        expect([style.colour, style.shape, style.dash]).toEqual([own.colour, own.shape, own.dash])
+      }
+      const colours = palette.styles.map((s) => s.colour)
+      const shapes = palette.styles.map((s) => s.shape)
+      for (const spec of [throughputChartSpec(saturated, palette), clientDelayChartSpec(saturated, palette)]) {
+        const layers = (spec as { layer: ReadonlyArray<{ encoding: Record<string, { scale?: unknown }> }> }).layer
+        const points = layers.find((l) => l.encoding.shape !== undefined)!.encoding
+        expect(points.color!.scale).toEqual({ domain: palette.styles.map((s) => s.label), range: colours })
+        expect(points.shape!.scale).toEqual({ domain: palette.styles.map((s) => s.label), range: shapes })
+      }
+      // The legend, as the SVG describes it, in saturation rank order.
+      const charts = yield* renderSaturationCharts(saturated, grid)
+      for (const chart of charts) expect(chart.svg).toContain("with 3 values: Node.js node:net, C epoll, Go io.Copy")
     })
   )
 
@@ -175,7 +218,7 @@ describe("saturation views", () => {
       const charts = yield* renderSaturationCharts([
         notStartedResult("x", saturationRunOptions(10, "node"), "did not start")
       ])
-      expect(charts.size).toBe(0)
+      expect(charts).toHaveLength(0)
     })
   )
 })

@@ -16,7 +16,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
 import { FloodReport } from "../engine/FloodResult.ts"
-import { describeExit, runToCompletion } from "../system/ChildProcess.ts"
+import { type ChildExit, describeExit, runToCompletion } from "../system/ChildProcess.ts"
 import { entryArgv } from "../targets/Runtimes.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { mergeFloods } from "./FloodMerge.ts"
@@ -27,8 +27,20 @@ import type { ClientUsage } from "./RunFile.ts"
 /** The C client, or our TS client on a runtime (at a version: "node@24"). */
 export type ClientKind = RuntimeSpec | "native"
 
+/** A client process that died without its report: which one, how it ended, its last lines. */
+export interface ClientCrash {
+  readonly process: string
+  readonly pid: number
+  readonly exit: ChildExit
+  readonly output: string
+}
+
 /** @category errors */
-export class ClientFailed extends Data.TaggedError("ClientFailed")<{ readonly reason: string }> {
+export class ClientFailed extends Data.TaggedError("ClientFailed")<{
+  readonly reason: string
+  /** Set when a client process crashed (a signal, or an exit code other than 0 and 1). */
+  readonly crash?: ClientCrash
+}> {
   override get message() {
     return `flood client failed: ${this.reason}`
   }
@@ -135,11 +147,14 @@ export const runClients = (
             `its --timeout ${options.timeoutSeconds} s + ${CLIENT_START_SECONDS} s to start and report`
           ).pipe(Effect.mapError((e) => new ClientFailed({ reason: e.message })))
           const json = ran.stdout.split("\n").find((line) => line.startsWith("{")) ?? ran.stdout.trim()
+          // Exit 1 is a flood with failed connections, still with a report: anything else ending it is a crash.
+          const crashed = ran.exit.signal !== undefined || (ran.exit.code !== 0 && ran.exit.code !== 1)
           const report = yield* decodeReport(json).pipe(
             Effect.mapError(
               () =>
                 new ClientFailed({
-                  reason: `${name} ${describeExit(ran.exit)} without a report: ${(ran.output.trim() || ran.stdout.trim()).slice(-600)}`
+                  reason: `${name} (pid ${ran.pid}) ${describeExit(ran.exit)} without a report: ${(ran.output.trim() || ran.stdout.trim()).slice(-600)}`,
+                  ...(crashed ? { crash: { process: name, pid: ran.pid, exit: ran.exit, output: ran.output } } : {})
                 })
             )
           )

@@ -12,7 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
-import type { ChildExit } from "../system/ChildProcess.ts"
+import { type ChildExit, exitFields } from "../system/ChildProcess.ts"
 import { processSnapshot, timeWaitCount } from "../system/ProcStat.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
@@ -64,8 +64,7 @@ export const crashOf = (
 ): Crash => ({
   process,
   pid,
-  ...(exit.code === undefined ? {} : { exitCode: exit.code }),
-  ...(exit.signal === undefined ? {} : { signal: exit.signal }),
+  ...exitFields(exit),
   at: new Date(exit.at).toISOString(),
   secondsIntoRun: (exit.at - runStartedMs) / 1000,
   repetition,
@@ -283,6 +282,11 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                 failure = describeCrash(crash, cell)
               }
               if (Either.isLeft(sample)) {
+                const client = sample.left._tag === "ClientFailed" ? sample.left.crash : undefined
+                if (client !== undefined && crash === undefined) {
+                  crash = crashOf(client.process, client.pid, client.exit, startedMs, rep, client.output)
+                  failure = describeCrash(crash, cell)
+                }
                 failure ??= sample.left.message
               } else {
                 samples.push(

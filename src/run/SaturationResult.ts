@@ -151,8 +151,10 @@ export const SaturationResult = Schema.Struct({
   settings: SaturationSettings,
   server: Schema.Struct({
     pid: Schema.Number,
-    /** Set when the server exited during the run. */
+    /** Set when the server exited by itself during the run. */
     exitCode: Schema.optional(Schema.Number),
+    /** Set when a signal ended the server during the run, e.g. "SIGKILL". */
+    signal: Schema.optional(Schema.String),
     stderrTail: Schema.optional(Schema.String)
   }),
   steady: SteadySummary,

@@ -22,6 +22,7 @@ import {
   SaturationClientOptions,
   type SaturationClientReport
 } from "../engine/SaturationReports.ts"
+import { type ChildExit, describeEnd, describeExit, exitFields, exitSoFar } from "../system/ChildProcess.ts"
 import {
   CLOCK_TICKS,
   coreLoad,
@@ -41,14 +42,14 @@ import {
 import type { SaturationResult, SaturationSample, SaturationStatus } from "./SaturationResult.ts"
 import { Heard, longestTickGapMs, type Ramped, recentRate, throughputAt } from "./SaturationWorkers.ts"
 import { saturationClientBound, steadySummary } from "./SteadyStats.ts"
-import { startWorker, startWorkerProcess } from "./WorkerProcess.ts"
+import { type RunningWorker, startWorker, startWorkerProcess } from "./WorkerProcess.ts"
 import { encodeOptions } from "./WorkerProtocol.ts"
 
 /** What the run needs to know of the server under load (a RunningServer fits). */
 export interface ServerUnderLoad {
   readonly pid: number
   readonly port: number
-  readonly exited: Deferred.Deferred<number>
+  readonly exit: Deferred.Deferred<ChildExit>
   readonly stderrTail: () => string
 }
 
@@ -136,12 +137,13 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         outcome.reason = why
       }
     }
-    const exitCodeOf = (deferred: Deferred.Deferred<number>) => Effect.map(Deferred.poll(deferred), Option.isSome)
-    const serverGone = Deferred.await(server.exited).pipe(Effect.delay("100 millis"))
+    const workerEnd = (worker: RunningWorker) =>
+      Effect.map(exitSoFar(worker.exit), (exit) => describeEnd(worker.name, worker.pid, exit, worker.stderrTail()))
+    const serverGone = Deferred.await(server.exit).pipe(Effect.delay("100 millis"))
     const clientGone = Effect.raceFirst(
-      Deferred.await(client.exited).pipe(
+      Deferred.await(client.exit).pipe(
         Effect.delay("200 millis"),
-        Effect.map((code) => `the saturating client exited with code ${code}: ${client.stderrTail().trim()}`)
+        Effect.map((exit) => describeEnd(client.name, client.pid, Option.some(exit), client.stderrTail()))
       ),
       Deferred.await(heard.clientFailed).pipe(Effect.map((message) => `the saturating client failed: ${message}`))
     )
@@ -149,12 +151,12 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
     // Ramp: every connection opened (or the client's ramp timeout).
     type RampOutcome =
       | { readonly _tag: "ramped"; readonly ramp: Ramped }
-      | { readonly _tag: "server"; readonly code: number }
+      | { readonly _tag: "server"; readonly exit: ChildExit }
       | { readonly _tag: "client"; readonly why: string }
       | { readonly _tag: "timeout" }
     const rampOutcome: RampOutcome = yield* Effect.raceAll([
       Deferred.await(heard.ramped).pipe(Effect.map((ramp) => ({ _tag: "ramped", ramp }) as const)),
-      serverGone.pipe(Effect.map((code) => ({ _tag: "server", code }) as const)),
+      serverGone.pipe(Effect.map((exit) => ({ _tag: "server", exit }) as const)),
       clientGone.pipe(Effect.map((why) => ({ _tag: "client", why }) as const)),
       Effect.succeed({ _tag: "timeout" } as const).pipe(
         Effect.delay(`${WORKER_START_SECONDS + options.rampTimeoutSeconds} seconds`)
@@ -172,7 +174,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         if (ramp.connected === 0) fail("failed", `no connection could be opened (${ramp.failed} failed)`)
         break
       case "server":
-        fail("server-exited", `the server exited with code ${rampOutcome.code} while connections were opening`)
+        fail("server-exited", `the server ${describeExit(rampOutcome.exit)} while connections were opening`)
         break
       case "client":
         fail("failed", rampOutcome.why)
@@ -191,14 +193,14 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       const ready = yield* Effect.raceFirst(
         Deferred.await(heard.probeReady).pipe(Effect.as(true)),
         Effect.raceFirst(
-          Deferred.await(probe.exited).pipe(Effect.as(false)),
+          Deferred.await(probe.exit).pipe(Effect.as(false)),
           Deferred.await(heard.probeFailed).pipe(Effect.as(false))
         )
       ).pipe(
         Effect.timeoutTo({ duration: `${WORKER_START_SECONDS} seconds`, onSuccess: (ok) => ok, onTimeout: () => false })
       )
       if (ready) probeRunning = true
-      else probeProblem = { stage: "start", message: heard.probeFailure ?? probe.stderrTail().trim() }
+      else probeProblem = { stage: "start", message: heard.probeFailure ?? (yield* workerEnd(probe)) }
     }
 
     // Warm-up: every connection is sending now; let the first burst pass.
@@ -284,17 +286,17 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
             `steady ${second}/${options.durationSeconds} s: about ${mb(recentRate(heard.ticks))} MB/s, server core ${pct(sample.serverCore?.busy)} busy, client core ${pct(sample.clientCore?.busy)}, ${sample.connectionsOpen} connections open`
           )
         }
-        if ((yield* exitCodeOf(server.exited)) || Option.isNone(nextProc)) {
-          const code = yield* Deferred.poll(server.exited)
-          const exit = Option.isSome(code) ? ` with code ${yield* code.value}` : ""
-          fail("server-exited", `the server exited${exit} ${elapsed.toFixed(1)} s into the steady state`)
+        if (Option.isSome(yield* exitSoFar(server.exit)) || Option.isNone(nextProc)) {
+          // Gone from /proc a moment before its exit is registered: wait for it.
+          const exit = yield* Deferred.await(server.exit).pipe(Effect.timeout("1 second"), Effect.option)
+          const how = Option.isSome(exit) ? describeExit(exit.value) : "vanished"
+          fail("server-exited", `the server ${how} ${elapsed.toFixed(1)} s into the steady state`)
           break
         }
-        if ((yield* exitCodeOf(client.exited)) || heard.clientFailure !== undefined) {
+        if (Option.isSome(yield* exitSoFar(client.exit)) || heard.clientFailure !== undefined) {
           fail(
             "failed",
-            heard.clientFailure ??
-              `the saturating client exited ${elapsed.toFixed(1)} s into the steady state: ${client.stderrTail().trim()}`
+            heard.clientFailure ?? `${yield* workerEnd(client)} (${elapsed.toFixed(1)} s into the steady state)`
           )
           break
         }
@@ -311,7 +313,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         Effect.map(Option.getOrUndefined)
       )
       if (probeReport === undefined) {
-        probeProblem = { stage: "report", message: heard.probeFailure ?? probe.stderrTail().trim() }
+        probeProblem = { stage: "report", message: heard.probeFailure ?? (yield* workerEnd(probe)) }
       }
     }
     yield* client.send("stop")
@@ -321,7 +323,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       Effect.map(Option.getOrUndefined)
     )
     if (clientReport === undefined && outcome.status === "ok") {
-      fail("failed", `the saturating client did not report: ${heard.clientFailure ?? client.stderrTail().trim()}`)
+      fail("failed", `the saturating client did not report: ${heard.clientFailure ?? (yield* workerEnd(client))}`)
     }
 
     // Every tick is in now (the client sends a last one when stopped): exact per-second throughput.
@@ -341,18 +343,16 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         )
       }
     }
-    const exitCode = yield* Deferred.poll(server.exited)
     const result: SaturationResult = {
       target: targetName,
       status: outcome.status,
       reason: outcome.reason,
       startedAt,
       settings: settingsOf(options),
-      server: {
-        pid: server.pid,
-        exitCode: Option.isSome(exitCode) ? yield* exitCode.value : undefined,
-        stderrTail: Option.isSome(exitCode) ? server.stderrTail() : undefined
-      },
+      server: Option.match(yield* exitSoFar(server.exit), {
+        onNone: () => ({ pid: server.pid }),
+        onSome: (exit) => ({ pid: server.pid, ...exitFields(exit), stderrTail: server.stderrTail() })
+      }),
       steady,
       samples,
       client: clientReport,

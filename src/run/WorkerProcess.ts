@@ -7,7 +7,7 @@
 import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
+import type * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
@@ -38,8 +38,6 @@ export interface RunningWorker {
   readonly send: (command: WorkerCommand) => Effect.Effect<void>
   /** Completes when the worker exits: code or signal, and when. */
   readonly exit: Deferred.Deferred<ChildExit>
-  /** Completes with the exit code (-1 for a signal) when the worker exits. */
-  readonly exited: Deferred.Deferred<number>
   readonly stderrTail: () => string
 }
 
@@ -91,17 +89,11 @@ export const startWorkerProcess = (
         return Option.isSome(event) || line.trim() === ""
       }
     }).pipe(Effect.mapError((error) => new WorkerFailedToStart({ name, reason: error.reason })))
-    const exited = yield* Deferred.make<number>()
-    yield* Deferred.await(child.exit).pipe(
-      Effect.flatMap((exit) => Deferred.succeed(exited, exit.code ?? -1)),
-      Effect.forkScoped
-    )
     return {
       name,
       pid: child.pid,
       send: (line) => Queue.offer(commands, line).pipe(Effect.asVoid),
       exit: child.exit,
-      exited,
       stderrTail: () => child.output()
     }
   })

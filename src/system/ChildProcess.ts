@@ -62,6 +62,22 @@ export interface ChildExit {
 export const describeExit = (exit: ChildExit) =>
   exit.signal !== undefined ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? "unknown"}`
 
+/** The exit as records keep it: `exitCode` or `signal`, whichever ended it. */
+export const exitFields = (exit: ChildExit): { exitCode?: number; signal?: string } => ({
+  ...(exit.code === undefined ? {} : { exitCode: exit.code }),
+  ...(exit.signal === undefined ? {} : { signal: exit.signal })
+})
+
+/** The exit if it has come, without waiting. */
+export const exitSoFar = (exit: Deferred.Deferred<ChildExit>) => pollExit(exit, Duration.zero)
+
+/** "name (pid N) was killed by SIGKILL: last lines", or only the last lines while it runs. */
+export const describeEnd = (name: string, pid: number, exit: Option.Option<ChildExit>, output: string) => {
+  const tail = output.trim()
+  if (Option.isNone(exit)) return tail === "" ? `${name} (pid ${pid}) printed nothing` : tail
+  return `${name} (pid ${pid}) ${describeExit(exit.value)}${tail === "" ? "" : `: ${tail}`}`
+}
+
 /** @category models */
 export interface ChildSpec {
   readonly name: string
@@ -134,7 +150,8 @@ class Tail {
 }
 
 // The platform reports a signal death as a failure whose message names the signal.
-const signalOf = (error: { readonly message: string }) => /\b(SIG[A-Z0-9]+)\b/.exec(error.message)?.[1] ?? "a signal"
+export const signalOf = (error: { readonly message: string }) =>
+  /\b(SIG[A-Z0-9]+)\b/.exec(error.message)?.[1] ?? "a signal"
 
 /** Polls (sleeps, never interrupts) until the exit or the time is up. */
 const pollExit = (exit: Deferred.Deferred<ChildExit>, within: Duration.Duration) =>
@@ -316,6 +333,7 @@ export class ChildOverran extends Data.TaggedError("ChildOverran")<{
 
 /** What a child that ran to completion left. @category models */
 export interface Completed {
+  readonly pid: number
   readonly exit: ChildExit
   readonly stdout: string
   /** Last lines of its output, stderr included. */
@@ -344,6 +362,6 @@ export const runToCompletion = (spec: ChildSpec, boundSeconds: number, bound: st
       }
       // The exit can overtake the last output lines; give the readers a moment.
       yield* Effect.sleep("20 millis")
-      return { exit: exit.value, stdout, output: child.output() } satisfies Completed
+      return { pid: child.pid, exit: exit.value, stdout, output: child.output() } satisfies Completed
     })
   )

@@ -52,8 +52,6 @@ export interface RunningServer {
   readonly stderrTail: () => string
   /** Completes when the server exits: code or signal, and when. */
   readonly exit: Deferred.Deferred<ChildExit>
-  /** Completes with the exit code (-1 for a signal) if the server exits while we run. */
-  readonly exited: Deferred.Deferred<number>
 }
 
 const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/
@@ -94,11 +92,6 @@ export const startServer = (
     }).pipe(
       Effect.mapError((e) => new ServerFailedToStart({ name: spec.name, reason: e.reason, stderrTail: e.output }))
     )
-    const exited = yield* Deferred.make<number>()
-    yield* Deferred.await(child.exit).pipe(
-      Effect.flatMap((exit) => Deferred.succeed(exited, exit.code ?? -1)),
-      Effect.forkScoped
-    )
     return {
       name: spec.name,
       pid: serverPid ?? child.pid,
@@ -106,7 +99,6 @@ export const startServer = (
       readPath,
       child,
       stderrTail: () => child.output(),
-      exit: child.exit,
-      exited
+      exit: child.exit
     }
   })

@@ -13,6 +13,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
+import type { ChildExit } from "../system/ChildProcess.ts"
 import type { OperatingSystemService } from "../system/OperatingSystem.ts"
 import { Transport } from "../transport/Transport.ts"
 import { AddressInUse } from "../transport/TransportError.ts"
@@ -69,15 +70,15 @@ const childrenOf = (place: ServerPlace, pid: number) =>
     return text.trim() === "" ? [] : text.trim().split(/\s+/).map(Number)
   })
 
-/** Completes when any of the servers exits, with its exit code. */
+/** Completes when any of the servers exits, with how it ended. */
 const anyExit = (servers: ReadonlyArray<RunningServer>) =>
   Effect.gen(function* () {
-    const exited = yield* Deferred.make<number>()
-    yield* Effect.raceAll(servers.map((s) => Deferred.await(s.exited))).pipe(
-      Effect.flatMap((code) => Deferred.succeed(exited, code)),
+    const exit = yield* Deferred.make<ChildExit>()
+    yield* Effect.raceAll(servers.map((s) => Deferred.await(s.exit))).pipe(
+      Effect.flatMap((first) => Deferred.succeed(exit, first)),
       Effect.forkScoped
     )
-    return exited
+    return exit
   })
 
 /** A free port on the host, found by binding port 0 and closing again. */
@@ -209,10 +210,10 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
       shared?.mode === "cluster" && count > 1
         ? [server.pid, ...(yield* childrenOf(place, server.pid))]
         : servers.map((s) => s.pid)
-    const exited = servers.length === 1 ? server.exited : yield* anyExit(servers)
+    const exit = servers.length === 1 ? server.exit : yield* anyExit(servers)
     return {
       ...server,
-      exited,
+      exit,
       stderrTail: () => servers.map((s) => s.stderrTail()).join(""),
       pids,
       processes: count,

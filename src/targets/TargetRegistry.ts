@@ -224,7 +224,10 @@ export const checkAvailable = (target: Target, run?: RunCommand) =>
     const check = fill(target.manifest.check ?? target.manifest.version)
     const result = yield* (run ?? capture)(check)
     if (result.exitCode !== 0) {
-      const why = lastLine(result.stderr) ?? lastLine(result.stdout) ?? `exit code ${result.exitCode}`
+      const why =
+        lastLine(result.stderr) ??
+        lastLine(result.stdout) ??
+        (result.signal === undefined ? `exit code ${result.exitCode}` : `killed by ${result.signal}`)
       return yield* unavailable(`\`${check.join(" ")}\` failed: ${why}`)
     }
   })

@@ -12,7 +12,7 @@ import { bestPerGroup, type HeadlineCell, headlineCell, rankOrder } from "../Hea
 import { formatCount, formatSize } from "../NumberFormat.ts"
 import type { ResultGrid } from "../ResultGrid.ts"
 import { CHART_CONFIG, HIDDEN_PARAM, notHidden, type PointDatum, pointDatum, tooltip } from "./ChartData.ts"
-import { type SeriesStyle, seriesScales, seriesStyles } from "./Palette.ts"
+import { type SeriesStyle, seriesEncodings, seriesStyles } from "./Palette.ts"
 
 export interface NamedChart {
   /** File stem of its SVG and id of its figure in the HTML. */
@@ -32,26 +32,11 @@ const base = (title: string, subtitle: string, values: ReadonlyArray<PointDatum 
   data: { values: values.map((v) => ({ ...v })) }
 })
 
-const encodings = (styles: ReadonlyArray<SeriesStyle>, labels: ReadonlyArray<string>, legend = true) => {
-  const scales = seriesScales(styles, labels)
-  return {
-    color: {
-      field: "target",
-      type: "nominal",
-      title: "target (by rank)",
-      scale: scales.colour,
-      legend: legend ? { orient: "right", symbolStrokeWidth: 2 } : null
-    },
-    shape: { field: "target", type: "nominal", scale: scales.shape, ...(legend ? {} : { legend: null }) },
-    strokeDash: { field: "target", type: "nominal", scale: scales.dash, ...(legend ? {} : { legend: null }) }
-  } as const
-}
-
 /** MB/s (linear) against connections (log), one line per target, min–max bars over the repetitions. */
 const throughputChart = (grid: ResultGrid, styles: ReadonlyArray<SeriesStyle>, bytes: number): NamedChart => {
   const points = grid.connections.flatMap((n) => figuresAt(grid, n, bytes)).map(pointDatum)
   const labels = styles.map((s) => s.label).filter((l) => points.some((p) => p.target === l))
-  const { color, shape, strokeDash } = encodings(styles, labels)
+  const { color, shape, strokeDash } = seriesEncodings(styles, labels)
   const x = {
     field: "connections",
     type: "quantitative",
@@ -111,7 +96,7 @@ const barChart = (
 ): NamedChart => {
   const points = figures.map(pointDatum).filter((p) => p[field] !== null)
   const labels = styles.map((s) => s.label).filter((l) => points.some((p) => p.target === l))
-  const { color } = encodings(styles, labels, false)
+  const { color } = seriesEncodings(styles, labels, false)
   return {
     name,
     title,
@@ -138,7 +123,7 @@ const cellName = (at: { connections: number; bytes: number }) =>
 const latencyChart = (styles: ReadonlyArray<SeriesStyle>, headline: HeadlineCell): NamedChart => {
   const points = headline.ranked.map(pointDatum).filter((p) => p.latencyP50Ms !== null && p.latencyP99Ms !== null)
   const labels = styles.map((s) => s.label).filter((l) => points.some((p) => p.target === l))
-  const { color } = encodings(styles, labels, false)
+  const { color } = seriesEncodings(styles, labels, false)
   const y = { field: "target", type: "nominal", sort: labels, title: null } as const
   const scale = { type: "log" } as const
   const title = `Chunk round-trip latency at ${cellName(headline)}: p50 (filled) and p99 (hollow)`

@@ -23,8 +23,14 @@ export interface SeriesStyle {
 }
 
 /** The style of every target of the run, in the given (rank) order. */
-export const seriesStyles = (grid: ResultGrid, order: ReadonlyArray<string>): ReadonlyArray<SeriesStyle> => {
-  const labels = grid.targets.map((t) => grid.label(t.name))
+export const seriesStyles = (grid: ResultGrid, order: ReadonlyArray<string>): ReadonlyArray<SeriesStyle> =>
+  stylesOf(
+    grid.targets.map((t) => grid.label(t.name)),
+    order
+  )
+
+/** Styles for `labels` in run order (a label's place fixes its colour and marker), listed in `order`. */
+export const stylesOf = (labels: ReadonlyArray<string>, order: ReadonlyArray<string>): ReadonlyArray<SeriesStyle> => {
   const ranked = [...order.filter((l) => labels.includes(l)), ...labels.filter((l) => !order.includes(l))]
   return ranked.map((label) => {
     const i = labels.indexOf(label)
@@ -45,4 +51,20 @@ export const seriesScales = (styles: ReadonlyArray<SeriesStyle>, only?: Readonly
     shape: { domain: used.map((s) => s.label), range: used.map((s) => s.shape) },
     dash: { domain: used.map((s) => s.label), range: used.map((s) => [...s.dash]) }
   }
+}
+
+/** Colour, shape and dash encodings of the `target` field; one legend (titled by rank) or none. */
+export const seriesEncodings = (styles: ReadonlyArray<SeriesStyle>, labels: ReadonlyArray<string>, legend = true) => {
+  const scales = seriesScales(styles, labels)
+  return {
+    color: {
+      field: "target",
+      type: "nominal",
+      title: "target (by rank)",
+      scale: scales.colour,
+      legend: legend ? { orient: "right", symbolStrokeWidth: 2 } : null
+    },
+    shape: { field: "target", type: "nominal", scale: scales.shape, ...(legend ? {} : { legend: null }) },
+    strokeDash: { field: "target", type: "nominal", scale: scales.dash, ...(legend ? {} : { legend: null }) }
+  } as const
 }
