@@ -149,7 +149,8 @@ describe("kill -9 of the runner", () => {
               "--bytes",
               "268435456",
               "--repetitions",
-              "3"
+              "3",
+              "--allow-busy"
             ],
             // Mid-cell: the first target's server and a flood client both running.
             (children) =>
