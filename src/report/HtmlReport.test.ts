@@ -14,7 +14,10 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { liveTestsOn } from "../testing/Live.ts"
 import { skipWithoutFile } from "../testing/SkipMissing.ts"
+import { seriesStyles } from "./charts/Palette.ts"
 import { FAILED, fixtureRun, SKIPPED } from "./fixtures/run.ts"
+import { saturationResult } from "./fixtures/saturation.ts"
+import { headlineCell, rankOrder } from "./Headline.ts"
 import { renderHtml } from "./HtmlReport.ts"
 import { vegaRuntime } from "./ReportWriter.ts"
 import { resultGrid } from "./ResultGrid.ts"
@@ -23,7 +26,10 @@ import { escapeHtml } from "./Table.ts"
 const liveTest = liveTestsOn(NodeContext.layer)
 
 const CHROMIUM = "/usr/bin/chromium"
-const run = fixtureRun()
+// With a saturation phase: its two charts must go live too, in the flood charts' colours.
+const run = fixtureRun({
+  saturation: [saturationResult("node", [500, 520, 510], false), saturationResult("c-epoll", [900, 1000, 1100], false)]
+})
 const grid = resultGrid(run)
 /** Targets with a finished cell: the series every chart's legend must name. */
 const series = grid.targets
@@ -72,7 +78,16 @@ const figure = (html: string, name: string) => {
   return match![1]!
 }
 
-const CHARTS = ["best-per-runtime", "throughput-32768", "throughput-524288", "latency", "memory", "cpu"]
+const CHARTS = [
+  "best-per-runtime",
+  "throughput-32768",
+  "throughput-524288",
+  "latency",
+  "memory",
+  "cpu",
+  "saturation-throughput",
+  "saturation-client-delay"
+]
 
 /**
  * A page that shows the report in a frame `width` px wide (headless Chromium
@@ -119,6 +134,13 @@ describe("renderHtml", () => {
       expect(html).toContain("AMD EPYC 7B13")
       expect(html).toContain('<p class="status complete">Complete: 22 ok, 1 failed, 9 skipped')
       expect(html.indexOf('id="headline"')).toBeLessThan(html.indexOf('id="flood"'))
+      // Saturation legends by saturation rank, each target in its flood-chart colour.
+      const saturated = figure(html, "saturation-throughput")
+      expect(saturated).toContain("with 2 values: C epoll, Node.js node:net")
+      const styles = seriesStyles(grid, rankOrder(grid, headlineCell(grid)))
+      for (const label of ["C epoll", "Node.js node:net"]) {
+        expect(saturated).toContain(styles.find((s) => s.label === label)!.colour)
+      }
     },
     30_000
   )

@@ -16,7 +16,7 @@ import { chartFigure, STYLE } from "./HtmlParts.ts"
 import type { Block } from "./ReportBlocks.ts"
 import { reportDocument } from "./ReportDocument.ts"
 import { type ResultGrid, resultGrid } from "./ResultGrid.ts"
-import type { SaturationChart } from "./SaturationCharts.ts"
+import { renderSaturationCharts, type SaturationChart } from "./SaturationCharts.ts"
 import { renderSaturationHtmlWith } from "./SaturationHtml.ts"
 import { escapeHtml, htmlTable } from "./Table.ts"
 
@@ -144,4 +144,6 @@ ${live ? `<script>${vegaRuntime.replace(/<\/script/gi, "<\\/script")}</script>\n
 }
 
 export const renderHtml = (run: RunFile, vegaRuntime?: string): Effect.Effect<string, ChartRenderError> =>
-  renderCharts(run).pipe(Effect.map((charts) => renderHtmlWith(run, charts, [], vegaRuntime)))
+  Effect.all([renderCharts(run), renderSaturationCharts(run.saturation ?? [], resultGrid(run))]).pipe(
+    Effect.map(([charts, saturation]) => renderHtmlWith(run, charts, saturation, vegaRuntime))
+  )

@@ -8,9 +8,9 @@ import * as Schema from "effect/Schema"
 import { saturationRunOptions } from "../run/SaturationOptions.ts"
 import { SaturationResult } from "../run/SaturationResult.ts"
 import { notStartedResult } from "../run/SaturationTarget.ts"
-import { steadySummary } from "../run/SteadyStats.ts"
 import { seriesStyles } from "./charts/Palette.ts"
 import { fixtureRun } from "./fixtures/run.ts"
+import { saturationResult as result } from "./fixtures/saturation.ts"
 import { headlineCell, rankOrder } from "./Headline.ts"
 import { resultGrid } from "./ResultGrid.ts"
 import {
@@ -24,89 +24,6 @@ import { renderSaturationHtml } from "./SaturationHtml.ts"
 import { renderSaturationMarkdown, saturationTable } from "./SaturationMarkdown.ts"
 import { notesOf } from "./SaturationNotes.ts"
 import { formatSaturationSummary } from "./SaturationSummary.ts"
-
-const load = (busy: number, core: number) => ({
-  core,
-  busy,
-  user: busy / 2,
-  system: busy / 3,
-  softirq: busy / 6,
-  idle: 1 - busy
-})
-
-const result = (target: string, mb: ReadonlyArray<number>, stalled: boolean): SaturationResult => {
-  const options = saturationRunOptions(1000, "node", { durationSeconds: mb.length })
-  const samples = mb.map((mbPerSecond, i) => ({
-    second: i + 1,
-    mbPerSecond,
-    connectionsOpen: 1000,
-    serverCore: load(0.9, 0),
-    clientCore: load(0.6, 1),
-    contextSwitchesPerSecond: 20_000 + i,
-    serverContextSwitchesPerSecond: 5_000,
-    serverRssBytes: 50 * 2 ** 20,
-    tcpMemoryBytes: 100 * 2 ** 20
-  }))
-  const percentiles = stalled
-    ? { count: 30, p50: 5000, p90: 5000, p99: 5000, p999: 5000, max: 5000 }
-    : { count: 30, p50: 1.5, p90: 3, p99: 12, p999: 14, max: 14 }
-  return {
-    ...notStartedResult(target, options, "unused"),
-    status: stalled ? "stalled" : "ok",
-    reason: stalled ? "no byte was echoed for 3 s on end (first silent second: 1)" : undefined,
-    server: { pid: 42 },
-    steady: steadySummary(samples, mb.length, 60 * 2 ** 20),
-    samples,
-    client: {
-      runtime: "node",
-      runtimeVersion: "20",
-      connections: 1000,
-      chunk: 32768,
-      window: 32768,
-      ramp: { seconds: 0.8, connected: 1000, failed: 0, pending: 0, complete: true, bytesVerified: 0 },
-      warmup: { seconds: 2, bytesVerified: 1e9 },
-      steady: { seconds: 3, bytesVerified: 3e9, mbPerSecond: 1000, connectionsFailed: 0, connectionsOpen: 1000 },
-      fairness: {
-        connections: 1000,
-        minBytesPerSecond: stalled ? 0 : 9e5,
-        p10BytesPerSecond: stalled ? 0 : 9.5e5,
-        medianBytesPerSecond: stalled ? 0 : 1e6,
-        maxBytesPerSecond: stalled ? 0 : 1.1e6,
-        starved: stalled ? 1000 : 0,
-        starvedShare: stalled ? 1 : 0,
-        starvedAfterSeconds: 1,
-        neverProgressed: stalled ? 1000 : 0,
-        fairCycleSeconds: stalled ? 0 : 0.03,
-        medianLongestGapSeconds: stalled ? 3 : 0.05,
-        maxLongestGapSeconds: stalled ? 3 : 0.2
-      },
-      errors: {},
-      errorDetails: [],
-      cpuUserSeconds: 1,
-      cpuSystemSeconds: 1,
-      peakRssBytes: 100 * 2 ** 20
-    },
-    probe: {
-      runtime: "node",
-      runtimeVersion: "20",
-      intervalMs: 100,
-      timeoutMs: 5000,
-      maxOutstanding: 64,
-      bytes: 32768,
-      seconds: 3,
-      scheduled: 30,
-      skipped: 0,
-      completed: stalled ? 0 : 30,
-      timedOut: stalled ? 30 : 0,
-      failed: 0,
-      connect: percentiles,
-      roundTrip: percentiles,
-      scheduleLagMaxMs: 2,
-      errors: {},
-      errorDetails: []
-    }
-  }
-}
 
 const results = [result("c-epoll", [900, 1000, 1100], false), result("faulty", [0, 0, 0], true)]
 
