@@ -70,7 +70,7 @@ const killRunnerWhen = (
     yield* keep(runner.stderr)
     let children: ReadonlyArray<ProcessEntry> = []
     let ports: Array<number> = []
-    const deadline = Date.now() + 90_000
+    const deadline = Date.now() + 150_000
     // Until `ready` holds and a server it started listens.
     while (!ready(children) || ports.length === 0) {
       if (Date.now() > deadline || !(yield* alive(runner.pid))) {
@@ -124,7 +124,7 @@ describe("kill -9 of the runner", () => {
           expect(result.strays).toEqual([])
           expect(result.open).toEqual([])
         }).pipe(Effect.provide(live)),
-      120_000
+      200_000
     )
 
     it.live(
@@ -162,7 +162,7 @@ describe("kill -9 of the runner", () => {
           expect(result.strays).toEqual([])
           expect(result.open).toEqual([])
         }).pipe(Effect.scoped, Effect.provide(live)),
-      120_000
+      200_000
     )
   }
 
@@ -183,6 +183,6 @@ describe("kill -9 of the runner", () => {
         expect(result.strays).toEqual([])
         expect(result.open).toEqual([])
       }).pipe(Effect.provide(live)),
-    120_000
+    200_000
   )
 })
