@@ -57,6 +57,27 @@ export const saturationPalette = (results: ReadonlyArray<SaturationResult>, grid
   return { label, styles: stylesOf([...runOrder, ...extra], ranked).filter((s) => saturated.includes(s.label)) }
 }
 
+/** A line per target with its marker at each point, hidden targets filtered out. */
+const lineLayers = (
+  x: object,
+  y: object,
+  encodings: ReturnType<typeof seriesEncodings>,
+  pointSize: number,
+  tooltip: ReadonlyArray<object>
+) => ({
+  transform: [notHidden],
+  layer: [
+    {
+      mark: { type: "line", strokeWidth: 2 },
+      encoding: { x, y, color: encodings.color, strokeDash: encodings.strokeDash }
+    },
+    {
+      mark: { type: "point", filled: true, size: pointSize, opacity: 1 },
+      encoding: { x, y, color: encodings.color, shape: encodings.shape, tooltip }
+    }
+  ]
+})
+
 const base = (palette: SaturationPalette, plotted: ReadonlyArray<SaturationResult>) => {
   const labels = palette.styles.map((s) => s.label).filter((l) => plotted.some((r) => palette.label(r.target) === l))
   return {
@@ -102,29 +123,13 @@ export const throughputChartSpec = (
     width: 640,
     height: 320,
     data: { values },
-    transform: [notHidden],
-    layer: [
-      {
-        mark: { type: "line", strokeWidth: 2 },
-        encoding: { x, y, color: encodings.color, strokeDash: encodings.strokeDash }
-      },
-      {
-        mark: { type: "point", filled: true, size: 40, opacity: 1 },
-        encoding: {
-          x,
-          y,
-          color: encodings.color,
-          shape: encodings.shape,
-          tooltip: [
-            { field: "target", type: "nominal" },
-            { field: "second", type: "quantitative", title: "s" },
-            { field: "mbPerSecond", type: "quantitative", title: "MB/s" },
-            { field: "serverCoreBusy", type: "quantitative", title: "server core busy %" },
-            { field: "clientCoreBusy", type: "quantitative", title: "client core busy %" }
-          ]
-        }
-      }
-    ]
+    ...lineLayers(x, y, encodings, 40, [
+      { field: "target", type: "nominal" },
+      { field: "second", type: "quantitative", title: "s" },
+      { field: "mbPerSecond", type: "quantitative", title: "MB/s" },
+      { field: "serverCoreBusy", type: "quantitative", title: "server core busy %" },
+      { field: "clientCoreBusy", type: "quantitative", title: "client core busy %" }
+    ])
   } as TopLevelSpec
 }
 
@@ -178,29 +183,13 @@ export const clientDelayChartSpec = (
     width: 480,
     height: 320,
     data: { values },
-    transform: [notHidden],
-    layer: [
-      {
-        mark: { type: "line", strokeWidth: 2 },
-        encoding: { x, y, color: encodings.color, strokeDash: encodings.strokeDash }
-      },
-      {
-        mark: { type: "point", filled: true, size: 60, opacity: 1 },
-        encoding: {
-          x,
-          y,
-          color: encodings.color,
-          shape: encodings.shape,
-          tooltip: [
-            { field: "target", type: "nominal" },
-            { field: "percentile", type: "ordinal" },
-            { field: "ms", type: "quantitative", title: "ms", format: ".3~g" },
-            { field: "timedOut", type: "quantitative", title: "timed out" },
-            { field: "probes", type: "quantitative", title: "probes" }
-          ]
-        }
-      }
-    ]
+    ...lineLayers(x, y, encodings, 60, [
+      { field: "target", type: "nominal" },
+      { field: "percentile", type: "ordinal" },
+      { field: "ms", type: "quantitative", title: "ms", format: ".3~g" },
+      { field: "timedOut", type: "quantitative", title: "timed out" },
+      { field: "probes", type: "quantitative", title: "probes" }
+    ])
   } as TopLevelSpec
 }
 
