@@ -2,7 +2,8 @@
  * The child-process module with real processes: a child that ignores
  * SIGTERM is killed within the grace period, on a plain stop and when the
  * fiber that owns it is interrupted (Ctrl-C); exits are told apart by code
- * and signal name; leftovers of a dead runner are found and removed.
+ * and signal name; a child that runs past its bound is stopped and named;
+ * leftovers of a dead runner are found and removed.
  */
 import * as Command from "@effect/platform/Command"
 import { describe, expect } from "@effect/vitest"
@@ -11,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { expectKilledAfterGrace, isAlive, liveTest } from "../testing/Live.ts"
-import { awaitReady, describeExit, leftovers, removeLeftovers, spawn } from "./ChildProcess.ts"
+import { awaitReady, describeExit, leftovers, removeLeftovers, runToCompletion, spawn } from "./ChildProcess.ts"
 
 // Ignored signals stay ignored across exec, so the `sleep` children ignore SIGTERM too.
 const STUBBORN = ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.2; done"]
@@ -83,6 +84,31 @@ describe("child processes", () => {
       )
       expect(err.message).toContain("exited with code 3 before ready")
       expect(err.message).toContain("bye")
+    },
+    60_000
+  )
+
+  liveTest(
+    "a child that runs past its bound is stopped, and the failure names the bound",
+    function* () {
+      const started = Date.now()
+      const err = yield* Effect.flip(
+        runToCompletion(
+          { name: "hung client", argv: ["sh", "-c", "echo working >&2; sleep 60"] },
+          1,
+          "its --timeout 1 s"
+        )
+      )
+      const took = Date.now() - started
+      if (err._tag !== "ChildOverran") return expect.unreachable(err.message)
+      expect(err.message).toMatch(
+        /^hung client \(pid \d+\) did not finish within 1 s \(its --timeout 1 s\); it was stopped/
+      )
+      expect(err.message).toContain("working")
+      // The bound, then SIGTERM (sh and sleep take it at once): well under the 5 s grace.
+      expect(took).toBeGreaterThanOrEqual(1000)
+      expect(took).toBeLessThan(5000)
+      expect(yield* isAlive(err.pid)).toBe(false)
     },
     60_000
   )
