@@ -76,7 +76,11 @@ const startFlood = (connections: number, ready: (stderr: string) => boolean) =>
       Effect.forkScoped
     )
     const serverPid = () => Number(/echo server \(pid (\d+)\)/.exec(stderr)?.[1] ?? 0)
-    while (!(serverPid() > 0 && ready(stderr))) yield* Effect.sleep("50 millis")
+    const deadline = Date.now() + 90_000
+    while (!(serverPid() > 0 && ready(stderr))) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`flood never got there; its stderr:\n${stderr}`)
+      yield* Effect.sleep("50 millis")
+    }
     return { proc, output: () => stderr, serverPid: serverPid() }
   })
 
