@@ -23,6 +23,8 @@ export interface OptionInfo {
   readonly description: string
   readonly example: string | undefined
   readonly defaultText: string | undefined
+  /** Given once per value (`Options.repeated`), e.g. `--ssh-option A --ssh-option B`. */
+  readonly repeatable?: boolean
 }
 
 export interface CommandInfo {
@@ -89,7 +91,12 @@ const collectOptions = (options: Node, fallback: Option.Option<unknown>, into: A
     case "OrElse":
       collectOptions(node(options.left), fallback, into)
       return collectOptions(node(options.right), fallback, into)
-    case "Variadic":
+    case "Variadic": {
+      const inner: Array<OptionInfo> = []
+      collectOptions(node(options.argumentOption), fallback, inner)
+      for (const option of inner) into.push({ ...option, repeatable: true })
+      return
+    }
     case "KeyValueMap":
       return collectOptions(node(options.argumentOption), fallback, into)
     default:

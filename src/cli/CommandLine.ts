@@ -88,7 +88,7 @@ export const checkCommandLine = (args: ReadonlyArray<string>, commands: Readonly
     }
     const value = equals === -1 ? (option.value === undefined ? undefined : rest[i + 1]) : arg.slice(equals + 1)
     const earlier = seen.get(option.name)
-    if (earlier !== undefined) {
+    if (earlier !== undefined && option.repeatable !== true) {
       const shown = (v: string) => (v === "" ? dash(option.name) : `${dash(option.name)} ${v}`)
       return invalid(
         `${command.name}: ${dash(option.name)} is given twice (${shown(earlier)}, then ${shown(value ?? "")}); give it once${

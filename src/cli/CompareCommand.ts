@@ -20,19 +20,20 @@ import { nativeClientPath } from "../run/NativeClient.ts"
 import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../run/Preflight.ts"
 import { cellVerdict } from "../run/ProcessPlan.ts"
 import type { Cell, RunFile, RunOptions, TargetInfo } from "../run/RunFile.ts"
-import { loadRun, newRunId, runsDir, saveRun } from "../run/RunStore.ts"
+import { acquirePlace, describePlace, recordPlace, requestOfRun } from "../run/RunPlace.ts"
+import { loadRun, newRunId, runsDir } from "../run/RunStore.ts"
 import { targetInfo } from "../run/RunTargets.ts"
 import type { ClientKind } from "../run/SampleRunner.ts"
-import { defaultSaturationConnections, saturationRunOptions } from "../run/SaturationOptions.ts"
-import { saturateTargetOrReport } from "../run/SaturationTarget.ts"
+import { defaultSaturationConnections } from "../run/SaturationOptions.ts"
+import { saturationPhase } from "../run/SaturationPhase.ts"
 import { dryRunLines, seedPreset, withSeedSysctls } from "../run/SeedPreset.ts"
 import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
-import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { checkAvailable, discoverTargets, type Target } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { Transport } from "../transport/Transport.ts"
+import { networkOptions, placeRequest, serverSshOptions } from "./NetworkOptions.ts"
 import {
   checkCoresExist,
   coresOf,
@@ -125,6 +126,8 @@ const options = {
     )
   ),
   allowBusy: Options.boolean("allow-busy").pipe(Options.withDescription("Measure even when the cores are busy")),
+  ...networkOptions,
+  ...serverSshOptions,
   retryFailedTargets: Options.boolean("retry-failed-targets").pipe(
     Options.withDescription(
       "Start a target that failed to start again for each of its cells (default: its other cells are skipped with the reason)"
@@ -259,48 +262,11 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
     return { run, selected, limits }
   })
 
-/**
- * The saturation phase: each available target in turn, saved to run.json
- * after each; on --resume, targets already saturated are not run again.
- */
-const saturationPhase = (
-  run: RunFile,
-  dir: string,
-  selected: ReadonlyArray<Target>,
-  durationSeconds: number,
-  log: (line: string) => Effect.Effect<void>
-) =>
-  Effect.gen(function* () {
-    const transport = yield* Transport
-    const connections = defaultSaturationConnections(yield* readLimits)
-    const client = run.options.client as RuntimeSpec | "native"
-    let current = run
-    for (const target of selected) {
-      const info = run.targets.find((t) => t.name === target.manifest.name)
-      if (info === undefined || !info.available) continue
-      if ((current.saturation ?? []).some((r) => r.target === target.manifest.name)) continue
-      yield* log(
-        `saturating ${target.manifest.name}: ${connections} connections, ${durationSeconds} s, ${client} client…`
-      )
-      const result = yield* saturateTargetOrReport(
-        target,
-        saturationRunOptions(connections, client, {
-          probe: transport.runtime.name,
-          durationSeconds,
-          // Saturation pins one core per side: the first of each list.
-          serverCore: coresOf(run.options.serverCpus)[0] ?? 0,
-          clientCore: coresOf(run.options.clientCpus)[0] ?? 1,
-          onProgress: (line) => log(`  ${line}`)
-        })
-      )
-      current = { ...current, saturation: [...(current.saturation ?? []), result] }
-      yield* saveRun(dir, current)
-    }
-    return current
-  })
-
 export const compareCommand = Command.make("compare", options, (parsed) =>
   Effect.gen(function* () {
+    const asked = Option.isSome(parsed.resume)
+      ? undefined
+      : yield* placeRequest({ ...parsed, saturate: parsed.saturate || Option.isSome(parsed.preset) })
     const all = yield* discoverTargets()
     const { run, selected, limits } = yield* Option.match(parsed.resume, {
       onNone: () => freshRun(parsed, all),
@@ -346,7 +312,11 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
       }
     }
     const measured = Effect.gen(function* () {
-      const final = yield* runMatrix(run, {
+      const request = asked ?? requestOfRun(run.options)
+      const place = yield* acquirePlace(request)
+      if (place.kind !== "loopback") yield* log(describePlace(place))
+      const final = yield* runMatrix(yield* recordPlace(run, place, request), {
+        place,
         dir,
         targets: selected,
         client: run.options.client as ClientKind,
@@ -367,10 +337,13 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
             dir,
             selected,
             final.options.preset === "seed" ? seedPreset.saturateSeconds : parsed.saturateDuration,
-            log
+            log,
+            place,
+            { server: coresOf(final.options.serverCpus)[0] ?? 0, client: coresOf(final.options.clientCpus)[0] ?? 1 }
           )
         : final
     }).pipe(
+      Effect.scoped,
       Effect.onInterrupt(() =>
         Console.error(
           `\ninterrupted: what was measured is in ${dir}/run.json; continue with \`npm run compare -- --resume ${dir}\``

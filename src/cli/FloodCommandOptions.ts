@@ -1,7 +1,7 @@
 /** The options of `flood`: one place for their names, types, defaults and help. */
 import * as Options from "@effect/cli/Options"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
-import { networkKinds } from "../run/NetworkChoice.ts"
+import { networkOptions } from "./NetworkOptions.ts"
 import { defaulted, integerOption, numberOption, runtimeOption, sideCoresOption, sizeOption } from "./OptionValues.ts"
 
 /** Every option of `flood`, checked while the command line is parsed. */
@@ -51,20 +51,7 @@ export const floodOptions = {
       "Runtime of the server started when --port is not given (default: this one); node@24 etc. after setup:runtimes"
     )
   ),
-  network: Options.choice("network", networkKinds).pipe(
-    Options.withDefault("loopback" as const),
-    Options.withDescription(
-      "loopback, or veth: our server runs in a test host (a network namespace, 198.18.0.0/15) behind a veth link; needs root"
-    )
-  ),
-  linkRate: Options.text("link-rate").pipe(
-    Options.optional,
-    Options.withDescription("With --network veth: the link's rate each way, e.g. 1gbit, 200mbit (tc tbf)")
-  ),
-  linkDelay: Options.text("link-delay").pipe(
-    Options.optional,
-    Options.withDescription("With --network veth: delay added on each end of the link, e.g. 5ms (needs sch_netem)")
-  ),
+  ...networkOptions,
   workers: integerOption("workers", "4", { min: 1 }).pipe(
     Options.optional,
     Options.withDescription("Split the flood over this many workers (processes or hosts); this one runs one share")

@@ -15,7 +15,9 @@ import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { formatSaturationSummary } from "../report/SaturationSummary.ts"
 import { nativeClientPath } from "../run/NativeClient.ts"
+import { decideNetwork } from "../run/NetworkChoice.ts"
 import { connectionsVerdict, readLimits } from "../run/Preflight.ts"
+import { describePlace } from "../run/RunPlace.ts"
 import {
   defaultSaturationConnections,
   defaultSaturationOptions,
@@ -29,10 +31,12 @@ import { saturateTargetOrReport } from "../run/SaturationTarget.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { cpuCount } from "../system/Limits.ts"
 import { runtimeBinary } from "../targets/Runtimes.ts"
+import { vethPlace } from "../targets/ServerPlace.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { Transport } from "../transport/Transport.ts"
 import { MeasurementFailed } from "./ExitCodes.ts"
+import { networkOptions } from "./NetworkOptions.ts"
 import {
   checkCoresExist,
   defaulted,
@@ -95,6 +99,7 @@ const options = {
   ),
   serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
   clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>)),
+  ...networkOptions,
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
 }
 
@@ -179,7 +184,12 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
       bytes: runOptions.probeBytes,
       deadlineSeconds: 1
     })
+    const network = yield* decideNetwork(parsed.network, parsed.linkRate, parsed.linkDelay)
     const targets = yield* selectTargets(yield* discoverTargets(), parsed.targets)
+    // One test host for every target, removed when the command ends, fails or is interrupted.
+    const place = network.kind === "veth" ? yield* vethPlace(network.link) : undefined
+    if (place !== undefined) yield* Console.error(`  ${describePlace(place)}`)
+    const placed = place === undefined ? runOptions : { ...runOptions, host: place.host, place }
     // This process only samples; keep it off the server's core.
     if (cores >= 2) yield* pinSelf(parsed.clientCores.join(","))
     if (shared !== undefined)
@@ -189,7 +199,7 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
       yield* Console.error(
         `saturating ${target.manifest.name}: ${connections} ${client} connections, ${parsed.duration} s steady state, probe every ${parsed.probeInterval} ms`
       )
-      const result = yield* saturateTargetOrReport(target, runOptions)
+      const result = yield* saturateTargetOrReport(target, placed)
       results.push(result)
       yield* Console.log(parsed.json ? JSON.stringify(result) : `${formatSaturationSummary(result)}\n`)
     }
@@ -199,7 +209,7 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
         summary: failed.map((r) => `${r.target}: ${r.reason ?? "failed"}`).join("\n")
       })
     }
-  })
+  }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription("Hold a target at saturation: throughput, CPU, switches, memory, fairness, client delay")
 )

@@ -2,6 +2,7 @@
  * The sections that describe a run rather than its results: the targets
  * with their versions and notes, the machine, and the options it ran with.
  */
+import { networkWords } from "../run/NetworkChoice.ts"
 import type { RunFile } from "../run/RunFile.ts"
 import { formatGiB, formatSize } from "./NumberFormat.ts"
 import { type Block, paragraph, type Section, table } from "./ReportBlocks.ts"
@@ -106,6 +107,15 @@ export const optionsSection = (run: RunFile): Section => {
         ...(o.sharedCpus === undefined ? [] : [["CPUs shared by server and client", o.sharedCpus] as const]),
         ["pause between cells", `${o.pauseSeconds} s`],
         ["timeout per flood", `${o.timeoutSeconds} s`],
+        ["network", networkWords(o.network)],
+        ...(o.serverHost === undefined
+          ? []
+          : [
+              [
+                "server host",
+                `${o.serverHost.destination} over SSH (${o.serverHost.hostName}, ${o.serverHost.kernel}, ${o.serverHost.cpus} × ${o.serverHost.cpuModel}), checkout ${o.serverHost.directory}, listening on ${o.serverHost.address}`
+              ] as const
+            ]),
         ["quick", o.quick ? "yes" : "no"],
         ["saturation phase", o.saturate ? "yes" : "no"]
       ])

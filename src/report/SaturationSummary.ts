@@ -1,5 +1,6 @@
 /** The human-readable summary `saturate` prints without `--json`. */
 import type { Percentiles } from "../engine/SaturationReports.ts"
+import { networkWords } from "../run/NetworkChoice.ts"
 import type { CoreSpread, SaturationResult, Spread } from "../run/SaturationResult.ts"
 import { notesOf } from "./SaturationNotes.ts"
 
@@ -28,6 +29,7 @@ export const formatSaturationSummary = (result: SaturationResult): string => {
   const lines = [
     `${result.status === "ok" ? "ok" : result.status.toUpperCase()}: ${result.target} saturated by ${s.connections} ${s.client} connections, ${s.chunk / 1024} KiB in flight each, ${f1(st.seconds)} of ${s.durationSeconds} s steady state${result.reason === undefined ? "" : `\n  why         ${result.reason}`}`
   ]
+  if (s.network !== undefined) lines.push(`  network     ${networkWords(s.network)}`)
   const c = result.client
   if (c !== undefined) {
     lines.push(

@@ -13,7 +13,9 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import { type ChildExit, exitFields } from "../system/ChildProcess.ts"
+import { OperatingSystem, type OperatingSystemService } from "../system/OperatingSystem.ts"
 import { processSnapshot, timeWaitCount } from "../system/ProcStat.ts"
+import { loopbackPlace, type ServerPlace } from "../targets/ServerPlace.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { coresBusy } from "./BusyCores.ts"
@@ -89,6 +91,8 @@ export interface MatrixContext {
   readonly hooks: RunnerHooks
   /** Try a target that failed to start again for every cell, instead of skipping the rest of its cells. */
   readonly retryFailedTargets?: boolean
+  /** Where every server runs (a test host, an SSH host); this machine's loopback when absent. */
+  readonly place?: ServerPlace
 }
 
 /** Waits until the client has enough free ports, or 70 s (TIME_WAIT lasts 60 s). */
@@ -109,18 +113,33 @@ const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
     }
   })
 
-/** How busy both cores were over a short quiet look before a cell (the machine may be shared). */
-const busyBefore = (serverCores: ReadonlyArray<number>, clientCores: ReadonlyArray<number>) =>
-  Effect.map(coresBusy([...new Set([...serverCores, ...clientCores])]), (loads) => {
-    // A side of several cores is as busy as their mean.
-    const side = (cores: ReadonlyArray<number>) => {
-      const mine = loads.filter((l) => cores.includes(l.core))
-      return mine.length === cores.length ? mine.reduce((sum, l) => sum + l.busy, 0) / mine.length : undefined
+/**
+ * How busy both sides' cores were over a short quiet look before a cell (the
+ * machine may be shared); the server's cores on its own host when it runs over SSH.
+ */
+const busyBefore = (
+  serverCores: ReadonlyArray<number>,
+  clientCores: ReadonlyArray<number>,
+  serverSystem: OperatingSystemService | undefined
+) =>
+  Effect.map(
+    serverSystem === undefined
+      ? coresBusy([...new Set([...serverCores, ...clientCores])]).pipe(Effect.map((loads) => [loads, loads] as const))
+      : Effect.all(
+          [coresBusy(serverCores).pipe(Effect.provideService(OperatingSystem, serverSystem)), coresBusy(clientCores)],
+          { concurrency: 2 }
+        ),
+    ([serverLoads, clientLoads]) => {
+      // A side of several cores is as busy as their mean.
+      const side = (loads: typeof serverLoads, cores: ReadonlyArray<number>) => {
+        const mine = loads.filter((l) => cores.includes(l.core))
+        return mine.length === cores.length ? mine.reduce((sum, l) => sum + l.busy, 0) / mine.length : undefined
+      }
+      const server = side(serverLoads, serverCores)
+      const client = side(clientLoads, clientCores)
+      return server === undefined || client === undefined ? undefined : { server, client }
     }
-    const server = side(serverCores)
-    const client = side(clientCores)
-    return server === undefined || client === undefined ? undefined : { server, client }
-  })
+  )
 
 export const runMatrix = (initial: RunFile, context: MatrixContext) =>
   Effect.gen(function* () {
@@ -153,6 +172,9 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
     )
 
     const limits = yield* readLimits
+    const place = context.place ?? (yield* loopbackPlace())
+    // Another host's /proc is read there; a test host shares this machine's.
+    const remoteSystem = place.kind === "ssh" ? place.system : undefined
     for (const target of context.targets) {
       const name = target.manifest.name
       const indices = cells.flatMap((c, i) => (c.target === name && c.status === "pending" ? [i] : []))
@@ -174,7 +196,11 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
           const s = yield* Scope.make()
           scope = s
           const launched = yield* Effect.either(
-            launchTarget(target, { cpus: context.serverCores, processes }).pipe(Scope.extend(s))
+            launchTarget(target, {
+              cpus: context.serverCores,
+              processes,
+              ...(context.place === undefined ? {} : { place: context.place })
+            }).pipe(Scope.extend(s))
           )
           if (Either.isLeft(launched)) {
             yield* stop
@@ -182,7 +208,9 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
           }
           server = launched.right
           // Summed over the server's processes, as its peak RSS is.
-          const idle = yield* Effect.forEach(server.pids, processSnapshot)
+          const idle = yield* Effect.forEach(server.pids, (pid) =>
+            processSnapshot(pid).pipe(Effect.provideService(OperatingSystem, server!.system))
+          )
           idleRssBytes = idle.every(Option.isSome)
             ? idle.reduce((sum, o) => sum + (Option.isSome(o) ? o.value.rssBytes : 0), 0)
             : undefined
@@ -204,6 +232,14 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               continue
             }
             const plan = planned.plan
+            if (plan.sourceAddresses > 1 && place.kind !== "loopback") {
+              yield* setCell(index, {
+                ...cell,
+                status: "skipped",
+                reason: `${cell.connections} connections need ${plan.sourceAddresses} loopback source addresses, and the server is not on loopback here (${place.kind}); run this cell on loopback`
+              })
+              continue
+            }
             // Another process count than the running server's: start it anew with K processes.
             if (server !== undefined && server.processes !== plan.serverProcesses) yield* stop
             if (server === undefined) {
@@ -232,9 +268,10 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               }
             }
             yield* drainTimeWait(cell.connections, hooks)
-            const coresBusyBefore = yield* busyBefore(context.serverCores, context.clientCores)
+            const coresBusyBefore = yield* busyBefore(context.serverCores, context.clientCores, remoteSystem)
             const options: FloodOptions = {
               ...defaultFloodOptions,
+              host: place.host,
               port: server!.port,
               connections: cell.connections,
               bytesPerConnection: cell.bytesPerConnection,
@@ -269,7 +306,8 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                   serverCores: context.serverCores,
                   clientCores: context.clientCores,
                   repetition: rep,
-                  warmup: rep === 0
+                  warmup: rep === 0,
+                  ...(remoteSystem === undefined ? {} : { serverSystem: remoteSystem })
                 })
               )
               floodMs += (yield* Clock.currentTimeMillis) - t0

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import type { NetworkDescription } from "../engine/FloodResult.ts"
-import { type LinkShape, parseLinkDelay, parseLinkRate } from "../system/TestHost.ts"
+import { describeLink, type LinkShape, parseLinkDelay, parseLinkRate } from "../system/TestHost.ts"
 
 export const networkKinds = ["loopback", "veth"] as const
 export type NetworkKind = (typeof networkKinds)[number]
@@ -72,6 +72,12 @@ export const decideNetwork = (
     }
     return { kind, link }
   })
+
+/** "loopback" or "veth link to a test host (200 Mbit/s)", for reports. */
+export const networkWords = (network: NetworkDescription | undefined) =>
+  network === undefined || network.kind === "loopback"
+    ? "loopback"
+    : `veth link to a test host (${describeLink({ rateBitsPerSecond: network.rateBitsPerSecond, delayMs: network.delayMs })})`
 
 /** What run.json and the flood result record of the network. */
 export const describeNetwork = (choice: NetworkChoice): NetworkDescription => ({

@@ -4,7 +4,7 @@
  * sizes bytes, shares 0..1 unless a field says otherwise.
  */
 import * as Schema from "effect/Schema"
-import { FloodReport } from "../engine/FloodResult.ts"
+import { FloodReport, NetworkDescription } from "../engine/FloodResult.ts"
 import { ProcessUsage } from "../engine/ProcessUsage.ts"
 import { CoreLoad, ServerUsage } from "../system/CoreLoad.ts"
 import { Environment } from "../system/Environment.ts"
@@ -149,6 +149,25 @@ export const TargetInfo = Schema.Struct({
 })
 export type TargetInfo = typeof TargetInfo.Type
 
+/** A server host reached over SSH, as `compare --server-ssh` found it. */
+export const ServerHost = Schema.Struct({
+  /** `user@host` as given to ssh. */
+  destination: Schema.String,
+  /** `--ssh-option`s, as ssh's `-o` takes them. */
+  sshOptions: Schema.Array(Schema.String),
+  /** The checkout of echoflood there, at the run's commit. */
+  directory: Schema.String,
+  /** The address the servers listened on there and the client dialled. */
+  address: Schema.String,
+  /** That host's machine, read from its /proc and /sys. */
+  hostName: Schema.String,
+  kernel: Schema.String,
+  cpuModel: Schema.String,
+  cpus: Schema.Number,
+  memoryBytes: Schema.Number
+})
+export type ServerHost = typeof ServerHost.Type
+
 export const RunOptions = Schema.Struct({
   targets: Schema.Array(Schema.String),
   client: Schema.String,
@@ -174,6 +193,10 @@ export const RunOptions = Schema.Struct({
     Schema.Array(Schema.Struct({ name: Schema.String, before: Schema.String, value: Schema.String }))
   ),
   saturate: Schema.Boolean,
+  /** `--network`: the link between the client and every server; loopback when absent. */
+  network: Schema.optional(NetworkDescription),
+  /** `--server-ssh`: every server ran on this host, reached over SSH; the client ran here. */
+  serverHost: Schema.optional(ServerHost),
   /** bench:core: the parts asked for (e.g. "abcd") and its warm-up rounds. */
   parts: Schema.optional(Schema.String),
   warmupRounds: Schema.optional(Schema.Number)

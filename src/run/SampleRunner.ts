@@ -5,10 +5,12 @@
  * context switches and peak memory.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
+import { OperatingSystem, type OperatingSystemService } from "../system/OperatingSystem.ts"
 import {
   coreLoad,
   isClientBound,
@@ -53,6 +55,12 @@ export interface SampleSpec {
   readonly plan?: ProcessPlan
   /** Run the client under /usr/bin/time (when there) and record its CPU and peak RSS. */
   readonly timeClient?: boolean
+  /**
+   * The system of another host the server runs on (over SSH): the server's
+   * processes, its core and the context switches are read there, sampled less
+   * often since each reading is a round trip; the client's core here.
+   */
+  readonly serverSystem?: OperatingSystemService
 }
 
 const singleProcess = (connections: number): ProcessPlan => ({
@@ -78,6 +86,16 @@ export const sumUsage = (usages: ReadonlyArray<ServerUsage>): ServerUsage | unde
       }))
 
 const snapshotsOf = (pids: ReadonlyArray<number>) => Effect.forEach(pids, processSnapshot)
+const SAMPLE_REMOTE_EVERY = "250 millis"
+
+/** Readings of /proc/stat every `every` until interrupted, kept in `into`. */
+const sampleInto = (into: Array<SystemSnapshot>, every: Duration.DurationInput) =>
+  systemSnapshot.pipe(
+    Effect.tap((s) => Effect.sync(() => into.push(s))),
+    Effect.zipRight(Effect.sleep(every)),
+    Effect.forever,
+    Effect.fork
+  )
 
 const usageOf = (
   before: ReadonlyArray<Option.Option<ProcessSnapshot>>,
@@ -103,15 +121,17 @@ export const runSample = (spec: SampleSpec) =>
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const timed = spec.timeClient === true && (yield* fs.exists(TIME).pipe(Effect.orElseSucceed(() => false)))
+      const local = yield* OperatingSystem
+      const there = spec.serverSystem ?? local
+      const onServer = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.provideService(effect, OperatingSystem, there)
       const snapshots: Array<SystemSnapshot> = [yield* systemSnapshot]
-      const sampler = yield* systemSnapshot.pipe(
-        Effect.tap((s) => Effect.sync(() => snapshots.push(s))),
-        Effect.zipRight(Effect.sleep(SAMPLE_EVERY)),
-        Effect.forever,
-        Effect.fork
-      )
-      yield* Effect.forEach(spec.serverPids, resetPeakRss)
-      const serverBefore = yield* snapshotsOf(spec.serverPids)
+      const sampler = yield* sampleInto(snapshots, SAMPLE_EVERY)
+      const serverSnapshots: Array<SystemSnapshot> = spec.serverSystem === undefined ? snapshots : []
+      const serverSampler =
+        spec.serverSystem === undefined ? undefined : yield* onServer(sampleInto(serverSnapshots, SAMPLE_REMOTE_EVERY))
+      yield* onServer(Effect.forEach(spec.serverPids, resetPeakRss))
+      const serverBefore = yield* onServer(snapshotsOf(spec.serverPids))
       const startedAt = new Date().toISOString()
       const { flood, reportAt, usage } = yield* runClients(
         spec.client,
@@ -120,16 +140,22 @@ export const runSample = (spec: SampleSpec) =>
         spec.clientCores.join(","),
         timed
       )
-      const serverAfter = yield* snapshotsOf(spec.serverPids)
+      const serverAfter = yield* onServer(snapshotsOf(spec.serverPids))
       snapshots.push(yield* systemSnapshot)
       yield* Fiber.interrupt(sampler)
+      if (serverSampler !== undefined) {
+        serverSnapshots.push(yield* onServer(systemSnapshot))
+        yield* Fiber.interrupt(serverSampler)
+      }
       const end = reportAt > 0 ? reportAt : snapshots[snapshots.length - 1]!.at
       const start = end - flood.seconds * 1000
       const before = nearestBefore(snapshots, start)
       const after = firstAfter(snapshots, end)
-      const serverCore = coreLoad(before, after, spec.serverCores)
+      const serverBeforeSystem = nearestBefore(serverSnapshots, start)
+      const serverAfterSystem = firstAfter(serverSnapshots, end)
+      const serverCore = coreLoad(serverBeforeSystem, serverAfterSystem, spec.serverCores)
       const clientCore = coreLoad(before, after, spec.clientCores)
-      const windowSeconds = (after.at - before.at) / 1000
+      const windowSeconds = (serverAfterSystem.at - serverBeforeSystem.at) / 1000
       const judged = flood.seconds >= MIN_WINDOW_SECONDS && serverCore !== undefined && clientCore !== undefined
       return {
         repetition: spec.repetition,
@@ -143,7 +169,9 @@ export const runSample = (spec: SampleSpec) =>
         clientCore,
         clientBound: judged ? isClientBound(serverCore.busy, clientCore.busy) : false,
         contextSwitchesPerSecond:
-          windowSeconds > 0 ? (after.contextSwitches - before.contextSwitches) / windowSeconds : undefined,
+          windowSeconds > 0
+            ? (serverAfterSystem.contextSwitches - serverBeforeSystem.contextSwitches) / windowSeconds
+            : undefined,
         ...(usage === undefined ? {} : { client: usage })
       } satisfies Sample
     })

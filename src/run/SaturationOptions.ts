@@ -10,6 +10,7 @@ import type { ProbeOptions, SaturationClientOptions } from "../engine/Saturation
 import { PATTERN_LENGTH } from "../protocol/PayloadPattern.ts"
 import { FD_RESERVE } from "../system/Limits.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
+import { placeNetwork, type ServerPlace } from "../targets/ServerPlace.ts"
 import { type Limits, portCount } from "./Preflight.ts"
 import type { SaturationSettings } from "./SaturationResult.ts"
 
@@ -120,6 +121,8 @@ export interface SaturationRunOptions extends Omit<SaturationSettings, "client" 
   readonly probe: RuntimeSpec
   /** Progress lines for a human (the library never prints). */
   readonly onProgress?: (line: string) => Effect.Effect<void>
+  /** Where the server runs (a test host); `host` on this machine when absent. */
+  readonly place?: ServerPlace
 }
 
 /** The defaults of `saturate`, for a given connection count and client runtime. */
@@ -149,7 +152,8 @@ export const saturationRunOptions = (
 
 /** The settings a result records. */
 export const settingsOf = (options: SaturationRunOptions): SaturationSettings => {
-  // Everything but where the server is and how progress is shown.
-  const { host: _host, onProgress: _onProgress, ...settings } = options
-  return settings
+  // Everything but where the server is and how progress is shown; the link it is behind, if any.
+  const { host: _host, onProgress: _onProgress, place, ...settings } = options
+  const network = place === undefined || place.kind === "loopback" ? undefined : placeNetwork(place)
+  return network === undefined ? settings : { ...settings, network }
 }

@@ -6,6 +6,7 @@
  * of this data alone.
  */
 import * as Schema from "effect/Schema"
+import { NetworkDescription } from "../engine/FloodResult.ts"
 import { ProbeReport, SaturationClientReport } from "../engine/SaturationReports.ts"
 import { CoreLoad, coreSplit } from "../system/CoreLoad.ts"
 
@@ -106,7 +107,9 @@ export const SaturationSettings = Schema.Struct({
   serverCores: Schema.optional(Schema.Array(Schema.Number)),
   clientCores: Schema.optional(Schema.Array(Schema.Number)),
   /** CPUs both sides ran on: they competed for them, and each side's core load holds the other's work. */
-  sharedCpus: Schema.optional(Schema.String)
+  sharedCpus: Schema.optional(Schema.String),
+  /** The link between the client and the server; loopback when absent. */
+  network: Schema.optional(NetworkDescription)
 })
 export type SaturationSettings = typeof SaturationSettings.Type
 

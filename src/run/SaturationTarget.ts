@@ -19,7 +19,10 @@ import { steadySummary } from "./SteadyStats.ts"
 export const saturateTarget = (target: Target, options: SaturationRunOptions) =>
   Effect.gen(function* () {
     const cores = options.serverCores ?? [options.serverCore]
-    const server = yield* launchTarget(target, { host: options.host, cpus: cores })
+    const server = yield* launchTarget(target, {
+      ...(options.place === undefined ? { host: options.host } : { place: options.place }),
+      cpus: cores
+    })
     yield* (options.onProgress ?? (() => Effect.void))(
       `${target.manifest.name}: server pid ${server.pid} on ${options.host}:${server.port}, ${cores.length === 1 ? "core" : "cores"} ${cores.join(",")}`
     )
