@@ -65,9 +65,8 @@ class ProbeRun implements StreamOwner {
     readonly options: ProbeOptions,
     readonly transport: Transport["Type"]
   ) {
-    this.total = options.bytes
-    this.chunk = options.bytes
-    this.window = options.bytes
+    // A probe is one write of its whole stream: one chunk, and the window holds all of it.
+    this.total = this.chunk = this.window = options.bytes
   }
 
   start(): void {

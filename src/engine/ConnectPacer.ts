@@ -14,6 +14,14 @@ export interface PacerOptions extends StreamTarget {
   readonly connectTimeoutSeconds: number
 }
 
+/** The policy a pacer opens streams for. */
+export interface PacerOwner<S extends VerifiedStream> {
+  /** The stream for connection `index`, not yet connected. */
+  newStream(index: number): S
+  /** A connect settled (the stream is open when `error` is undefined); the next one starts after it returns. */
+  connectSettled(stream: S, error: TransportError | undefined): void
+}
+
 export class ConnectPacer<S extends VerifiedStream> {
   /** Every stream made so far, by index. */
   readonly streams: Array<S> = []
@@ -24,9 +32,7 @@ export class ConnectPacer<S extends VerifiedStream> {
   constructor(
     private readonly transport: Transport["Type"],
     private readonly options: PacerOptions,
-    private readonly make: (index: number) => S,
-    /** A connect settled (the stream is open when `error` is undefined); the next one starts after it returns. */
-    private readonly onSettled: (stream: S, error: TransportError | undefined) => void
+    private readonly owner: PacerOwner<S>
   ) {}
 
   get allSettled(): boolean {
@@ -48,7 +54,7 @@ export class ConnectPacer<S extends VerifiedStream> {
     this.stopped = true
     const unopened: Array<S> = []
     while (this.streams.length < this.options.connections) {
-      const stream = this.make(this.streams.length)
+      const stream = this.owner.newStream(this.streams.length)
       this.streams.push(stream)
       unopened.push(stream)
     }
@@ -57,11 +63,11 @@ export class ConnectPacer<S extends VerifiedStream> {
 
   private connectNext(): void {
     if (this.stopped || this.streams.length >= this.options.connections) return
-    const stream = this.make(this.streams.length)
+    const stream = this.owner.newStream(this.streams.length)
     this.streams.push(stream)
     connectStream(this.transport, this.options, this.options.connectTimeoutSeconds * 1000, stream, (error) => {
       this.settled++
-      this.onSettled(stream, error)
+      this.owner.connectSettled(stream, error)
       this.connectNext()
     })
   }

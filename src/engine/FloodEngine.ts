@@ -10,7 +10,7 @@
 import * as Effect from "effect/Effect"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
-import { ConnectPacer } from "./ConnectPacer.ts"
+import { ConnectPacer, type PacerOwner } from "./ConnectPacer.ts"
 import { type ErrorDetail, ErrorLog, transportDetail } from "./ErrorKinds.ts"
 import type { FloodOptions } from "./FloodOptions.ts"
 import type { FloodReport } from "./FloodResult.ts"
@@ -26,7 +26,7 @@ export interface FloodProgress {
 }
 
 /** One flood in progress. */
-class FloodRun implements StreamOwner {
+class FloodRun implements StreamOwner, PacerOwner<VerifiedStream> {
   readonly label = "connection"
   readonly latency = new LatencyHistogram()
   readonly progress: FloodProgress = { connected: 0, completed: 0, failed: 0, bytesVerified: 0 }
@@ -58,12 +58,7 @@ class FloodRun implements StreamOwner {
     this.total = options.bytesPerConnection
     this.chunk = options.chunk
     this.window = options.window
-    this.pacer = new ConnectPacer(
-      transport,
-      options,
-      (index) => new VerifiedStream(index, this),
-      (stream, error) => this.connectSettled(stream, error)
-    )
+    this.pacer = new ConnectPacer(transport, options, this)
   }
 
   start(resolve: () => void): void {
@@ -75,7 +70,11 @@ class FloodRun implements StreamOwner {
     this.pacer.start()
   }
 
-  private connectSettled(stream: VerifiedStream, error: TransportError | undefined): void {
+  newStream(index: number): VerifiedStream {
+    return new VerifiedStream(index, this)
+  }
+
+  connectSettled(stream: VerifiedStream, error: TransportError | undefined): void {
     const now = performance.now()
     if (this.pacer.allSettled) this.connectsDoneAt = now
     if (error !== undefined) {

@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
-import { ConnectPacer } from "./ConnectPacer.ts"
+import { ConnectPacer, type PacerOwner } from "./ConnectPacer.ts"
 import { type ErrorDetail, ErrorLog, transportDetail } from "./ErrorKinds.ts"
 import type { Fairness, SaturationClientOptions, SaturationClientReport } from "./SaturationReports.ts"
 import { DONE, type StreamOwner, VerifiedStream } from "./VerifiedStream.ts"
@@ -60,7 +60,7 @@ const percentile = (sorted: ArrayLike<number>, p: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!
 
 /** One saturation in progress. */
-class SaturationRun implements StreamOwner {
+class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
   readonly label = "connection"
   readonly latency = undefined
   readonly total = Number.POSITIVE_INFINITY
@@ -85,12 +85,7 @@ class SaturationRun implements StreamOwner {
   ) {
     this.chunk = options.chunk
     this.window = options.window
-    this.pacer = new ConnectPacer(
-      transport,
-      options,
-      (index) => new SaturatingStream(index, this),
-      (stream, error) => this.connectSettled(stream, error)
-    )
+    this.pacer = new ConnectPacer(transport, options, this)
   }
 
   get connections(): ReadonlyArray<SaturatingStream> {
@@ -103,7 +98,11 @@ class SaturationRun implements StreamOwner {
     this.pacer.start()
   }
 
-  private connectSettled(stream: SaturatingStream, error: TransportError | undefined): void {
+  newStream(index: number): SaturatingStream {
+    return new SaturatingStream(index, this)
+  }
+
+  connectSettled(stream: SaturatingStream, error: TransportError | undefined): void {
     if (error !== undefined) {
       stream.fail(transportDetail(this.label, stream.index, 0, error))
     } else if (this.stopped || stream.state === DONE) {
