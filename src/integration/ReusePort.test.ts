@@ -12,14 +12,22 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { nodeHasReusePort } from "../../adapters/node/NodeTransport.ts"
-import { runFlood } from "../engine/FloodEngine.ts"
-import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
-import { nodeLiveWithSockets } from "../testing/Live.ts"
-import { skipUnavailable } from "../testing/TargetChecks.ts"
+import { eachTarget, expectEchoVerified, expectTargetsNamed } from "../testing/TargetChecks.ts"
 
-const live = nodeLiveWithSockets
+/** One target of each runtime and framework the original benchmark measured. */
+const ORIGINAL_RUNTIMES = [
+  "c-epoll",
+  "go-buffer",
+  "erlang",
+  "twisted",
+  "eventlet",
+  "python-threads",
+  "node",
+  "bun",
+  "deno"
+]
 /** Enough that a hash (reuseport) or a round robin (cluster) gives each of two processes some. */
 const CONNECTIONS = 64
 
@@ -60,19 +68,7 @@ const targets = await Effect.runPromise(
 
 describe("several processes on one port", () => {
   it("covers every runtime and framework of the original benchmark", () => {
-    const names = targets.map((t) => t.manifest.name)
-    for (const name of [
-      "c-epoll",
-      "go-buffer",
-      "erlang",
-      "twisted",
-      "eventlet",
-      "python-threads",
-      "node",
-      "bun",
-      "deno"
-    ])
-      expect(names).toContain(name)
+    expectTargetsNamed(targets, ORIGINAL_RUNTIMES)
   })
 
   it("knows which Node versions have net.Server reusePort (22.12 and 23.1 on), so older ones use cluster", () => {
@@ -86,39 +82,32 @@ describe("several processes on one port", () => {
     ])
   })
 
-  for (const target of targets) {
-    const mode = target.manifest.processes?.mode
-    it.live(
-      `${target.manifest.name} (${mode}): two processes both accept, and echo is verified`,
-      (ctx) =>
-        Effect.gen(function* () {
-          yield* skipUnavailable(ctx, target)
-          const server = yield* launchTarget(target, { processes: 2 })
-          // reuseport: the two copies; cluster: the primary and its two workers.
-          expect(server.pids.length).toBe(mode === "cluster" ? 3 : 2)
-          const before = server.pids.map(sockets)
-          const open = yield* openAll(server.port)
-          yield* Effect.sleep("500 millis")
-          const gained = server.pids.map((pid, i) => sockets(pid) - before[i]!)
-          for (const s of open) s.destroy()
-          const accepting = gained.filter((n) => n > 0).length
-          expect(accepting, `sockets gained per process ${JSON.stringify(gained)}`).toBeGreaterThanOrEqual(2)
-          expect(
-            gained.reduce((a, b) => a + b, 0),
-            `sockets gained per process ${JSON.stringify(gained)}`
-          ).toBeGreaterThanOrEqual(CONNECTIONS)
-          const report = yield* runFlood({
-            ...defaultFloodOptions,
-            port: server.port,
-            connections: CONNECTIONS,
-            bytesPerConnection: 256 * 1024,
-            window: defaultFloodOptions.chunk,
-            timeoutSeconds: 60
-          })
-          expect(report.ok, `${JSON.stringify(report.errorDetails)}\n${server.stderrTail()}`).toBe(true)
-          expect(report.bytesVerified).toBe(CONNECTIONS * 256 * 1024)
-        }).pipe(Effect.scoped, Effect.provide(live)),
-      90_000
-    )
-  }
+  eachTarget(
+    targets,
+    90_000,
+    (target) =>
+      Effect.gen(function* () {
+        const mode = target.manifest.processes?.mode
+        const server = yield* launchTarget(target, { processes: 2 })
+        // reuseport: the two copies; cluster: the primary and its two workers.
+        expect(server.pids.length).toBe(mode === "cluster" ? 3 : 2)
+        const before = server.pids.map(sockets)
+        const open = yield* openAll(server.port)
+        yield* Effect.sleep("500 millis")
+        const gained = server.pids.map((pid, i) => sockets(pid) - before[i]!)
+        for (const s of open) s.destroy()
+        const accepting = gained.filter((n) => n > 0).length
+        expect(accepting, `sockets gained per process ${JSON.stringify(gained)}`).toBeGreaterThanOrEqual(2)
+        expect(
+          gained.reduce((a, b) => a + b, 0),
+          `sockets gained per process ${JSON.stringify(gained)}`
+        ).toBeGreaterThanOrEqual(CONNECTIONS)
+        yield* expectEchoVerified(target.manifest.name, server, {
+          connections: CONNECTIONS,
+          bytesPerConnection: 256 * 1024
+        })
+      }),
+    (target) =>
+      `${target.manifest.name} (${target.manifest.processes?.mode}): two processes both accept, and echo is verified`
+  )
 })
