@@ -97,6 +97,13 @@ const killRunnerWhen = (
     return { children, ports, left, strays, open, seconds: (Date.now() - killedAt) / 1000, output }
   }).pipe(Effect.scoped)
 
+/** Within five seconds of the runner's SIGKILL: no child of its alive, nothing left under it, no port of its listening. */
+const expectNothingLeft = (result: Effect.Effect.Success<ReturnType<typeof killRunnerWhen>>) => {
+  expect(result.left).toEqual([])
+  expect(result.strays).toEqual([])
+  expect(result.open).toEqual([])
+}
+
 const named = (children: ReadonlyArray<ProcessEntry>, pattern: RegExp) =>
   children.filter((c) => pattern.test(c.marks.ECHOFLOOD_CHILD ?? ""))
 
@@ -120,9 +127,7 @@ describe("kill -9 of the runner", () => {
             (children) => named(children, /echo server/).length === 1
           )
           expect(result.ports.length, result.output).toBe(1)
-          expect(result.left).toEqual([])
-          expect(result.strays).toEqual([])
-          expect(result.open).toEqual([])
+          expectNothingLeft(result)
         }).pipe(Effect.provide(live)),
       200_000
     )
@@ -158,9 +163,7 @@ describe("kill -9 of the runner", () => {
           )
           expect(named(result.children, /flood client/).length, result.output).toBeGreaterThan(0)
           expect(result.ports.length, result.output).toBeGreaterThan(0)
-          expect(result.left).toEqual([])
-          expect(result.strays).toEqual([])
-          expect(result.open).toEqual([])
+          expectNothingLeft(result)
         }).pipe(Effect.scoped, Effect.provide(live)),
       200_000
     )
@@ -179,9 +182,7 @@ describe("kill -9 of the runner", () => {
             named(children, /^node-raw$/).length === 1
         )
         expect(result.ports.length, result.output).toBe(1)
-        expect(result.left).toEqual([])
-        expect(result.strays).toEqual([])
-        expect(result.open).toEqual([])
+        expectNothingLeft(result)
       }).pipe(Effect.provide(live)),
     200_000
   )
