@@ -22,21 +22,26 @@ export class NativeClientFailed extends Data.TaggedError("NativeClientFailed")<{
   }
 }
 
-/** `--name value` pairs as argv words. */
-const flagArgs = (flags: ReadonlyArray<readonly [string, string | number]>): Array<string> =>
-  flags.flatMap(([name, value]) => [`--${name}`, String(value)])
+/** `--flag value` words, each value the option of that key. */
+const flagArgs = <O>(options: O, flags: ReadonlyArray<readonly [string, keyof O]>): Array<string> =>
+  flags.flatMap(([flag, key]) => [`--${flag}`, String(options[key])])
+
+/** The flags a flood and a saturating client both take, by the option key both use. */
+const CONNECTION_FLAGS = [
+  ["host", "host"],
+  ["port", "port"],
+  ["connections", "connections"],
+  ["chunk", "chunk"],
+  ["window", "window"],
+  ["connect-concurrency", "connectConcurrency"]
+] as const
 
 export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
-  ...flagArgs([
-    ["host", options.host],
-    ["port", options.port],
-    ["connections", options.connections],
-    ["bytes", options.bytesPerConnection],
-    ["chunk", options.chunk],
-    ["window", options.window],
-    ["timeout", options.timeoutSeconds],
-    ["stall-timeout", options.stallTimeoutSeconds],
-    ["connect-concurrency", options.connectConcurrency]
+  ...flagArgs(options, [
+    ...CONNECTION_FLAGS,
+    ["bytes", "bytesPerConnection"],
+    ["timeout", "timeoutSeconds"],
+    ["stall-timeout", "stallTimeoutSeconds"]
   ]),
   ...(options.barrier ? ["--barrier"] : []),
   ...(options.sourceAddress === undefined ? [] : ["--source-address", options.sourceAddress]),
@@ -50,21 +55,15 @@ export const nativeFloodArgs = (options: FloodOptions): Array<string> => [
  */
 export const nativeSaturationArgv = (options: SaturationClientOptions): Array<string> => [
   nativeClientPath,
-  ...flagArgs([
-    ["host", options.host],
-    ["port", options.port],
-    ["connections", options.connections],
-    ["chunk", options.chunk],
-    ["window", options.window],
-    ["connect-concurrency", options.connectConcurrency],
-    ["connect-timeout", options.connectTimeoutSeconds],
-    ["ramp-timeout", options.rampTimeoutSeconds],
-    ["starved-after", options.starvedAfterSeconds]
+  ...flagArgs(options, [
+    ...CONNECTION_FLAGS,
+    ["connect-timeout", "connectTimeoutSeconds"],
+    ["ramp-timeout", "rampTimeoutSeconds"],
+    ["starved-after", "starvedAfterSeconds"],
+    ["duration", "deadlineSeconds"]
   ]),
   options.noDelay ? "--nodelay" : "--no-nodelay",
   ...(options.sendDuringRamp ? ["--send-during-ramp"] : []),
-  "--duration",
-  String(options.deadlineSeconds),
   "--worker"
 ]
 
