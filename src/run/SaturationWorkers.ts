@@ -29,42 +29,25 @@ export class Heard {
   ) {}
 
   onClient = (event: WorkerEvent): void => {
-    switch (event._tag) {
-      case "tick":
-        this.lastTick = event
-        if (this.keepTicks) this.ticks.push(event)
-        break
-      case "ramped":
-        Deferred.unsafeDone(this.ramped, Effect.succeed(event))
-        break
-      case "client-result":
-        Deferred.unsafeDone(this.clientReport, Effect.succeed(event.report))
-        break
-      case "failed":
-        this.clientFailure = event.message
-        Deferred.unsafeDone(this.clientFailed, Effect.succeed(event.message))
-        break
-      default:
-        break
-    }
+    if (event._tag === "tick") {
+      this.lastTick = event
+      if (this.keepTicks) this.ticks.push(event)
+    } else if (event._tag === "ramped") Deferred.unsafeDone(this.ramped, Effect.succeed(event))
+    else if (event._tag === "client-result") Deferred.unsafeDone(this.clientReport, Effect.succeed(event.report))
+    else if (event._tag === "failed") this.clientFailure = failed(this.clientFailed, event.message)
   }
 
   onProbe = (event: WorkerEvent): void => {
-    switch (event._tag) {
-      case "ready":
-        Deferred.unsafeDone(this.probeReady, Effect.void)
-        break
-      case "probe-result":
-        Deferred.unsafeDone(this.probeReport, Effect.succeed(event.report))
-        break
-      case "failed":
-        this.probeFailure = event.message
-        Deferred.unsafeDone(this.probeFailed, Effect.succeed(event.message))
-        break
-      default:
-        break
-    }
+    if (event._tag === "ready") Deferred.unsafeDone(this.probeReady, Effect.void)
+    else if (event._tag === "probe-result") Deferred.unsafeDone(this.probeReport, Effect.succeed(event.report))
+    else if (event._tag === "failed") this.probeFailure = failed(this.probeFailed, event.message)
   }
+}
+
+/** A worker's failure: its message completes the deferred the run waits on, and is kept for the result. */
+const failed = (deferred: Deferred.Deferred<string>, message: string): string => {
+  Deferred.unsafeDone(deferred, Effect.succeed(message))
+  return message
 }
 
 /** Verified bytes at wall time `t`, interpolated between the client's ticks. */
