@@ -4,19 +4,17 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { defaultFloodOptions, InvalidOption, validateFloodOptions } from "../engine/FloodOptions.ts"
+import { defaultFloodOptions, validateFloodOptions } from "../engine/FloodOptions.ts"
 import { countOf } from "../report/NumberFormat.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import { refreshRunIndex } from "../report/RunIndex.ts"
 import { checkCoresQuiet } from "../run/BusyCores.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
-import { nativeClientPath } from "../run/NativeClient.ts"
 import { connectionsVerdict, doctorLines, largestPowerOfTwo, readLimits } from "../run/Preflight.ts"
 import { cellVerdict } from "../run/ProcessPlan.ts"
 import type { Cell, RunFile, RunOptions, TargetInfo } from "../run/RunFile.ts"
@@ -29,22 +27,22 @@ import { saturationPhase } from "../run/SaturationPhase.ts"
 import { dryRunLines, seedPreset, withSeedSysctls } from "../run/SeedPreset.ts"
 import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
-import { repoRoot, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
+import { repoRoot, runtimeVersion } from "../targets/Runtimes.ts"
 import { checkAvailable, discoverTargets, type Target } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
-import { Transport } from "../transport/Transport.ts"
+import { chooseClient } from "./ClientChoice.ts"
 import { networkOptions, placeRequest, serverSshOptions } from "./NetworkOptions.ts"
 import {
-  checkCoresExist,
+  checkPinnedCores,
   coresOf,
   defaulted,
   integerListOption,
   integerOption,
   nameListOption,
   numberOption,
+  pinnedCoresOptions,
   runtimeOption,
   sharedCores,
-  sideCoresOption,
   sizeListOption,
   sizeOption
 } from "./OptionValues.ts"
@@ -86,8 +84,7 @@ const options = {
     Options.optional,
     Options.withDescription("Unechoed bytes per connection (default: one chunk)")
   ),
-  serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
-  clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>)),
+  ...pinnedCoresOptions,
   timeout: defaulted(numberOption("timeout", "60"), 120, "Seconds before one flood is cut off"),
   quick: Options.boolean("quick").pipe(
     Options.withDescription(
@@ -150,8 +147,7 @@ const checkBeforeTraffic = (options: RunOptions) =>
       window: options.window,
       timeoutSeconds: options.timeoutSeconds
     })
-    yield* checkCoresExist("server-cores", coresOf(options.serverCpus))
-    yield* checkCoresExist("client-cores", coresOf(options.clientCpus))
+    yield* checkPinnedCores(coresOf(options.serverCpus), coresOf(options.clientCpus))
   })
 
 const planCells = (
@@ -200,19 +196,7 @@ const freshRun = (given: Parsed, all: ReadonlyArray<Target>) =>
         : [...new Set([1, 10, 100, 1000, 10000, largest, 32768])].sort((a, b) => a - b)
     const connections = Option.getOrElse(parsed.connections, () => defaultConnections)
     const bytes = Option.getOrElse(parsed.bytes, () => [32768, 524288])
-    const fs = yield* FileSystem.FileSystem
-    const nativeBuilt = yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false))
-    const transport = yield* Transport
-    const client: ClientKind = Option.getOrElse(parsed.client, () => (nativeBuilt ? "native" : transport.runtime.name))
-    if (client !== "native") yield* runtimeBinary(client)
-    if (client === "native" && !nativeBuilt) {
-      return yield* new InvalidOption({
-        option: "client",
-        value: "native",
-        problem: `${nativeClientPath} is not built`,
-        fix: "Run `npm run build:native`, or pick --client node|deno|bun."
-      })
-    }
+    const client = yield* chooseClient(parsed.client)
     const shared = sharedCores(parsed.serverCores, parsed.clientCores)
     const options: RunOptions = {
       targets: selected.map((t) => t.manifest.name),

@@ -203,6 +203,14 @@ export const parseCores = (text: string): ReadonlyArray<number> | undefined => {
   return [...new Set(cores)]
 }
 
+/** Both sides' cores exist on this machine; the cores they share, as `sharedCores` gives them. */
+export const checkPinnedCores = (server: ReadonlyArray<number>, client: ReadonlyArray<number>) =>
+  Effect.gen(function* () {
+    yield* checkCoresExist("server-cores", server)
+    yield* checkCoresExist("client-cores", client)
+    return sharedCores(server, client)
+  })
+
 /** The cores in both lists, as a CPU list ("0,1"); undefined when the sides share none. */
 export const sharedCores = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): string | undefined => {
   const shared = a.filter((core) => b.includes(core))
@@ -220,6 +228,12 @@ export const sideCoresOption = (side: "server" | "client") =>
       `Cores the ${side === "server" ? "server under test (a multi-process target spreads over them)" : "flood client"} is pinned to: 0, 0,1 or 0-1`
     )
   )
+
+/** `--server-cores` and `--client-cores` where both sides are always pinned: core 0 and core 1 unless told. */
+export const pinnedCoresOptions = {
+  serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
+  clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>))
+}
 
 /** Fails with the option and the cores this machine has when one of `cores` does not exist. */
 export const checkCoresExist = (option: string, cores: ReadonlyArray<number>) =>

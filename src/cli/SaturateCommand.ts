@@ -8,13 +8,11 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { formatSaturationSummary } from "../report/SaturationSummary.ts"
-import { nativeClientPath } from "../run/NativeClient.ts"
 import { decideNetwork } from "../run/NetworkChoice.ts"
 import { connectionsVerdict, readLimits } from "../run/Preflight.ts"
 import { describePlace } from "../run/RunPlace.ts"
@@ -30,22 +28,21 @@ import type { SaturationResult } from "../run/SaturationResult.ts"
 import { saturateTargetOrReport } from "../run/SaturationTarget.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { cpuCount } from "../system/Limits.ts"
-import { runtimeBinary } from "../targets/Runtimes.ts"
 import { vethPlace } from "../targets/ServerPlace.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { Transport } from "../transport/Transport.ts"
+import { chooseClient } from "./ClientChoice.ts"
 import { MeasurementFailed } from "./ExitCodes.ts"
 import { networkOptions } from "./NetworkOptions.ts"
 import {
-  checkCoresExist,
+  checkPinnedCores,
   defaulted,
   integerOption,
   nameListOption,
   numberOption,
+  pinnedCoresOptions,
   runtimeOption,
-  sharedCores,
-  sideCoresOption,
   sizeOption
 } from "./OptionValues.ts"
 
@@ -97,8 +94,7 @@ const options = {
       "Saturating client: native (the C client, default when built) or our TS client on node, deno or bun, at a version after setup:runtimes (node@24); the client-delay probe runs on this runtime"
     )
   ),
-  serverCores: sideCoresOption("server").pipe(Options.withDefault([0] as ReadonlyArray<number>)),
-  clientCores: sideCoresOption("client").pipe(Options.withDefault([1] as ReadonlyArray<number>)),
+  ...pinnedCoresOptions,
   ...networkOptions,
   json: Options.boolean("json").pipe(Options.withDescription("Print one JSON object per target instead of a summary"))
 }
@@ -106,7 +102,6 @@ const options = {
 export const saturateCommand = Command.make("saturate", options, (parsed) =>
   Effect.gen(function* () {
     const transport = yield* Transport
-    const fs = yield* FileSystem.FileSystem
     const limits = yield* readLimits
     const cores = yield* cpuCount
     const connections = Option.getOrElse(parsed.connections, () => defaultSaturationConnections(limits))
@@ -144,20 +139,8 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
         fix: "e.g. --warmup 2"
       })
     }
-    yield* checkCoresExist("server-cores", parsed.serverCores)
-    yield* checkCoresExist("client-cores", parsed.clientCores)
-    const shared = sharedCores(parsed.serverCores, parsed.clientCores)
-    const nativeBuilt = yield* fs.exists(nativeClientPath).pipe(Effect.orElseSucceed(() => false))
-    const client = Option.getOrElse(parsed.client, () => (nativeBuilt ? "native" : transport.runtime.name))
-    if (client === "native" && !nativeBuilt) {
-      return yield* new InvalidOption({
-        option: "client",
-        value: client,
-        problem: `${nativeClientPath} is not built`,
-        fix: "Run `npm run build:native`, or pick --client node|deno|bun."
-      })
-    }
-    if (client !== "native") yield* runtimeBinary(client)
+    const shared = yield* checkPinnedCores(parsed.serverCores, parsed.clientCores)
+    const client = yield* chooseClient(parsed.client)
     const runOptions = saturationRunOptions(connections, client, {
       probe: transport.runtime.name,
       durationSeconds: parsed.duration,
