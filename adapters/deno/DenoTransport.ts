@@ -3,6 +3,14 @@
  *
  * - **Backlog.** `tcpBacklog` is passed through; Linux caps it at
  *   `net.core.somaxconn`, read from /proc for `effectiveBacklog` when allowed.
+ * - **Accepts.** A Deno listener has one accept op at a time, and while
+ *   thousands of reads and writes complete the event loop completes it seldom
+ *   (seconds apart at 10,000 × 512 KiB), so one accept queue (4096 at the usual
+ *   somaxconn) fills and the kernel drops handshakes (TcpExt ListenOverflows):
+ *   those clients retransmit with backoff and stall. On Linux the server opens
+ *   `ACCEPT_QUEUES` listeners on one port with SO_REUSEPORT (unstable in Deno 2:
+ *   `--unstable-net`), each with its own queue and accept loop, so the queues
+ *   hold every connection of a cell; without the flag, one listener.
  * - **Reads are pulled, and a pending read pins its buffer.** A read op must be
  *   outstanding to see data or EOF, it holds the memory it was given until bytes
  *   arrive, and it cannot be withdrawn (`core.cancelRead` cancels every later
@@ -496,10 +504,60 @@ const readSomaxconn = (): number | undefined => {
 const isListenerClosed = (cause: unknown): boolean =>
   cause instanceof Deno.errors.BadResource || cause instanceof Deno.errors.Interrupted
 
+/**
+ * Listeners (each an accept queue of up to somaxconn and an accept loop) one server opens on Linux:
+ * 8 × 4096 holds the 32,768 connections of the largest cell even while the event loop accepts none.
+ */
+export const ACCEPT_QUEUES = 8
+
 interface ListenerState {
-  readonly listener: Deno.TcpListener
+  readonly listeners: ReadonlyArray<Deno.TcpListener>
   readonly sockets: Set<DenoSocket>
   closed: boolean
+}
+
+const closeListeners = (listeners: ReadonlyArray<Deno.TcpListener>): void => {
+  for (const listener of listeners) {
+    try {
+      listener.close()
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+const tcpListen = (options: ListenOptions, port: number, reusePort: boolean): Deno.TcpListener =>
+  Deno.listen({
+    hostname: options.host,
+    port,
+    tcpBacklog: options.backlog,
+    // Unstable in Deno 2: needs --unstable-net, or Deno.listen throws saying so.
+    ...(reusePort ? { reusePort: true } : {}),
+    transport: "tcp"
+  })
+
+/**
+ * Whether `--unstable-net` is on: Deno exits (code 70) rather than throws when `reusePort` is asked without
+ * it, so it is told by `Deno.listenDatagram`, which the same flag adds to the namespace.
+ */
+const unstableNet = (): boolean => typeof (Deno as unknown as Record<string, unknown>).listenDatagram === "function"
+
+/**
+ * `ACCEPT_QUEUES` listeners sharing one port where SO_REUSEPORT is there (Linux, `--unstable-net`),
+ * else the one listener: the server then accepts as a plain Deno server does.
+ */
+const openListeners = (options: ListenOptions): ReadonlyArray<Deno.TcpListener> => {
+  if (Deno.build.os !== "linux" || !unstableNet()) return [tcpListen(options, options.port, options.reusePort === true)]
+  // A port in use by another server must still fail as in use, not be shared: a plain bind finds out.
+  if (options.reusePort !== true && options.port !== 0) tcpListen(options, options.port, false).close()
+  const listeners = [tcpListen(options, options.port, true)]
+  try {
+    while (listeners.length < ACCEPT_QUEUES) listeners.push(tcpListen(options, listeners[0]!.addr.port, true))
+  } catch (cause) {
+    closeListeners(listeners)
+    throw cause
+  }
+  return listeners
 }
 
 /** How each new conn reads and writes: the core ops when reachable, else the conn's own methods. */
@@ -515,11 +573,17 @@ const socketOf = (conn: Deno.TcpConn, io: ConnIo, owner: Set<DenoSocket> | null)
     : new DenoSocket(conn, rid, io.core, io.pool, owner)
 }
 
-const startAcceptLoop = (state: ListenerState, options: ListenOptions, io: ConnIo, address: string) => {
+const startAcceptLoop = (
+  listener: Deno.TcpListener,
+  state: ListenerState,
+  options: ListenOptions,
+  io: ConnIo,
+  address: string
+) => {
   let backoffMs = 0
   let reported = false
   const next = (): void => {
-    if (!state.closed) state.listener.accept().then(onConn, onFail)
+    if (!state.closed) listener.accept().then(onConn, onFail)
   }
   const onConn = (conn: Deno.TcpConn): void => {
     backoffMs = 0
@@ -574,39 +638,26 @@ export const makeTransport = (options: DenoTransportOptions = {}): TransportServ
   const listen = (options: ListenOptions): Effect.Effect<Listening, TransportError, Scope.Scope> =>
     Effect.acquireRelease(
       Effect.try({
-        try: (): ListenerState => ({
-          listener: Deno.listen({
-            hostname: options.host,
-            port: options.port,
-            tcpBacklog: options.backlog,
-            // Unstable in Deno 2: needs --unstable-net, or Deno.listen throws saying so.
-            ...(options.reusePort === true ? { reusePort: true } : {}),
-            transport: "tcp"
-          }),
-          sockets: new Set(),
-          closed: false
-        }),
+        try: (): ListenerState => ({ listeners: openListeners(options), sockets: new Set(), closed: false }),
         catch: (cause) => toTransportError(`${options.host}:${options.port}`, cause)
       }),
       (state) =>
         Effect.sync(() => {
           state.closed = true
-          try {
-            state.listener.close()
-          } catch {
-            /* already closed */
-          }
+          closeListeners(state.listeners)
           for (const socket of Array.from(state.sockets)) socket.destroy()
         })
     ).pipe(
       Effect.map((state): Listening => {
-        const addr = state.listener.addr
+        const addr = state.listeners[0]!.addr
         const address = { host: addr.hostname, port: addr.port }
-        startAcceptLoop(state, options, io, `${address.host}:${address.port}`)
+        for (const listener of state.listeners)
+          startAcceptLoop(listener, state, options, io, `${address.host}:${address.port}`)
         const somaxconn = readSomaxconn()
         return {
           address,
-          effectiveBacklog: somaxconn === undefined ? options.backlog : Math.min(options.backlog, somaxconn)
+          effectiveBacklog: somaxconn === undefined ? options.backlog : Math.min(options.backlog, somaxconn),
+          acceptQueues: state.listeners.length
         }
       })
     )

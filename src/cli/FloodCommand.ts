@@ -25,6 +25,7 @@ import { floodBeyondOneProcess, splitRequest } from "../run/SplitFlood.ts"
 import { describeExit } from "../system/ChildProcess.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../system/Limits.ts"
+import { countingOverflows, overflowAdvice } from "../system/ListenQueue.ts"
 import { acquireTestHost, describeLink } from "../system/TestHost.ts"
 import { entryArgv, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
@@ -118,6 +119,10 @@ export class NothingListening extends Data.TaggedError("NothingListening")<{
   }
 }
 
+const LOOPBACK = /^(127\.|::1$|localhost$)/
+const withOverflows = (result: FloodReport, listenOverflows: number | undefined): FloodReport =>
+  listenOverflows === undefined ? result : { ...result, listenOverflows }
+
 const everyConnectionRefused = (result: FloodReport) =>
   result.connectionsCompleted === 0 && Object.keys(result.errors).length === 1 && (result.errors.refused ?? 0) > 0
 
@@ -136,12 +141,14 @@ const report = (
         : `${many ? `${formatRepetitions(repetitions)}\n` : ""}${formatSummary(result, serverLabel)}`
     )
     for (const warning of floodWarnings(result, repetitions)) yield* Console.error(warning)
+    const overflows = result.listenOverflows ?? 0
+    if (result.ok && overflows > 0) yield* Console.error(`warning: connects were delayed${overflowAdvice(overflows)}`)
     if (!result.ok) {
       const kinds = Object.entries(result.errors)
         .map(([kind, count]) => `${kind} ${count}`)
         .join(", ")
       return yield* new MeasurementFailed({
-        summary: `${result.connections - result.connectionsCompleted} of ${result.connections} connections failed (${kinds})${crash === undefined ? "" : `: ${crash}`}`
+        summary: `${result.connections - result.connectionsCompleted} of ${result.connections} connections failed (${kinds})${crash === undefined ? "" : `: ${crash}`}${overflowAdvice(result.listenOverflows)}`
       })
     }
   })
@@ -186,8 +193,9 @@ const floodOwnServer = (parsed: Parsed, network: NetworkChoice) =>
       yield* Console.error(`started ${serverRuntime} echo server (pid ${server.pid}) on ${host}:${server.port}`)
     const floodOptions = yield* validateFloodOptions({ ...toFloodOptions(parsed, server.port), host })
     const floodStartedAt = Date.now()
-    const repeated = yield* floodRepeated(parsed, floodOptions)
-    const measured = repeated.result
+    const counted = yield* countingOverflows(floodRepeated(parsed, floodOptions), server.pid)
+    const repeated = counted.result
+    const measured = withOverflows(repeated.result, counted.listenOverflows)
     const result = testHost === undefined ? measured : { ...measured, network: describeNetwork(network) }
     // A killed server shows first as resets; its exit may be registered a moment later.
     const died = yield* server.child.awaitExit(result.ok ? 0 : "1 second")
@@ -289,8 +297,12 @@ export const floodCommand = Command.make("flood", options, (given) => {
     if (Option.isNone(parsed.port)) return yield* floodOwnServer(parsed, network)
     const asked = yield* validateFloodOptions(toFloodOptions(parsed, parsed.port.value))
     const floodOptions = worker === undefined ? asked : workerFloodOptions(asked, worker, Date.now())
-    const repeated = yield* floodRepeated(parsed, floodOptions)
-    const measured = repeated.result
+    // The kernel's counters say something of the server only when it is on this machine.
+    const counted = yield* countingOverflows(floodRepeated(parsed, floodOptions))
+    const repeated = counted.result
+    const measured = LOOPBACK.test(parsed.host)
+      ? withOverflows(repeated.result, counted.listenOverflows)
+      : repeated.result
     const result =
       worker === undefined ? measured : { ...measured, worker: { index: worker.index, of: worker.workers } }
     // One line, not a summary of zeros.

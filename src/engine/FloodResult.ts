@@ -94,6 +94,11 @@ export const FloodReport = Schema.Struct({
   /** The chunk round trips behind `latency`, so the histograms of several processes can be merged. */
   latencyBuckets: Schema.optional(LatencyBuckets),
   /** On a result merged from several client processes: each process's own figures. */
-  processes: Schema.optional(Schema.Array(ClientProcessFigures))
+  processes: Schema.optional(Schema.Array(ClientProcessFigures)),
+  /**
+   * Handshakes the kernel dropped on a full accept queue during the flood (TcpExt ListenOverflows in the
+   * server's network namespace), where the server was ours to read; absent otherwise.
+   */
+  listenOverflows: Schema.optional(Schema.Number)
 })
 export type FloodReport = typeof FloodReport.Type

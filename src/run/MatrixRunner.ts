@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import { type ChildExit, exitFields } from "../system/ChildProcess.ts"
+import { overflowAdvice } from "../system/ListenQueue.ts"
 import { OperatingSystem, type OperatingSystemService } from "../system/OperatingSystem.ts"
 import { processSnapshot, timeWaitCount } from "../system/ProcStat.ts"
 import { loopbackPlace, type ServerPlace } from "../targets/ServerPlace.ts"
@@ -52,7 +53,7 @@ const failureReason = (sample: Sample) => {
     .map(([kind, n]) => `${kind} ${n}`)
     .join(", ")
   const first = sample.flood.errorDetails[0]?.message
-  return `${sample.flood.connections - sample.flood.connectionsCompleted} of ${sample.flood.connections} connections failed (${kinds})${first === undefined ? "" : `; first: ${first}`}`
+  return `${sample.flood.connections - sample.flood.connectionsCompleted} of ${sample.flood.connections} connections failed (${kinds})${first === undefined ? "" : `; first: ${first}`}${overflowAdvice(sample.flood.listenOverflows)}`
 }
 
 /** A child's exit as run.json keeps it. */

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type { FloodOptions } from "../engine/FloodOptions.ts"
+import { countingOverflows } from "../system/ListenQueue.ts"
 import { OperatingSystem, type OperatingSystemService } from "../system/OperatingSystem.ts"
 import {
   coreLoad,
@@ -133,13 +134,23 @@ export const runSample = (spec: SampleSpec) =>
       yield* onServer(Effect.forEach(spec.serverPids, resetPeakRss))
       const serverBefore = yield* onServer(snapshotsOf(spec.serverPids))
       const startedAt = new Date().toISOString()
-      const { flood, reportAt, usage } = yield* runClients(
+      const clients = runClients(
         spec.client,
         spec.options,
         spec.plan ?? singleProcess(spec.options.connections),
         spec.clientCores.join(","),
         timed
       )
+      const counted = yield* countingOverflows(
+        clients,
+        spec.serverPids[0] ?? "self",
+        spec.serverSystem === undefined ? undefined : there
+      )
+      const { reportAt, usage } = counted.result
+      const flood =
+        counted.listenOverflows === undefined
+          ? counted.result.flood
+          : { ...counted.result.flood, listenOverflows: counted.listenOverflows }
       const serverAfter = yield* onServer(snapshotsOf(spec.serverPids))
       snapshots.push(yield* systemSnapshot)
       yield* Fiber.interrupt(sampler)

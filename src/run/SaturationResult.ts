@@ -144,6 +144,8 @@ export const SaturationResult = Schema.Struct({
   status: SaturationStatus,
   /** Why the status is not ok, in words a reader can act on. */
   reason: Schema.optional(Schema.String),
+  /** Handshakes the kernel dropped on a full accept queue (TcpExt ListenOverflows in the server's namespace) from the ramp to the end. */
+  listenOverflows: Schema.optional(Schema.Number),
   /**
    * Sentences stored by runs from before the notes became a view of the data
    * (report/SaturationNotes.ts); new runs leave it out, and reports show an

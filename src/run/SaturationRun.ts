@@ -23,6 +23,7 @@ import {
   type SaturationClientReport
 } from "../engine/SaturationReports.ts"
 import { type ChildExit, describeEnd, describeExit, exitFields, exitSoFar } from "../system/ChildProcess.ts"
+import { listenQueueReading, overflowAdvice, overflowsBetween } from "../system/ListenQueue.ts"
 import {
   CLOCK_TICKS,
   coreLoad,
@@ -80,6 +81,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
     const deadlineSeconds =
       WORKER_START_SECONDS + options.rampTimeoutSeconds + options.durationSeconds + DEADLINE_MARGIN_SECONDS
     const clientCpus = (options.clientCores ?? [options.clientCore]).join(",")
+    const queueBefore = yield* listenQueueReading(server.pid)
     const probe = yield* startWorker(
       `${options.probe} client-delay probe`,
       options.probe,
@@ -343,10 +345,12 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         )
       }
     }
+    const listenOverflows = overflowsBetween(queueBefore, yield* listenQueueReading(server.pid))
     const result: SaturationResult = {
       target: targetName,
       status: outcome.status,
-      reason: outcome.reason,
+      reason: outcome.reason === undefined ? undefined : `${outcome.reason}${overflowAdvice(listenOverflows)}`,
+      ...(listenOverflows === undefined ? {} : { listenOverflows }),
       startedAt,
       settings: settingsOf(options),
       server: Option.match(yield* exitSoFar(server.exit), {

@@ -20,6 +20,7 @@ import {
 } from "./OperatingSystem.ts"
 import {
   parseCpuCount,
+  parseListenQueue,
   parseOpenFileLimit,
   parseParentPid,
   parseProcessSnapshot,
@@ -100,6 +101,11 @@ export const make = (access: MachineAccess): OperatingSystemService => {
       Effect.map(parseSockstat),
       Effect.orElseSucceed(() => ({ tcpInUse: 0, timeWait: 0, tcpMemoryBytes: undefined }))
     ),
+    listenQueue: (pid) =>
+      access.read(`/proc/${pid}/net/netstat`).pipe(
+        Effect.map(parseListenQueue),
+        Effect.orElseSucceed(() => Option.none())
+      ),
     openFileLimit: access.read("/proc/self/limits").pipe(
       Effect.map(parseOpenFileLimit),
       Effect.orElseSucceed(() => Option.none())

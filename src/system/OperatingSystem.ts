@@ -84,6 +84,17 @@ export interface Sockstat {
   readonly tcpMemoryBytes: number | undefined
 }
 
+/**
+ * Listen-queue counters of TcpExt in /proc/<pid>/net/netstat: cumulative since
+ * boot, for the network namespace of that process. @category models
+ */
+export interface ListenQueueCounters {
+  /** Completed handshakes dropped because a listener's accept queue was full (ListenOverflows). */
+  readonly overflows: number
+  /** Everything listeners dropped, overflows included (ListenDrops). */
+  readonly drops: number
+}
+
 /** @category models */
 export interface OpenFileLimit {
   readonly soft: number
@@ -123,6 +134,11 @@ export interface OperatingSystemService {
   /** Resets the peak RSS (VmHWM) so the next reading is the peak of what follows; best effort. */
   readonly resetPeakRss: (pid: number) => Effect.Effect<void>
   readonly sockstat: Effect.Effect<Sockstat>
+  /**
+   * Listen overflows and drops since boot in the network namespace of a process (its /proc/<pid>/net/netstat:
+   * a server in a test host counts there); none where the kernel does not count them or the process is gone.
+   */
+  readonly listenQueue: (pid: number | "self") => Effect.Effect<Option.Option<ListenQueueCounters>>
   /** This process's open-file limit; none where the system does not say. */
   readonly openFileLimit: Effect.Effect<Option.Option<OpenFileLimit>>
   /** A sysctl by dotted name, whitespace collapsed to single spaces; none when absent. */

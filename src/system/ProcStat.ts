@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import type { CoreLoad, ServerUsage } from "./CoreLoad.ts"
 import {
   type CoreTimes,
+  type ListenQueueCounters,
   type OpenFileLimit,
   OperatingSystem,
   type ProcessSnapshot,
@@ -90,6 +91,23 @@ export const parseSockstat = (text: string): Sockstat => {
     timeWait: value("tw") ?? 0,
     tcpMemoryBytes: pages === undefined ? undefined : pages * 4096
   }
+}
+
+/** ListenOverflows and ListenDrops of the TcpExt lines (a header line of names, then one of values). */
+export const parseListenQueue = (netstat: string): Option.Option<ListenQueueCounters> => {
+  const [names, values] = netstat.split("\n").filter((line) => line.startsWith("TcpExt:"))
+  if (names === undefined || values === undefined) return Option.none()
+  const header = names.split(/\s+/)
+  const numbers = values.split(/\s+/)
+  const field = (name: string) => {
+    const index = header.indexOf(name)
+    return index < 1 ? undefined : Number(numbers[index])
+  }
+  const overflows = field("ListenOverflows")
+  const drops = field("ListenDrops")
+  return overflows === undefined || !Number.isFinite(overflows)
+    ? Option.none()
+    : Option.some({ overflows, drops: drops !== undefined && Number.isFinite(drops) ? drops : overflows })
 }
 
 // "unlimited" becomes a finite number so run.json (JSON) can hold it.

@@ -71,13 +71,15 @@ export const entryArgv = (spec: RuntimeSpec, args: ReadonlyArray<string>) =>
       case "bun":
         return [binary, entryPoint, ...args]
       case "deno":
-        // `env` keeps Deno's update check (an HTTPS request) out of benchmark runs.
+        // `env` keeps Deno's update check (an HTTPS request) out of benchmark runs; --unstable-net lets
+        // our server open several accept queues on one port (SO_REUSEPORT).
         return [
           "env",
           "DENO_NO_UPDATE_CHECK=1",
           binary,
           "run",
           "-A",
+          "--unstable-net",
           `--config=${repoRoot}/deno.json`,
           entryPoint,
           ...args

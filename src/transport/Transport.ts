@@ -88,6 +88,8 @@ export interface Listening {
   readonly effectiveBacklog: number
   /** How accepted sockets read, when it differs from `RuntimeInfo.readPath` (node:net's internal `onread` or `data` events). */
   readonly readPath?: string
+  /** Listening sockets sharing the port in this process (SO_REUSEPORT), each with its own accept queue; 1 when absent. */
+  readonly acceptQueues?: number
 }
 
 /** @category models */
