@@ -25,7 +25,7 @@ import { floodBeyondOneProcess, splitRequest } from "../run/SplitFlood.ts"
 import { describeExit } from "../system/ChildProcess.ts"
 import { pinSelf } from "../system/CpuAffinity.ts"
 import { checkConnectionsFit, cpuCount } from "../system/Limits.ts"
-import { countingOverflows, overflowAdvice } from "../system/ListenQueue.ts"
+import { countingOverflows, isLoopbackHost, overflowAdvice } from "../system/ListenQueue.ts"
 import { acquireTestHost, describeLink } from "../system/TestHost.ts"
 import { entryArgv, runtimeBinary, runtimeVersion } from "../targets/Runtimes.ts"
 import { startServer } from "../targets/ServerProcess.ts"
@@ -119,7 +119,6 @@ export class NothingListening extends Data.TaggedError("NothingListening")<{
   }
 }
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/
 const withOverflows = (result: FloodReport, listenOverflows: number | undefined): FloodReport =>
   listenOverflows === undefined ? result : { ...result, listenOverflows }
 
@@ -300,7 +299,7 @@ export const floodCommand = Command.make("flood", options, (given) => {
     // The kernel's counters say something of the server only when it is on this machine.
     const counted = yield* countingOverflows(floodRepeated(parsed, floodOptions))
     const repeated = counted.result
-    const measured = LOOPBACK.test(parsed.host)
+    const measured = isLoopbackHost(parsed.host)
       ? withOverflows(repeated.result, counted.listenOverflows)
       : repeated.result
     const result =

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type FloodOptions, InvalidOption } from "../engine/FloodOptions.ts"
 import { cpuCount, FD_RESERVE } from "../system/Limits.ts"
+import { countingOverflows, isLoopbackHost } from "../system/ListenQueue.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
@@ -185,9 +186,16 @@ export const floodBeyondOneProcess = <E, R>(
       )
     }
     const options = splitFloodOptions(yield* floodOptions(port))
-    const run = yield* runClients(request.client, options, plan, cores >= 2 ? "1" : undefined)
+    const counted = yield* countingOverflows(
+      runClients(request.client, options, plan, cores >= 2 ? "1" : undefined),
+      server?.pids[0] ?? "self"
+    )
+    const flood = counted.result.flood
+    // The kernel's counters say something of the server only when it is on this machine.
+    const local = server !== undefined || isLoopbackHost(request.host)
     return {
-      result: run.flood,
+      result:
+        local && counted.listenOverflows !== undefined ? { ...flood, listenOverflows: counted.listenOverflows } : flood,
       label:
         server === undefined
           ? `${request.host}:${port}`

@@ -12,7 +12,13 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { recordedSystem } from "./fixtures/RecordedSystem.ts"
-import { countingOverflows, listenQueueReading, overflowAdvice, overflowsBetween } from "./ListenQueue.ts"
+import {
+  countingOverflows,
+  isLoopbackHost,
+  listenQueueReading,
+  overflowAdvice,
+  overflowsBetween
+} from "./ListenQueue.ts"
 import { OperatingSystem } from "./OperatingSystem.ts"
 import { parseListenQueue } from "./ProcStat.ts"
 
@@ -80,5 +86,15 @@ describe("listen overflows", () => {
     expect(overflowAdvice(1)).toContain("1 handshake ")
     expect(overflowAdvice(0)).toBe("")
     expect(overflowAdvice(undefined)).toBe("")
+  })
+
+  it("counts for a server at --port only on loopback, where our namespace is the server's", () => {
+    expect(["127.0.0.1", "127.0.0.2", "::1", "localhost"].map(isLoopbackHost)).toEqual([true, true, true, true])
+    expect(["198.18.0.2", "10.0.0.1", "::ffff:10.0.0.1", "127host"].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+      false
+    ])
   })
 })

@@ -42,6 +42,9 @@ export const countingOverflows = <A, E, R>(
     return { result, listenOverflows: overflowsBetween(before, after) }
   })
 
+/** A server at this address is on this machine, in our namespace: the counters read here are its. */
+export const isLoopbackHost = (host: string) => /^(127\.|::1$|localhost$)/.test(host)
+
 /** What a failed or stalled result adds when the kernel dropped handshakes during it; empty otherwise. */
 export const overflowAdvice = (overflows: number | undefined): string =>
   overflows === undefined || overflows === 0
