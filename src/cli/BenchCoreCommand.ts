@@ -13,7 +13,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { benchTables } from "../report/BenchTables.ts"
-import { countOf } from "../report/NumberFormat.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import {
   BENCH_SERVERS,
@@ -25,6 +24,7 @@ import {
   runBenchCore,
   SERVER_CORE
 } from "../run/CoreBench.ts"
+import { countOf } from "../run/NumberFormat.ts"
 import type { RunFile } from "../run/RunFile.ts"
 import { newRunId, runsDir } from "../run/RunStore.ts"
 import { targetInfo } from "../run/RunTargets.ts"

@@ -14,11 +14,11 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { slowerCells } from "../report/CompareReport.ts"
-import { formatRatio, formatSize } from "../report/NumberFormat.ts"
 import { writeComparison, writeJsonSchemas, writeReports } from "../report/ReportWriter.ts"
 import { writeRunIndex } from "../report/RunIndex.ts"
 import { markdownForTerminal } from "../report/Table.ts"
 import { targetPair, writeTargetComparison } from "../report/VersionComparison.ts"
+import { formatRatio, formatSize } from "../run/NumberFormat.ts"
 import { UsageError } from "./CommandLine.ts"
 
 /** @category errors */

@@ -4,15 +4,9 @@
  * repetition, chunk latency, memory per connection above the idle server,
  * the server core's time split, and why the cell may be noisy.
  */
+import { BUSY_BEFORE, NOISY_SPREAD, SHORT_SECONDS } from "../run/CellSummary.ts"
 import type { Sample } from "../run/RunFile.ts"
 import type { GridCell, ResultGrid } from "./ResultGrid.ts"
-
-/** A cell whose repetitions differ more than this is marked noisy. */
-export const NOISY_SPREAD = 0.2
-/** Below this much measured time, timer and sampling granularity dominate (server CPU reads 0). */
-export const SHORT_SECONDS = 0.01
-/** A core busier than this just before the cell: something else was running. */
-export const BUSY_BEFORE = 0.1
 
 export interface CellFigures {
   readonly cell: GridCell

@@ -7,8 +7,9 @@
  * the geometric mean of the time ratios; and one line per side for the
  * cells only one run has.
  */
+
+import { formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "../run/NumberFormat.ts"
 import type { CellSummary, RunFile } from "../run/RunFile.ts"
-import { formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
 import { CLIENT_BOUND_MARK, statusWord } from "./ReportBlocks.ts"
 import { type GridCell, type ResultGrid, resultGrid } from "./ResultGrid.ts"
 import { ALPHA, isSignificant, repetitionSeconds, timePValue } from "./RunSignificance.ts"

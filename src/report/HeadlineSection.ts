@@ -4,9 +4,10 @@
  * the data (fastest per runtime or language, Nagle-stalled targets,
  * failures and their kinds, client-bound and noisy cells).
  */
-import { type CellFigures, cellFigures, NOISY_SPREAD, SHORT_SECONDS } from "./CellFigures.ts"
+import { NOISY_SPREAD, SHORT_SECONDS } from "../run/CellSummary.ts"
+import { formatCount, formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "../run/NumberFormat.ts"
+import { type CellFigures, cellFigures } from "./CellFigures.ts"
 import { bestPerGroup, type HeadlineCell, headlineCell, runtimeGroup } from "./Headline.ts"
-import { formatCount, formatMbPerSecond, formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
 import {
   type Block,
   CLIENT_BOUND_LEGEND,

@@ -4,10 +4,6 @@
  * they cannot disagree about a number, a mark or a reason.
  */
 
-import type { CellStatus, RunFile } from "../run/RunFile.ts"
-import { cellFigures, noiseOf } from "./CellFigures.ts"
-import { headlineCell } from "./Headline.ts"
-import { headlineSections, NOISY_LEGEND, NOISY_MARK } from "./HeadlineSection.ts"
 import {
   formatCount,
   formatKiB,
@@ -16,7 +12,11 @@ import {
   formatPercent,
   formatSeconds,
   formatSize
-} from "./NumberFormat.ts"
+} from "../run/NumberFormat.ts"
+import type { CellStatus, RunFile } from "../run/RunFile.ts"
+import { cellFigures, noiseOf } from "./CellFigures.ts"
+import { headlineCell } from "./Headline.ts"
+import { headlineSections, NOISY_LEGEND, NOISY_MARK } from "./HeadlineSection.ts"
 import { originalSections } from "./OriginalComparison.ts"
 import {
   type Block,

@@ -3,8 +3,8 @@
  * with their versions and notes, the machine, and the options it ran with.
  */
 import { networkWords } from "../run/NetworkChoice.ts"
+import { formatGiB, formatSize } from "../run/NumberFormat.ts"
 import type { RunFile } from "../run/RunFile.ts"
-import { formatGiB, formatSize } from "./NumberFormat.ts"
 import { type Block, paragraph, type Section, table } from "./ReportBlocks.ts"
 import type { ResultGrid } from "./ResultGrid.ts"
 

@@ -6,8 +6,9 @@
  * ramp, fairness and probe counts; and each target's notes. The tables are
  * `Table`s of ReportDocument, so the Markdown and HTML views share them.
  */
+
+import { formatCount, formatMbPerSecond, formatMiB } from "../run/NumberFormat.ts"
 import type { SaturationResult } from "../run/SaturationResult.ts"
-import { formatCount, formatMbPerSecond, formatMiB } from "./NumberFormat.ts"
 import { notesOf } from "./SaturationNotes.ts"
 import { escapeMarkdown, markdownTable, type Table, type TableCell } from "./Table.ts"
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { countOf } from "./NumberFormat.ts"
+import { countOf } from "../run/NumberFormat.ts"
 import { alignedRows, markdownForTerminal, plainTable } from "./Table.ts"
 
 describe("terminal tables", () => {

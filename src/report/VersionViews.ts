@@ -7,10 +7,10 @@
  */
 import * as Effect from "effect/Effect"
 import type { TopLevelSpec } from "vega-lite"
+import { formatRatio, formatSeconds, formatSize } from "../run/NumberFormat.ts"
 import type { RunFile } from "../run/RunFile.ts"
 import { compareVersions, versionFromOutput } from "../targets/RuntimeVersions.ts"
 import { renderSvg } from "./ChartRender.ts"
-import { formatRatio, formatSeconds, formatSize } from "./NumberFormat.ts"
 import { resultGrid } from "./ResultGrid.ts"
 import { escapeHtml, escapeMarkdown, htmlTable, markdownTable, plainTable } from "./Table.ts"
 

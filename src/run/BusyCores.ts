@@ -7,8 +7,8 @@
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { BUSY_BEFORE } from "../report/CellFigures.ts"
 import { coreLoad, systemSnapshot } from "../system/ProcStat.ts"
+import { BUSY_BEFORE } from "./CellSummary.ts"
 
 export interface BusyCore {
   readonly core: number

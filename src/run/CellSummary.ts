@@ -4,6 +4,13 @@
  */
 import type { CellSummary, Sample } from "./RunFile.ts"
 
+/** A cell whose repetitions differ more than this is marked noisy. */
+export const NOISY_SPREAD = 0.2
+/** Below this much measured time, timer and sampling granularity dominate (server CPU reads 0). */
+export const SHORT_SECONDS = 0.01
+/** A core busier than this just before the cell: something else was running. */
+export const BUSY_BEFORE = 0.1
+
 /** Middle value (mean of the two middle ones for an even count); NaN for none. */
 export const median = (values: ReadonlyArray<number>): number => {
   if (values.length === 0) return Number.NaN

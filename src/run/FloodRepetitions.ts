@@ -1,14 +1,12 @@
 /**
  * `flood --repetitions K --warmup W`: the same flood W + K times against the
  * same server, the warm-ups not counted, summarized as `compare` summarizes
- * a cell (the fastest repetition's figures, min/median/max time, spread),
- * with the warnings that say when a figure is less sure.
+ * a cell (the fastest repetition's figures, min/median/max time, spread);
+ * report/FloodSummary.ts prints them, with the warnings that say when a
+ * figure is less sure.
  */
 import * as Effect from "effect/Effect"
 import type { FloodReport } from "../engine/FloodResult.ts"
-import { NOISY_SPREAD, SHORT_SECONDS } from "../report/CellFigures.ts"
-import { countOf, formatPercent } from "../report/NumberFormat.ts"
-import { alignedRows, plainTable } from "../report/Table.ts"
 import { median } from "./CellSummary.ts"
 
 export interface Repetitions {
@@ -66,33 +64,3 @@ export const repeatFlood = <T extends Timed, E, R>(
     }
     return { result: fastest, repetitions } satisfies Repeated<T>
   })
-
-/** One row per repetition and the min/median/spread line, above the fastest repetition's summary. */
-export const formatRepetitions = (r: Repetitions): string =>
-  [
-    `${countOf(r.seconds.length, "repetition")}${r.warmup > 0 ? ` after ${countOf(r.warmup, "warm-up")}` : ""}; the fastest is summarized below`,
-    ...alignedRows(
-      plainTable(
-        ["repetition", "time s", "MB/s"],
-        [true, true, true],
-        r.seconds.map((s, i) => [String(i + 1), s.toFixed(3), r.mbPerSecond[i]!.toFixed(2)])
-      )
-    ).map((line) => `  ${line}`),
-    `  min ${r.minSeconds.toFixed(3)} s, median ${r.medianSeconds.toFixed(3)} s, max ${r.maxSeconds.toFixed(3)} s, spread ${formatPercent(r.spread)}`
-  ].join("\n")
-
-/** Why the measured figure is less sure; empty when nothing is wrong. */
-export const floodWarnings = (result: Timed, repetitions: Repetitions | undefined): Array<string> => {
-  const warnings: Array<string> = []
-  if (result.ok && result.seconds < SHORT_SECONDS) {
-    warnings.push(
-      `warning: measured ${(result.seconds * 1000).toFixed(1)} ms, under ${SHORT_SECONDS * 1000} ms: timer and scheduling granularity dominate; send more (--bytes, --connections) or repeat (--repetitions 5)`
-    )
-  }
-  if (repetitions !== undefined && repetitions.spread > NOISY_SPREAD) {
-    warnings.push(
-      `warning: the repetitions spread ${formatPercent(repetitions.spread)}, over ${NOISY_SPREAD * 100}%: something else ran or the flood is too short; trust the minimum less`
-    )
-  }
-  return warnings
-}

@@ -9,14 +9,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { countOf } from "../report/NumberFormat.ts"
-import { alignedRows, plainTable } from "../report/Table.ts"
 import { readSysctl, readSysctls, writeSysctl } from "../system/Environment.ts"
 import { cpuCount, FD_RESERVE, openFileLimit } from "../system/Limits.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { timeWaitCount } from "../system/ProcStat.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
-import { planProcesses } from "./ProcessPlan.ts"
+import { countOf } from "./NumberFormat.ts"
 import { firstProblem } from "./RunStore.ts"
 
 export interface Limits {
@@ -75,46 +73,6 @@ export const largestPowerOfTwo = (limits: Limits) => {
   let n = 1
   while (connectionsVerdict(limits, n * 2) === undefined && n < 65536) n *= 2
   return n
-}
-
-export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<number>): Array<string> => {
-  const lines = [
-    `open files: soft ${limits.openFilesSoft}, hard ${limits.openFilesHard} (servers and clients are started with the hard limit)`,
-    `net.core.somaxconn ${limits.somaxconn}${limits.somaxconn < 32768 ? " (the original used 32768; `doctor --tune` sets it)" : ""}`,
-    `net.ipv4.tcp_max_syn_backlog ${limits.synBacklog}`,
-    `net.ipv4.ip_local_port_range ${limits.portRange.join(" ")} (${portCount(limits)} ports)`,
-    `TIME_WAIT sockets now: ${limits.timeWait}${
-      limits.timeWaitReuse !== 0
-        ? ` (net.ipv4.tcp_tw_reuse ${limits.timeWaitReuse}: connects on loopback reuse their ports, no wait needed)`
-        : limits.timeWait > 10000
-          ? " (they clear within 60 s; cells wait for them)"
-          : ""
-    }`,
-    `memory available: ${(limits.memAvailableBytes / 2 ** 30).toFixed(1)} GiB; CPUs: ${limits.cpus}${limits.cpus < 2 ? " (server and client will share one core: results are not comparable with 2-core runs)" : ""}`
-  ]
-  const rows = connectionCounts.map((n) => {
-    const verdict = connectionsVerdict(limits, n)
-    const several = planProcesses({
-      connections: n,
-      openFilesHard: limits.openFilesHard,
-      ports: portCount(limits),
-      serverMode: "reuseport"
-    })
-    const what =
-      verdict === undefined
-        ? `ok: one process each side (hard limit ${limits.openFilesHard})`
-        : several._tag === "Planned"
-          ? `${countOf(several.plan.serverProcesses, "server process", "server processes")} on one port (${countOf(several.plan.filesPerServerProcess, "open file")} each) and ${countOf(several.plan.clientProcesses, "client process", "client processes")}${several.plan.sourceAddresses > 1 ? ` over 127.0.0.1–127.0.0.${several.plan.sourceAddresses}` : ""}${limits.somaxconn < n ? `; connects queue at somaxconn ${limits.somaxconn}` : ""}`
-          : several.reason
-    return [String(n), String(n + FD_RESERVE), what]
-  })
-  lines.push("", ...alignedRows(plainTable(["connections", "open files", "here"], [true, true, false], rows)))
-  if (rows.some(([n]) => connectionsVerdict(limits, Number(n)) !== undefined))
-    lines.push(
-      "(several processes: only targets with `processes` in target.json share a port, the others are skipped; `doctor --tune` raises somaxconn to 32768)"
-    )
-  lines.push("")
-  return lines
 }
 
 /** The original benchmark's kernel settings (DESIGN.md), minus its small socket buffers, which would change every result. */

@@ -2,8 +2,9 @@
  * What a chart point carries: every figure of its cell, rounded for reading,
  * so a tooltip shows the whole cell. Shared by all flood charts.
  */
+
+import { formatSize } from "../../run/NumberFormat.ts"
 import type { CellFigures } from "../CellFigures.ts"
-import { formatSize } from "../NumberFormat.ts"
 
 const round = (value: number | undefined, digits = 1) =>
   value === undefined || !Number.isFinite(value) ? null : Math.round(value * 10 ** digits) / 10 ** digits

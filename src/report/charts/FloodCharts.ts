@@ -7,9 +7,9 @@
  * chart in report.html.
  */
 import type { TopLevelSpec } from "vega-lite"
+import { formatCount, formatSize } from "../../run/NumberFormat.ts"
 import { type CellFigures, figuresAt } from "../CellFigures.ts"
 import { bestPerGroup, type HeadlineCell, headlineCell, rankOrder } from "../Headline.ts"
-import { formatCount, formatSize } from "../NumberFormat.ts"
 import type { ResultGrid } from "../ResultGrid.ts"
 import { CHART_CONFIG, HIDDEN_PARAM, notHidden, type PointDatum, pointDatum, tooltip } from "./ChartData.ts"
 import { type SeriesStyle, seriesEncodings, seriesStyles } from "./Palette.ts"

@@ -1,7 +1,7 @@
 /**
- * How reports print numbers. One place, so the Markdown, HTML and comparison
- * reports agree on units and precision. Shares are 0..1 in `run.json` and
- * printed as percentages.
+ * How numbers are printed. One place, so the runner's messages and the
+ * Markdown, HTML and comparison reports agree on units and precision. Shares
+ * are 0..1 in `run.json` and printed as percentages.
  */
 
 /** Seconds with the precision the noise allows: 0.364, 1.502, 50.25; tiny times keep two significant digits. */
