@@ -1,17 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Repetitions } from "../run/FloodRepetitions.ts"
+import * as Effect from "effect/Effect"
+import { repeatFlood } from "../run/FloodRepetitions.ts"
 import { floodWarnings, formatRepetitions } from "./FloodSummary.ts"
 
-/** Three measured floods of 0.2, 0.1 and 0.4 s after one warm-up. */
-const repetitions: Repetitions = {
-  warmup: 1,
-  seconds: [0.2, 0.1, 0.4],
-  mbPerSecond: [5, 10, 2.5],
-  minSeconds: 0.1,
-  medianSeconds: 0.2,
-  maxSeconds: 0.4,
-  spread: 3
-}
+/** Three measured floods of 0.2, 0.1 and 0.4 s after a warm-up, summarized as `flood --repetitions 3 --warmup 1` does. */
+const seconds = [0.5, 0.2, 0.1, 0.4]
+const repeated = Effect.runSync(
+  repeatFlood(
+    Effect.sync(() => ({ ok: true, seconds: seconds.shift()!, mbPerSecond: 1 })),
+    3,
+    1,
+    () => Effect.void
+  )
+)
+const repetitions = repeated.repetitions!
 
 describe("flood --repetitions --warmup, printed", () => {
   it("lists the measured repetitions and their min, median, max and spread", () => {
