@@ -3,7 +3,8 @@
  * (`processes`: SO_REUSEPORT copies or a cluster): started with two, it must
  * have both serving processes holding accepted connections (sockets in
  * /proc/<pid>/fd beyond what each held before), and echo every byte over
- * connections spread across them. A missing toolchain skips the target, and
+ * connections spread across them; a SIGKILL of one copy is then seen as that
+ * copy's exit (a cluster's primary stops and names the worker). A missing toolchain skips the target, and
  * fails it under ECHOFLOOD_REQUIRE_ALL=1.
  */
 import * as fs from "node:fs"
@@ -11,6 +12,7 @@ import * as net from "node:net"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { nodeHasReusePort } from "../../adapters/node/NodeTransport.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
@@ -106,6 +108,20 @@ describe("several processes on one port", () => {
           connections: CONNECTIONS,
           bytesPerConnection: 256 * 1024
         })
+        // A crash of any copy, not only the first started, is the server's crash: which process and how.
+        const victim = server.pids[mode === "cluster" ? 2 : 1]!
+        process.kill(victim, "SIGKILL")
+        const died = yield* server.firstExit("5 seconds")
+        expect(Option.isSome(died), "no exit seen after SIGKILL of one process").toBe(true)
+        const { pid, exit, output } = Option.getOrThrow(died)
+        if (mode === "cluster") {
+          // The primary stops the cluster when a worker dies, naming the worker and its signal.
+          expect(pid).toBe(server.pids[0])
+          expect(output).toContain(`worker ${victim} exited (SIGKILL)`)
+        } else {
+          expect(pid).toBe(victim)
+          expect(exit.signal).toBe("SIGKILL")
+        }
       }),
     (target) =>
       `${target.manifest.name} (${target.manifest.processes?.mode}): two processes both accept, and echo is verified`

@@ -315,9 +315,10 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               floodsDone++
               // A killed server shows first as resets; its exit may be registered a moment later.
               const clean = Either.isRight(sample) && sample.right.flood.ok
-              const died = yield* server!.child.awaitExit(clean ? 0 : "1 second")
+              const died = yield* server!.firstExit(clean ? 0 : "1 second")
               if (Option.isSome(died)) {
-                crash = crashOf(`${name} server`, server!.pid, died.value, startedMs, rep, server!.child.output(10))
+                const { pid, exit, output } = died.value
+                crash = crashOf(`${name} server`, pid, exit, startedMs, rep, output)
                 failure = describeCrash(crash, cell)
               }
               if (Either.isLeft(sample)) {

@@ -10,7 +10,9 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { runFlood } from "../engine/FloodEngine.ts"
 import { defaultFloodOptions } from "../engine/FloodOptions.ts"
 import type { ChildExit } from "../system/ChildProcess.ts"
@@ -45,6 +47,18 @@ export interface LaunchedServer extends RunningServer {
   readonly processes: number
   /** The system holding those processes (over SSH: that host's), for the server side's /proc figures. */
   readonly system: OperatingSystemService
+  /**
+   * The first of its processes to have exited, waiting up to `timeout`: which one (pid), how, and the end of its
+   * output. With reuseport copies any copy may be the one that died, not only the first started.
+   */
+  readonly firstExit: (timeout: Duration.DurationInput) => Effect.Effect<Option.Option<ProcessExit>>
+}
+
+/** One server process's exit, as a crash report needs it. */
+export interface ProcessExit {
+  readonly pid: number
+  readonly exit: ChildExit
+  readonly output: string
 }
 
 /** @category errors */
@@ -71,6 +85,24 @@ const childrenOf = (place: ServerPlace, pid: number) =>
   })
 
 /** Completes when any of the servers exits, with how it ended. */
+const firstExitOf =
+  (servers: ReadonlyArray<RunningServer>) =>
+  (timeout: Duration.DurationInput): Effect.Effect<Option.Option<ProcessExit>> => {
+    const exited = (s: RunningServer) =>
+      Deferred.await(s.exit).pipe(Effect.map((exit) => ({ pid: s.pid, exit, output: s.child.output(10) })))
+    return Effect.gen(function* () {
+      // Already exited: answer without a race, so a zero timeout still sees it.
+      for (const s of servers) {
+        const done = yield* Deferred.poll(s.exit)
+        if (Option.isSome(done)) return Option.some(yield* exited(s))
+      }
+      if (Duration.toMillis(Duration.decode(timeout)) <= 0) return Option.none()
+      return yield* Effect.raceAll(servers.map(exited)).pipe(
+        Effect.timeoutTo({ duration: timeout, onSuccess: Option.some, onTimeout: Option.none })
+      )
+    })
+  }
+
 const anyExit = (servers: ReadonlyArray<RunningServer>) =>
   Effect.gen(function* () {
     const exit = yield* Deferred.make<ChildExit>()
@@ -217,6 +249,7 @@ export const launchTarget = (target: Target, options: LaunchOptions = {}) =>
       stderrTail: () => servers.map((s) => s.stderrTail()).join(""),
       pids,
       processes: count,
-      system: place.system
+      system: place.system,
+      firstExit: firstExitOf(servers)
     } satisfies LaunchedServer
   })
