@@ -93,6 +93,30 @@ describe("SaturationEngine", () => {
     })
   )
 
+  it.live("ends the ramp only once the server has echoed on every connection (a busy server's accept queue)", () =>
+    Effect.gen(function* () {
+      // Every other connection is left unserved for 400 ms after it opens, as a connection still waiting in a
+      // busy server's accept queue: its connect completed, but nothing comes back yet.
+      let accepted = 0
+      const queued: MemoryServer = (socket, reset) => {
+        const heldUntil = accepted++ % 2 === 1 ? Date.now() + 400 : 0
+        const echo = server()(socket, reset)
+        return {
+          ...echo,
+          onData: (bytes) => {
+            const copy = bytes.slice()
+            setTimeout(() => echo.onData(copy), Math.max(0, heldUntil - Date.now()))
+          }
+        }
+      }
+      const { ramp, report } = yield* saturate(queued, 200)
+      expect(ramp).toMatchObject({ connected: 16, pending: 0, complete: true })
+      expect(ramp.seconds).toBeGreaterThan(0.35)
+      expect(report.fairness.neverProgressed).toBe(0)
+      expect(report.fairness.starved).toBe(0)
+    })
+  )
+
   it.live("reports starved connections when the server stops echoing", () =>
     Effect.gen(function* () {
       const stall = server((seen, bytes) => (seen <= 8192 ? bytes : undefined))

@@ -2,8 +2,8 @@
  * The saturating client: N connections that send their pattern stream
  * without end, each keeping at most `window` bytes unechoed, and verify every
  * echoed byte. Two phases, counted apart (as tcpkali does): the ramp, while
- * connections open (bounded connects in flight; each starts sending as soon
- * as it is open), and the steady state, from `startSteady` to `stop`. Stream
+ * connections open (bounded connects in flight) and until the server has
+ * echoed on each, and the steady state, from `startSteady` to `stop`. Stream
  * offsets grow without bound; pattern positions wrap modulo the period
  * (PayloadPattern), so any duration verifies the same way.
  *
@@ -77,6 +77,8 @@ class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
   stopped = false
   ramp: RampSummary | undefined = undefined
   private rampTimer: ReturnType<typeof setTimeout> | undefined
+  private servedCheck: ReturnType<typeof setInterval> | undefined
+  private released = false
 
   constructor(
     readonly options: SaturationClientOptions,
@@ -113,19 +115,43 @@ class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
       if (this.steadyAt > 0) stream.beginSteady(performance.now())
       if (this.options.sendDuringRamp || this.ramp !== undefined) stream.pump(0)
     }
-    if (this.pacer.allSettled) this.endRamp(true)
+    if (this.pacer.allSettled && this.ramp === undefined) {
+      this.release()
+      if (this.servedCheck === undefined) this.servedCheck = setInterval(() => this.endRampWhenServed(), 20)
+      this.endRampWhenServed()
+    }
+  }
+
+  /** Every open connection starts sending (together, unless each already did as it opened). */
+  private release(): void {
+    if (this.released) return
+    this.released = true
+    if (this.options.sendDuringRamp) return
+    for (const stream of this.connections) {
+      if (stream.socket !== undefined && stream.state !== DONE) stream.pump(0)
+    }
+  }
+
+  /**
+   * A settled connect only means the kernel finished the handshake: a busy server can leave hundreds of
+   * connections in its accept queue for seconds. The ramp ends once the server has echoed on every open
+   * connection, so the steady state never counts queued connections as starved (as the native client does).
+   */
+  private endRampWhenServed(): void {
+    for (const stream of this.connections) {
+      if (stream.socket !== undefined && stream.state !== DONE && stream.received === 0) return
+    }
+    this.endRamp(true)
   }
 
   private endRamp(complete: boolean): void {
     if (this.ramp !== undefined) return
     if (this.rampTimer !== undefined) clearTimeout(this.rampTimer)
+    if (this.servedCheck !== undefined) clearInterval(this.servedCheck)
     this.rampTimer = undefined
+    this.servedCheck = undefined
     this.ramp = this.rampSummary(performance.now(), complete)
-    if (!this.options.sendDuringRamp) {
-      for (const stream of this.connections) {
-        if (stream.socket !== undefined && stream.state !== DONE) stream.pump(0)
-      }
-    }
+    this.release()
     this.onRamped(this.ramp)
   }
 
@@ -235,7 +261,9 @@ class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
   abort(): void {
     this.stopped = true
     if (this.rampTimer !== undefined) clearTimeout(this.rampTimer)
+    if (this.servedCheck !== undefined) clearInterval(this.servedCheck)
     this.rampTimer = undefined
+    this.servedCheck = undefined
     this.pacer.stop()
     for (const stream of this.connections) stream.abandon()
   }
@@ -245,7 +273,7 @@ class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
 export interface SaturationHandle {
   /** Live counters. */
   readonly progress: SaturationProgress
-  /** Completes when every connect has settled, or when the ramp timeout ends the ramp. */
+  /** Completes when every connect has settled and the server has echoed on each, or at the ramp timeout. */
   readonly ramped: Effect.Effect<RampSummary>
   /** Starts the steady state: per-connection and total counters restart from here. */
   readonly startSteady: Effect.Effect<void>

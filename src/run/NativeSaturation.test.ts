@@ -12,9 +12,14 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { layer as nodeTransport } from "../../adapters/node/NodeTransport.ts"
+import { SaturationClientReport } from "../engine/SaturationReports.ts"
+import { echoHandlers, makeEchoStats } from "../protocol/EchoHandler.ts"
+import { runToCompletion } from "../system/ChildProcess.ts"
 import * as LinuxSystem from "../system/LinuxSystem.ts"
 import { checkAvailable, discoverTargets, selectTargets } from "../targets/TargetRegistry.ts"
 import { skipMissing } from "../testing/SkipMissing.ts"
+import { Transport } from "../transport/Transport.ts"
+import { nativeClientPath } from "./NativeClient.ts"
 import { saturationRunOptions } from "./SaturationOptions.ts"
 import { SaturationResult } from "./SaturationResult.ts"
 import { saturateTarget } from "./SaturationTarget.ts"
@@ -54,5 +59,45 @@ describe("saturate with the native client", () => {
         expect(result.probe?.completed).toBeGreaterThan(0)
       }).pipe(Effect.provide(live)),
     90_000
+  )
+
+  it.live(
+    "ends its ramp only once the server has echoed on every connection (connections left in a busy server's accept queue)",
+    (ctx) =>
+      Effect.gen(function* () {
+        const [cEpoll] = yield* selectTargets(yield* discoverTargets(), ["c-epoll"])
+        const built = yield* Effect.either(checkAvailable(cEpoll!))
+        if (Either.isLeft(built)) return yield* skipMissing(ctx, `no native client: ${built.left.message}`)
+        // Every other accepted connection stays unread for 1 s: to the client it looks like one still queued
+        // behind a busy server's accept loop (its connect completed, nothing comes back yet).
+        const transport = yield* Transport
+        const stats = makeEchoStats()
+        let accepted = 0
+        const listening = yield* transport.listen({
+          host: "127.0.0.1",
+          port: 0,
+          backlog: 511,
+          onAccept: (socket) => {
+            if (accepted++ % 2 === 1) {
+              socket.pause()
+              setTimeout(() => socket.resume(), 1000)
+            }
+            return echoHandlers(socket, stats)
+          }
+        })
+        const argv = [nativeClientPath, "--port", String(listening.address.port), "--connections", "40"]
+        const run = yield* runToCompletion(
+          { name: "native flood client", argv: [...argv, "--duration", "0.5", "--json"] },
+          30,
+          "30 s"
+        )
+        const report = Schema.decodeUnknownSync(Schema.parseJson(SaturationClientReport))(run.stdout.trim())
+        expect(report.ramp).toMatchObject({ connected: 40, pending: 0, complete: true })
+        expect(report.ramp.seconds).toBeGreaterThan(0.9)
+        expect(report.errors).toEqual({})
+        expect(report.fairness.neverProgressed).toBe(0)
+        expect(report.fairness.starved).toBe(0)
+      }).pipe(Effect.scoped, Effect.provide(live)),
+    60_000
   )
 })

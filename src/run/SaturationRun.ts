@@ -60,6 +60,9 @@ const WORKER_START_SECONDS = 60
 const CLIENT_REPORT_SECONDS = 30
 
 const mb = (n: number) => n.toFixed(0)
+/** Why the ramp ran out: connects still open, or connections the server had not echoed on yet (accept queue). */
+const rampShortfall = (ramp: Ramped) =>
+  ramp.pending > 0 ? `${ramp.pending} not open yet` : "the server had not echoed on every connection yet"
 const pct = (share: number | undefined) => (share === undefined ? "–" : `${(share * 100).toFixed(0)}%`)
 
 /**
@@ -171,7 +174,7 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         yield* progress(
           `ramp: ${ramp.connected} of ${options.connections} connections open in ${ramp.seconds.toFixed(1)} s${
             ramp.failed > 0 ? `, ${ramp.failed} failed` : ""
-          }${ramp.complete ? "" : `, ${ramp.pending} not open yet at the ${options.rampTimeoutSeconds} s ramp timeout`}`
+          }${ramp.complete ? "" : `, ${rampShortfall(ramp)} at the ${options.rampTimeoutSeconds} s ramp timeout`}`
         )
         if (ramp.connected === 0) fail("failed", `no connection could be opened (${ramp.failed} failed)`)
         break

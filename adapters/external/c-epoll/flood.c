@@ -17,8 +17,9 @@
  * low for N.
  *
  * Duration mode (--duration S, the saturating client of `saturate`): the
- * streams have no end. Connections open (the ramp), then all start sending
- * together; after --warmup the steady state runs for S seconds, and the
+ * streams have no end. Connections open, then all start sending together;
+ * the ramp ends once the server has echoed a first byte on every one (it has
+ * accepted them all); after --warmup the steady state runs for S seconds, and the
  * report (SaturationClientReport in src/engine/SaturationReports.ts) gives
  * the echo per second and each connection's progress for fairness. With
  * --worker it speaks src/run/WorkerProtocol.ts instead: JSON events on stdout
@@ -187,10 +188,13 @@ static void announce_connected(void);
 /* ---------- duration mode state ---------- */
 static uint64_t open_now, connected_count, failed_count;
 static int ramp_done, ramp_complete, stop_now;
+/* Duration mode: open connections the server has not echoed a byte on yet (still in its accept queue, say). */
+static uint64_t unserved;
 static uint64_t ramp_end_ns, ramp_connected, ramp_failed, ramp_pending, ramp_bytes;
 static uint64_t steady_ns, steady_bytes_base, steady_failed, steady_due_ns;
 static struct rusage steady_usage;
 static void end_ramp(int complete);
+static void release_barrier(void);
 static void begin_steady_conn(struct conn *c, uint64_t now);
 
 /* ---------- latency histogram: log-linear, microseconds, 1/512 relative resolution ---------- */
@@ -415,13 +419,26 @@ static void add_detail(int kind, uint64_t connection, uint64_t offset, int expec
     snprintf(d->message, sizeof d->message, "%s", message);
 }
 
+/*
+ * Duration mode: a completed connect only means the kernel finished the
+ * handshake; the server may not have accepted it yet (a busy server leaves
+ * hundreds in its accept queue for seconds). So all connections start sending
+ * once every connect has settled, and the ramp ends when the server has
+ * echoed a first byte on every open one: a steady state starting earlier
+ * would count connections still queued as starved, and queue the probe's
+ * connects behind them.
+ */
+static void ramp_progress(void) {
+    if (ramp_done || connects_settled < opt.connections) return;
+    if (!released) release_barrier();
+    if (unserved == 0) end_ramp(1);
+}
+
 static void connect_settled(void) {
     connects_settled++;
     if (opt.duration > 0) {
-        if (connects_settled == opt.connections) {
-            connects_done_ns = now_ns();
-            end_ramp(1);
-        }
+        if (connects_settled == opt.connections) connects_done_ns = now_ns();
+        ramp_progress();
         return;
     }
     if (connects_settled == opt.connections) {
@@ -437,12 +454,17 @@ static void close_conn(struct conn *c) {
         connect_settled();
     }
     if (c->state == S_CONNECTED || c->state == S_CLOSING) open_now--;
+    const int was_unserved = c->state == S_CONNECTED && c->received == 0 && opt.duration > 0;
     if (c->fd >= 0) close(c->fd); /* also leaves the epoll set */
     c->fd = -1;
     c->state = S_DONE;
     free(c->diag);
     c->diag = NULL;
     finished++;
+    if (was_unserved) {
+        unserved--;
+        ramp_progress();
+    }
 }
 
 __attribute__((format(printf, 6, 7))) static void fail(struct conn *c, int kind, uint64_t offset, int expected,
@@ -638,6 +660,10 @@ static int on_bytes(struct conn *c, const uint8_t *bytes, size_t n) {
         return 0;
     }
     const uint64_t now = now_ns();
+    if (before == 0 && usable > 0 && opt.duration > 0) {
+        unserved--;
+        ramp_progress();
+    }
     c->received = before + usable;
     if (now - c->last_progress_ns > c->longest_gap_ns) c->longest_gap_ns = now - c->last_progress_ns;
     c->last_progress_ns = now;
@@ -685,6 +711,7 @@ static void connected(struct conn *c) {
     c->state = S_CONNECTED;
     c->last_progress_ns = now_ns();
     open_now++;
+    unserved++;
     connected_count++;
     if (steady_ns > 0) begin_steady_conn(c, c->last_progress_ns);
     connect_settled();
