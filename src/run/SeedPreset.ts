@@ -64,15 +64,30 @@ const measuredMBps: Readonly<Record<string, number>> = {
   deno: 1463,
   bun: 999
 }
-/** Opening connections dominates large cells: 32,768 took 14–16 s here (two client processes, somaxconn 4096). */
-const CONNECT_MS = 0.45
+/*
+ * Costs from the 1-repetition run of this preset's matrix, 2026-12-01T15-45-14Z_vm (somaxconn 4096, no
+ * kernel settings applied): its 198 floods took 430 s by their own clocks, which this model puts at 434 s,
+ * and 524 s from first to last (the gaps below); each saturation at 16,384 × 10 s took 20–28 s.
+ */
+/** Per connection opened by one client process: median 0.048 ms over the 120 floods of 1,000–16,384. */
+const CONNECT_MS = 0.05
+/**
+ * Per connection at 32,768 (two client processes): median 0.37 ms, max 0.44, over its six such floods, with
+ * somaxconn 4096. The preset applies 32768, which should make these connects cheaper, but that is not
+ * measured yet, so the estimate keeps the measured figure.
+ */
+const SPLIT_CONNECT_MS = 0.45
+/** Between floods (client start and stop, reading results): 524 s − 434 s over 198 floods, less the starts. */
+const FLOOD_GAP_SECONDS = 0.3
 /** Starting, checking and stopping one server. */
 const START_SECONDS = 3
-/** Ramp-up, probe and stop around each saturation's steady state. */
-const SATURATION_OVERHEAD_SECONDS = 25
+/** Ramp-up, probe and stop around each saturation's steady state (measured 10–18 s). */
+const SATURATION_OVERHEAD_SECONDS = 18
 
 export const cellSeconds = (target: string, connections: number, bytes: number) =>
-  (connections * bytes) / ((measuredMBps[target] ?? 500) * 1e6) + (connections * CONNECT_MS) / 1000
+  (connections * bytes) / ((measuredMBps[target] ?? 500) * 1e6) +
+  (connections * (connections > 16384 ? SPLIT_CONNECT_MS : CONNECT_MS)) / 1000 +
+  FLOOD_GAP_SECONDS
 
 /** Seconds the pending cells and the saturation phase should take here. */
 export const estimateSeconds = (run: RunFile, saturateSeconds: number) => {
