@@ -117,18 +117,27 @@ export type Fairness = typeof Fairness.Type
  * @category models
  */
 export const RampSummary = Schema.Struct({
-  /** First connect → every connect settled (or the ramp timeout). */
+  /** First connect → every connect settled and the server echoing on each (or the ramp timeout). */
   seconds: Schema.Number,
   connected: Schema.Number,
   failed: Schema.Number,
   /** Connects still in flight when the ramp timed out. */
   pending: Schema.Number,
-  /** False when the ramp timeout ended it before every connect settled. */
+  /**
+   * False when the ramp timeout ended it: before every connect settled (`pending` > 0), or before the server
+   * had echoed on every connection (some still in its accept queue).
+   */
   complete: Schema.Boolean,
   /** Echo verified while connections were still opening (only with sending during the ramp). */
   bytesVerified: Schema.Number
 })
 export type RampSummary = typeof RampSummary.Type
+
+/** What an incomplete ramp still lacked when its timeout ended it. */
+export const rampShortfall = (ramp: { readonly pending: number }): string =>
+  ramp.pending > 0
+    ? `${ramp.pending} connections not open yet`
+    : "the server not yet echoing on every connection (some still in its accept queue)"
 
 /**
  * What the saturating client process reports when it is stopped.

@@ -4,6 +4,7 @@
  * worded at report time from the result's data: run.json stores figures,
  * not sentences.
  */
+import { rampShortfall } from "../engine/SaturationReports.ts"
 import type { SaturationResult } from "../run/SaturationResult.ts"
 import { MOST_THREADS_SUMMED } from "../system/ThreadSwitches.ts"
 
@@ -20,7 +21,7 @@ export const notesOf = (result: SaturationResult): ReadonlyArray<string> => {
   const { settings, steady, samples, client, probe, probeProblem } = result
   if (client !== undefined && !client.ramp.complete) {
     notes.push(
-      `The ramp timed out after ${settings.rampTimeoutSeconds} s with ${client.ramp.pending} connections not open yet (they kept connecting during the steady state).`
+      `The ramp timed out after ${settings.rampTimeoutSeconds} s with ${rampShortfall(client.ramp)}: ${client.ramp.pending > 0 ? "they kept connecting" : "the server kept accepting"} during the steady state.`
     )
   }
   if (probeProblem !== undefined) {

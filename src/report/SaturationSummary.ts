@@ -1,5 +1,5 @@
 /** The human-readable summary `saturate` prints without `--json`. */
-import type { Percentiles } from "../engine/SaturationReports.ts"
+import { type Percentiles, rampShortfall } from "../engine/SaturationReports.ts"
 import { networkWords } from "../run/NetworkChoice.ts"
 import type { CoreSpread, SaturationResult, Spread } from "../run/SaturationResult.ts"
 import { notesOf } from "./SaturationNotes.ts"
@@ -33,7 +33,7 @@ export const formatSaturationSummary = (result: SaturationResult): string => {
   const c = result.client
   if (c !== undefined) {
     lines.push(
-      `  ramp        ${c.ramp.connected} connected, ${c.ramp.failed} failed in ${f1(c.ramp.seconds)} s${c.ramp.complete ? "" : ` (timed out, ${c.ramp.pending} pending)`}; ${f0(c.ramp.bytesVerified / 1e6)} MB echoed before the steady state`
+      `  ramp        ${c.ramp.connected} connected, ${c.ramp.failed} failed in ${f1(c.ramp.seconds)} s${c.ramp.complete ? "" : ` (timed out with ${rampShortfall(c.ramp)})`}; ${f0(c.ramp.bytesVerified / 1e6)} MB echoed before the steady state`
     )
   }
   lines.push(

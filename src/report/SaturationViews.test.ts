@@ -67,6 +67,19 @@ describe("saturation views", () => {
     expect(formatSaturationSummary(old)).toContain("note        as stored")
   })
 
+  it("an incomplete ramp says what it lacked: connects still open, or the server not yet echoing on every one", () => {
+    const client = results[0]!.client!
+    const ramp = (pending: number) => ({
+      ...results[0]!,
+      client: { ...client, ramp: { ...client.ramp, pending, complete: false } }
+    })
+    expect(notesOf(ramp(7))[0]).toMatch(/with 7 connections not open yet: they kept connecting/)
+    expect(notesOf(ramp(0))[0]).toMatch(
+      /with the server not yet echoing on every connection \(some still in its accept queue\)/
+    )
+    expect(formatSaturationSummary(ramp(0))).toMatch(/timed out with the server not yet echoing on every connection/)
+  })
+
   it("Markdown: one row per target with every column the original's vmstat had, and more", () => {
     const table = saturationTable(results)
     expect(table.rows).toHaveLength(2)

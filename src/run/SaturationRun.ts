@@ -19,6 +19,7 @@ import * as Option from "effect/Option"
 import {
   ProbeOptions,
   type ProbeReport,
+  rampShortfall,
   SaturationClientOptions,
   type SaturationClientReport
 } from "../engine/SaturationReports.ts"
@@ -60,9 +61,6 @@ const WORKER_START_SECONDS = 60
 const CLIENT_REPORT_SECONDS = 30
 
 const mb = (n: number) => n.toFixed(0)
-/** Why the ramp ran out: connects still open, or connections the server had not echoed on yet (accept queue). */
-const rampShortfall = (ramp: Ramped) =>
-  ramp.pending > 0 ? `${ramp.pending} not open yet` : "the server had not echoed on every connection yet"
 const pct = (share: number | undefined) => (share === undefined ? "–" : `${(share * 100).toFixed(0)}%`)
 
 /**
