@@ -74,12 +74,15 @@ const killRunnerWhen = (
     // Until `ready` holds and a server it started listens.
     while (!ready(children) || ports.length === 0) {
       if (Date.now() > deadline || !(yield* alive(runner.pid))) {
+        // Its last lines (the reason it ended) may still be on their way through the pipe.
+        yield* Effect.sleep("1 second")
         return yield* Effect.dieMessage(`the runner never got there; its output:\n${output}`)
       }
       yield* Effect.sleep("100 millis")
       children = yield* childrenOf(runner.pid)
       const pids = new Set(children.map((c) => c.pid))
-      ports = (yield* listening).filter((l) => l.pids.some((pid) => pids.has(pid))).map((l) => l.port)
+      // One port may have several listeners (our Deno server's accept queues, reuseport copies): count ports once.
+      ports = [...new Set((yield* listening).filter((l) => l.pids.some((pid) => pids.has(pid))).map((l) => l.port))]
     }
     const killedAt = Date.now()
     yield* os.signal(runner.pid, "SIGKILL")

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { capture } from "../system/CapturedCommand.ts"
 import { liveTest } from "../testing/Live.ts"
 import { skipWithoutRoot } from "../testing/SkipMissing.ts"
-import { parseReport, runCli } from "./Harness.ts"
+import { parseReport, runCli, stderrBeyondBusyWarning } from "./Harness.ts"
 
 const ourNamespaces = Effect.map(capture(["ip", "netns", "list"]), (r) =>
   r.stdout.split("\n").filter((line) => line.startsWith("echoflood-"))
@@ -31,8 +31,7 @@ describe.skipIf(skipWithoutRoot)("flood over a veth link to a test host (needs r
         "524288",
         "--json"
       ])
-      // Nothing on stderr but the busy-cores warning, which other test files running beside this one may cause.
-      expect(run.stderr.replace(/^warning: .* before the flood: figures will be noisy\n/m, "")).toBe("")
+      expect(stderrBeyondBusyWarning(run.stderr)).toBe("")
       const report = parseReport(run.stdout)
       expect(report.ok).toBe(true)
       expect(report.bytesVerified).toBe(10 * 524288)
