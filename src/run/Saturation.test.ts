@@ -61,9 +61,12 @@ describe("saturate", () => {
       const result = yield* saturateServer(
         "faulty-stall",
         server,
-        saturationRunOptions(200, "node", { durationSeconds: 3, rampTimeoutSeconds: 20, probeTimeoutMs: 1000 })
+        // It echoes nothing (each connection's first 32 KiB chunk passes its 20000 bytes), so the ramp, which waits for
+        // a first echo on every connection, runs to its timeout.
+        saturationRunOptions(200, "node", { durationSeconds: 3, rampTimeoutSeconds: 5, probeTimeoutMs: 1000 })
       )
       const elapsed = (Date.now() - started) / 1000
+      expect(result.client?.ramp).toMatchObject({ connected: 200, pending: 0, complete: false })
       expect(result.status).toBe("stalled")
       expect(result.reason).toMatch(/no byte was echoed/)
       expect(result.samples.length).toBe(3)

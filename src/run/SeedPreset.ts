@@ -72,9 +72,10 @@ const measuredMBps: Readonly<Record<string, number>> = {
 /** Per connection opened by one client process: median 0.048 ms over the 120 floods of 1,000–16,384. */
 const CONNECT_MS = 0.05
 /**
- * Per connection at 32,768 (two client processes): median 0.37 ms, max 0.44, over its six such floods, with
- * somaxconn 4096. The preset applies 32768, which should make these connects cheaper, but that is not
- * measured yet, so the estimate keeps the measured figure.
+ * Per connection at 32,768 (two client processes): median 0.37 ms, max 0.44, over that run's six such floods
+ * (c-epoll and Go). somaxconn is not what sets it: two native clients opened 32,768 on two C epoll processes in
+ * 2.05 s with somaxconn 4096 and 2.02 s with 32768, no listen overflow, on fresh source addresses; a Node
+ * cluster took 11.1 s. The cost depends on the server, so the estimate keeps the slow measured figure.
  */
 const SPLIT_CONNECT_MS = 0.45
 /** Between floods (client start and stop, reading results): 524 s − 434 s over 198 floods, less the starts. */
