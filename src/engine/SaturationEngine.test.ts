@@ -117,6 +117,22 @@ describe("SaturationEngine", () => {
     })
   )
 
+  it.live(
+    "ends the ramp, incomplete, once no connection has been served for 5 s (a server that echoes nothing)",
+    () =>
+      Effect.gen(function* () {
+        const { ramp } = yield* saturate(
+          server(() => undefined),
+          100,
+          { rampTimeoutSeconds: 30 }
+        )
+        expect(ramp).toMatchObject({ connected: 16, pending: 0, complete: false })
+        expect(ramp.seconds).toBeGreaterThan(4.5)
+        expect(ramp.seconds).toBeLessThan(10)
+      }),
+    15_000
+  )
+
   it.live("reports starved connections when the server stops echoing", () =>
     Effect.gen(function* () {
       const stall = server((seen, bytes) => (seen <= 8192 ? bytes : undefined))

@@ -59,6 +59,9 @@ class SaturatingStream extends VerifiedStream {
 const percentile = (sorted: ArrayLike<number>, p: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!
 
+/** No connection served for this long ends the ramp (incomplete): the rest are not coming, or only at the timeout. */
+const SERVE_IDLE_MS = 5000
+
 /** One saturation in progress. */
 class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
   readonly label = "connection"
@@ -79,6 +82,9 @@ class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
   private rampTimer: ReturnType<typeof setTimeout> | undefined
   private servedCheck: ReturnType<typeof setInterval> | undefined
   private released = false
+  /** Connections the server has echoed on, and when that count last grew (a server that echoes nothing ends the ramp). */
+  private served = 0
+  private servedAt = 0
 
   constructor(
     readonly options: SaturationClientOptions,
@@ -138,10 +144,19 @@ class SaturationRun implements StreamOwner, PacerOwner<SaturatingStream> {
    * connection, so the steady state never counts queued connections as starved (as the native client does).
    */
   private endRampWhenServed(): void {
+    let served = 0
+    let waiting = false
     for (const stream of this.connections) {
-      if (stream.socket !== undefined && stream.state !== DONE && stream.received === 0) return
+      if (stream.received > 0) served++
+      else if (stream.socket !== undefined && stream.state !== DONE) waiting = true
     }
-    this.endRamp(true)
+    const now = performance.now()
+    if (served > this.served || this.servedAt === 0) {
+      this.served = served
+      this.servedAt = now
+    }
+    if (!waiting) this.endRamp(true)
+    else if (now - this.servedAt >= SERVE_IDLE_MS) this.endRamp(false)
   }
 
   private endRamp(complete: boolean): void {

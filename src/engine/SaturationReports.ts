@@ -124,8 +124,8 @@ export const RampSummary = Schema.Struct({
   /** Connects still in flight when the ramp timed out. */
   pending: Schema.Number,
   /**
-   * False when the ramp timeout ended it: before every connect settled (`pending` > 0), or before the server
-   * had echoed on every connection (some still in its accept queue).
+   * False when the ramp timeout ended it before every connect settled (`pending` > 0), or when the timeout or
+   * 5 s without a connection's first echo ended it before the server had echoed on every connection.
    */
   complete: Schema.Boolean,
   /** Echo verified while connections were still opening (only with sending during the ramp). */

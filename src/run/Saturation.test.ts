@@ -62,8 +62,8 @@ describe("saturate", () => {
         "faulty-stall",
         server,
         // It echoes nothing (each connection's first 32 KiB chunk passes its 20000 bytes), so the ramp, which waits for
-        // a first echo on every connection, runs to its timeout.
-        saturationRunOptions(200, "node", { durationSeconds: 3, rampTimeoutSeconds: 5, probeTimeoutMs: 1000 })
+        // a first echo on every connection, ends incomplete once none has come for 5 s, well before its timeout.
+        saturationRunOptions(200, "node", { durationSeconds: 3, rampTimeoutSeconds: 20, probeTimeoutMs: 1000 })
       )
       const elapsed = (Date.now() - started) / 1000
       expect(result.client?.ramp).toMatchObject({ connected: 200, pending: 0, complete: false })

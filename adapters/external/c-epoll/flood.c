@@ -19,7 +19,7 @@
  * Duration mode (--duration S, the saturating client of `saturate`): the
  * streams have no end. Connections open, then all start sending together;
  * the ramp ends once the server has echoed a first byte on every one (it has
- * accepted them all); after --warmup the steady state runs for S seconds, and the
+ * accepted them all), or incomplete when none has been served for 5 s; after --warmup the steady state runs for S seconds, and the
  * report (SaturationClientReport in src/engine/SaturationReports.ts) gives
  * the echo per second and each connection's progress for fairness. With
  * --worker it speaks src/run/WorkerProtocol.ts instead: JSON events on stdout
@@ -190,6 +190,9 @@ static uint64_t open_now, connected_count, failed_count;
 static int ramp_done, ramp_complete, stop_now;
 /* Duration mode: open connections the server has not echoed a byte on yet (still in its accept queue, say). */
 static uint64_t unserved;
+/* When the last connection got its first echo (or every connect settled): a server that echoes nothing ends the ramp. */
+static uint64_t last_served_ns;
+#define SERVE_IDLE_NS 5000000000ull
 static uint64_t ramp_end_ns, ramp_connected, ramp_failed, ramp_pending, ramp_bytes;
 static uint64_t steady_ns, steady_bytes_base, steady_failed, steady_due_ns;
 static struct rusage steady_usage;
@@ -430,6 +433,7 @@ static void add_detail(int kind, uint64_t connection, uint64_t offset, int expec
  */
 static void ramp_progress(void) {
     if (ramp_done || connects_settled < opt.connections) return;
+    last_served_ns = now_ns();
     if (!released) release_barrier();
     if (unserved == 0) end_ramp(1);
 }
@@ -1223,6 +1227,8 @@ static void run_duration(void) {
         }
         uint64_t now = now_ns();
         if (!ramp_done && now >= ramp_deadline) end_ramp(0);
+        /* No connection served for a while: the rest are not coming before the timeout either (or never). */
+        if (!ramp_done && last_served_ns > 0 && now - last_served_ns >= SERVE_IDLE_NS) end_ramp(0);
         if (!opt.worker && ramp_done && steady_ns == 0 && now >= steady_due_ns) begin_steady();
         if (!opt.worker && steady_ns > 0 && now >= steady_ns + (uint64_t)(opt.duration * 1e9)) stop_now = 1;
         if (opt.worker && now >= next_tick) {
