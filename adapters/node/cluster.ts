@@ -9,10 +9,6 @@
  * their listen() calls share one listening socket owned by the primary, which
  * accepts and hands connections to the workers in turn (cluster's round-robin
  * policy, Node's default on Linux), so each worker holds about N/K of them.
- * With NODE_CLUSTER_SCHED_POLICY=none (our Node target sets it) the workers
- * accept from that socket themselves: the primary then holds no connection,
- * where round-robin keeps every connection a busy worker has not taken yet
- * open in the primary, up to its open-files limit.
  * Once every worker listens, it prints one `cluster of K workers listening on
  * HOST:PORT` line followed by the first worker's own listening line; the
  * workers' output goes to stderr, so that readiness means all K listen. A worker that exits ends the whole cluster (a server that
