@@ -76,7 +76,10 @@ const killRunnerWhen = (
       if (Date.now() > deadline || !(yield* alive(runner.pid))) {
         // Its last lines (the reason it ended) may still be on their way through the pipe.
         yield* Effect.sleep("1 second")
-        return yield* Effect.dieMessage(`the runner never got there; its output:\n${output}`)
+        const seen = children.map((c) => `${c.pid} ${c.marks.ECHOFLOOD_CHILD ?? "?"}`).join(", ")
+        return yield* Effect.dieMessage(
+          `the runner never got there (its children: ${seen || "none"}; ports: ${ports.join(", ") || "none"}); its output:\n${output}`
+        )
       }
       yield* Effect.sleep("100 millis")
       children = yield* childrenOf(runner.pid)
