@@ -24,10 +24,25 @@ import type { RuntimeName } from "../transport/Transport.ts"
 
 const runtimes: ReadonlyArray<RuntimeName> = ["node", "bun", "deno"]
 
-/** Processes that name `runner` as the echoflood runner that started them. */
+/**
+ * Processes that name `runner`, or a process below it (a wrapper the runtime may put between), as the echoflood
+ * runner that started them.
+ */
 const childrenOf = (runner: number) =>
   Effect.flatMap(OperatingSystem, (os) => os.processes).pipe(
-    Effect.map((all) => all.filter((p) => p.marks.ECHOFLOOD_PARENT === String(runner)))
+    Effect.map((all) => {
+      const below = new Set([runner])
+      for (let grew = true; grew; ) {
+        grew = false
+        for (const p of all) {
+          if (below.has(p.ppid) && !below.has(p.pid)) {
+            below.add(p.pid)
+            grew = true
+          }
+        }
+      }
+      return all.filter((p) => below.has(Number(p.marks.ECHOFLOOD_PARENT)))
+    })
   )
 
 /** TCP ports in LISTEN, with the PIDs holding them (ss sees every process when we are root, ours otherwise). */
@@ -70,15 +85,16 @@ const killRunnerWhen = (
     yield* keep(runner.stderr)
     let children: ReadonlyArray<ProcessEntry> = []
     let ports: Array<number> = []
+    // The most it saw at once, for the failure message (the last look comes after the runner has ended).
+    let most = "none"
     const deadline = Date.now() + 150_000
     // Until `ready` holds and a server it started listens.
     while (!ready(children) || ports.length === 0) {
       if (Date.now() > deadline || !(yield* alive(runner.pid))) {
         // Its last lines (the reason it ended) may still be on their way through the pipe.
         yield* Effect.sleep("1 second")
-        const seen = children.map((c) => `${c.pid} ${c.marks.ECHOFLOOD_CHILD ?? "?"}`).join(", ")
         return yield* Effect.dieMessage(
-          `the runner never got there (its children: ${seen || "none"}; ports: ${ports.join(", ") || "none"}); its output:\n${output}`
+          `the runner never got there (the most seen at once: ${most}); its output:\n${output}`
         )
       }
       yield* Effect.sleep("100 millis")
@@ -86,6 +102,8 @@ const killRunnerWhen = (
       const pids = new Set(children.map((c) => c.pid))
       // One port may have several listeners (our Deno server's accept queues, reuseport copies): count ports once.
       ports = [...new Set((yield* listening).filter((l) => l.pids.some((pid) => pids.has(pid))).map((l) => l.port))]
+      const seen = `${children.map((c) => `${c.pid} ${c.marks.ECHOFLOOD_CHILD ?? "?"}`).join(", ")}; ports ${ports.join(", ")}`
+      if (children.length > 0 && seen.length > most.length) most = seen
     }
     const killedAt = Date.now()
     yield* os.signal(runner.pid, "SIGKILL")
