@@ -148,7 +148,7 @@ describe("kill -9 of the runner", () => {
           const result = yield* killRunnerWhen(
             runtime,
             ["flood", "--connections", "10", "--bytes", "1073741824"],
-            (children) => named(children, /echo server/).length === 1
+            (children) => named(children, /echo server/).length > 0
           )
           expect(result.ports.length, result.output).toBe(1)
           expectNothingLeft(result)
@@ -200,10 +200,11 @@ describe("kill -9 of the runner", () => {
         const result = yield* killRunnerWhen(
           "node",
           ["saturate", "--targets", "node-raw", "--connections", "100", "--duration", "60", "--warmup", "1"],
+          // At least one each: a child's own helpers (tsx's esbuild service, on a cold cache) carry its marks too.
           (children) =>
-            named(children, /saturating client/).length === 1 &&
-            named(children, /client-delay probe/).length === 1 &&
-            named(children, /^node-raw$/).length === 1
+            named(children, /saturating client/).length > 0 &&
+            named(children, /client-delay probe/).length > 0 &&
+            named(children, /^node-raw$/).length > 0
         )
         expect(result.ports.length, result.output).toBe(1)
         expectNothingLeft(result)
