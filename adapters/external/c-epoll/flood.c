@@ -934,6 +934,9 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* "errors":{…},"errorDetails":[…] of a report; written once for the flood and the duration mode. */
+static void json_errors(FILE *out);
+
 static void report(void) {
     uint64_t end = last_verified_ns > 0 ? last_verified_ns : now_ns();
     double seconds = (double)(end - start_ns) / 1e9;
@@ -960,30 +963,13 @@ static void report(void) {
                 "\"seconds\":%.6f,\"connectSeconds\":%.6f,\"bulkSeconds\":%.6f,\"closeSeconds\":%.6f,\"bytesVerified\":%llu,"
                 "\"mbPerSecond\":%.3f,\"connectionsCompleted\":%llu,"
                 "\"completion\":{\"min\":%.6f,\"p50\":%.6f,\"max\":%.6f},"
-                "\"latency\":{\"count\":%llu,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
-                "\"errors\":{",
+                "\"latency\":{\"count\":%llu,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},",
                 opt.port, (unsigned long long)opt.connections, (unsigned long long)opt.bytes,
                 (unsigned long long)opt.chunk, (unsigned long long)opt.window, seconds, connect_seconds,
                 bulk_seconds, close_seconds, (unsigned long long)bytes_verified, mb_per_second, (unsigned long long)completed, c_min,
                 c_p50, c_max, (unsigned long long)histogram_count, p50, p90, p99, p999, max);
-        int first = 1;
-        for (int k = 0; k < K_COUNT; k++) {
-            if (error_counts[k] == 0) continue;
-            fprintf(out, "%s\"%s\":%llu", first ? "" : ",", kind_names[k], (unsigned long long)error_counts[k]);
-            first = 0;
-        }
-        fputs("},\"errorDetails\":[", out);
-        for (int i = 0; i < detail_count; i++) {
-            struct detail *d = &details[i];
-            fprintf(out, "%s{\"kind\":\"%s\",\"connection\":%u,\"offset\":%llu", i ? "," : "", kind_names[d->kind],
-                    d->connection, (unsigned long long)d->offset);
-            if (d->expected >= 0) fprintf(out, ",\"expected\":%d", d->expected);
-            if (d->received >= 0) fprintf(out, ",\"received\":%d", d->received);
-            fputs(",\"message\":", out);
-            json_string(out, d->message);
-            fputc('}', out);
-        }
-        fprintf(out, "],\"startedAtMs\":%.3f", start_epoch_ms);
+        json_errors(out);
+        fprintf(out, ",\"startedAtMs\":%.3f", start_epoch_ms);
         json_latency_buckets(out);
         fputs("}\n", out);
     } else {
