@@ -13,6 +13,7 @@ import { doctorLines } from "../report/DoctorReport.ts"
 import { largestPowerOfTwo, readLimits, restore, tune } from "../run/Preflight.ts"
 import { leftovers, removeLeftovers } from "../system/ChildProcess.ts"
 import { leftoverTestHosts, removeTestHost } from "../system/TestHost.ts"
+import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { integerListOption } from "./OptionValues.ts"
 
 const leftoverLines = (kill: boolean) =>
@@ -62,7 +63,10 @@ export const doctorCommand = Command.make(
         onNone: () => [...new Set([1, 10, 100, 1000, 10000, largestPowerOfTwo(limits), 32768])].sort((a, b) => a - b),
         onSome: (counts) => counts
       })
-      yield* Console.log(doctorLines(limits, counts).join("\n"))
+      const threadTargets = (yield* discoverTargets().pipe(Effect.orElseSucceed(() => [])))
+        .filter((t) => t.manifest.threadPerConnection === true)
+        .map((t) => t.manifest.name)
+      yield* Console.log(doctorLines(limits, counts, threadTargets).join("\n"))
       yield* Console.log(yield* leftoverLines(parsed.killLeftovers))
     })
 ).pipe(Command.withDescription("Check the limits that decide which cells can run here"))

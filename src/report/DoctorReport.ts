@@ -4,12 +4,20 @@
  * on one port, or not at all).
  */
 import { countOf } from "../run/NumberFormat.ts"
-import { connectionsVerdict, type Limits, portCount } from "../run/Preflight.ts"
+import { connectionsVerdict, type Limits, portCount, THREAD_RESERVE, threadsVerdict } from "../run/Preflight.ts"
 import { planProcesses } from "../run/ProcessPlan.ts"
 import { FD_RESERVE } from "../system/Limits.ts"
 import { alignedRows, plainTable } from "./Table.ts"
 
-export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<number>): Array<string> => {
+/**
+ * `threadTargets`: the targets with a thread per connection (target.json
+ * `threadPerConnection`), whose connections each take a pid.
+ */
+export const doctorLines = (
+  limits: Limits,
+  connectionCounts: ReadonlyArray<number>,
+  threadTargets: ReadonlyArray<string> = []
+): Array<string> => {
   const lines = [
     `open files: soft ${limits.openFilesSoft}, hard ${limits.openFilesHard} (servers and clients are started with the hard limit)`,
     `net.core.somaxconn ${limits.somaxconn}${limits.somaxconn < 32768 ? " (the original used 32768; `doctor --tune` sets it)" : ""}`,
@@ -45,6 +53,16 @@ export const doctorLines = (limits: Limits, connectionCounts: ReadonlyArray<numb
     lines.push(
       "(several processes: only targets with `processes` in target.json share a port, the others are skipped; `doctor --tune` raises somaxconn to 32768)"
     )
+  if (threadTargets.length > 0 && limits.pidMax !== undefined) {
+    const short = connectionCounts.filter((n) => threadsVerdict(limits, n) !== undefined)
+    lines.push(
+      `kernel.pid_max ${limits.pidMax}, kernel.threads-max ${limits.threadsMax ?? "?"}: ${threadTargets.join(", ")} start a thread per connection, so n connections need both at n + ${THREAD_RESERVE} or more${
+        short.length > 0
+          ? `; too low for ${short.join(", ")} (those cells are skipped): ${threadsVerdict(limits, Math.max(...short))!.split("; ").slice(1).join("; ")}`
+          : ""
+      }`
+    )
+  }
   lines.push("")
   return lines
 }

@@ -21,7 +21,7 @@ import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { coresBusy } from "./BusyCores.ts"
 import { summarizeCell } from "./CellSummary.ts"
-import { portCount, readLimits } from "./Preflight.ts"
+import { portCount, readLimits, threadsVerdict } from "./Preflight.ts"
 import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { Cell, Crash, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
@@ -228,8 +228,10 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               ...serverSideOf(target.manifest),
               ...(run.options.serverProcesses === undefined ? {} : { serverProcesses: run.options.serverProcesses })
             })
-            if (planned._tag === "Impossible") {
-              yield* setCell(index, { ...cell, status: "skipped", reason: planned.reason })
+            const threads = target.manifest.threadPerConnection === true ? threadsVerdict(limits, cell.connections) : undefined
+            if (planned._tag === "Impossible" || threads !== undefined) {
+              const reason = planned._tag === "Impossible" ? planned.reason : threads!
+              yield* setCell(index, { ...cell, status: "skipped", reason })
               continue
             }
             const plan = planned.plan

@@ -28,6 +28,9 @@ export interface Limits {
   readonly cpus: number
   /** net.ipv4.tcp_tw_reuse: 1, or 2 for loopback only, lets connects reuse TIME_WAIT ports. */
   readonly timeWaitReuse: number
+  /** kernel.pid_max and kernel.threads-max: every thread takes a pid, so they bound thread-per-connection servers. */
+  readonly pidMax?: number
+  readonly threadsMax?: number
 }
 
 export const readLimits = Effect.gen(function* () {
@@ -46,7 +49,9 @@ export const readLimits = Effect.gen(function* () {
     timeWait: yield* timeWaitCount,
     memAvailableBytes: machine.memAvailableBytes,
     cpus: yield* cpuCount,
-    timeWaitReuse: num(yield* readSysctl("net.ipv4.tcp_tw_reuse"), 0)
+    timeWaitReuse: num(yield* readSysctl("net.ipv4.tcp_tw_reuse"), 0),
+    pidMax: Option.getOrUndefined(Option.map(yield* readSysctl("kernel.pid_max"), Number)),
+    threadsMax: Option.getOrUndefined(Option.map(yield* readSysctl("kernel.threads-max"), Number))
   } satisfies Limits
 })
 
@@ -68,6 +73,29 @@ export const connectionsVerdict = (limits: Limits, connections: number): string 
   return undefined
 }
 
+/** Threads the rest of the machine keeps (runtimes, the client, the system) beside one thread per connection. */
+export const THREAD_RESERVE = 4096
+/** The pid_max `doctor --tune` and the seed preset set: the kernel's largest on 64-bit (PID_MAX_LIMIT). */
+export const TUNED_PID_MAX = "4194304"
+
+/**
+ * Why a server with a thread per connection cannot hold `connections` here,
+ * or undefined when it can: each thread takes a pid, and pid_max counts
+ * every task of the machine.
+ */
+export const threadsVerdict = (limits: Limits, connections: number): string | undefined => {
+  const needed = connections + THREAD_RESERVE
+  const fixes: Array<string> = []
+  if (limits.pidMax !== undefined && limits.pidMax < needed)
+    fixes.push(
+      `kernel.pid_max is ${limits.pidMax}: run \`doctor --tune\` as root (it sets ${TUNED_PID_MAX} and saves the old value), or \`sudo sysctl -w kernel.pid_max=${TUNED_PID_MAX}\``
+    )
+  if (limits.threadsMax !== undefined && limits.threadsMax < needed)
+    fixes.push(`kernel.threads-max is ${limits.threadsMax}: \`sudo sysctl -w kernel.threads-max=${needed}\``)
+  if (fixes.length === 0) return undefined
+  return `${countOf(connections, "connection")} need as many server threads (a thread per connection) plus about ${THREAD_RESERVE} for the rest of the machine; ${fixes.join("; ")}`
+}
+
 /** The largest power of two that one server process and one client can hold here. */
 export const largestPowerOfTwo = (limits: Limits) => {
   let n = 1
@@ -75,13 +103,15 @@ export const largestPowerOfTwo = (limits: Limits) => {
   return n
 }
 
-/** The original benchmark's kernel settings (DESIGN.md), minus its small socket buffers, which would change every result. */
+/** The original benchmark's kernel settings, plus a pid_max for thread-per-connection servers, minus its small socket buffers, which would change every result. */
 export const TUNED: ReadonlyArray<readonly [string, string]> = [
   ["net.core.somaxconn", "32768"],
   ["net.ipv4.tcp_max_syn_backlog", "32768"],
   ["net.core.netdev_max_backlog", "32768"],
   ["net.ipv4.ip_local_port_range", "21000 61000"],
-  ["net.ipv4.tcp_tw_reuse", "1"]
+  ["net.ipv4.tcp_tw_reuse", "1"],
+  // Not the original's: room for a thread per connection (Python threads) at 32,768 and past.
+  ["kernel.pid_max", TUNED_PID_MAX]
 ]
 
 export const savedSysctlsPath = `${repoRoot}/runs/.sysctls-before-tune.json`

@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import { readSysctl, writeSysctl } from "../system/Environment.ts"
 import { repoRoot } from "../targets/Runtimes.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
-import { type Limits, savedSysctlsPath } from "./Preflight.ts"
+import { type Limits, savedSysctlsPath, TUNED_PID_MAX } from "./Preflight.ts"
 import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { RunFile } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
@@ -42,7 +42,9 @@ export const seedPreset = {
     ["net.core.netdev_max_backlog", "32768"],
     ["net.ipv4.ip_local_port_range", "21000 61000"],
     ["net.core.rmem_default", "8192"],
-    ["net.core.wmem_default", "8192"]
+    ["net.core.wmem_default", "8192"],
+    // Not the original's (its machine had pids to spare): room for Python's thread per connection at 32,768.
+    ["kernel.pid_max", TUNED_PID_MAX]
   ]
 } as const
 
@@ -153,7 +155,7 @@ export const dryRunLines = (
     )
   }
   lines.push(
-    `kernel settings of the original: ${settings.map(([k, v]) => `${k}=${v}`).join(", ")}: ${asRoot ? "applied for the run and put back when it ends, even on Ctrl-C or a failure (old values also saved for `doctor --restore`); run.json records them" : "not applied (not root): run as root to apply them for the run"}`
+    `kernel settings of the original (pid_max: ours, for a thread per connection): ${settings.map(([k, v]) => `${k}=${v}`).join(", ")}: ${asRoot ? "applied for the run and put back when it ends, even on Ctrl-C or a failure (old values also saved for `doctor --restore`); run.json records them" : "not applied (not root): run as root to apply them for the run"}`
   )
   if (run.options.saturate) {
     lines.push(

@@ -31,7 +31,9 @@ export const SYSCTLS = [
   "net.ipv4.tcp_wmem",
   "net.ipv4.tcp_mem",
   "fs.file-max",
-  "fs.nr_open"
+  "fs.nr_open",
+  "kernel.pid_max",
+  "kernel.threads-max"
 ] as const
 
 export const readSysctl = (name: string) => Effect.flatMap(OperatingSystem, (os) => os.sysctl(name))

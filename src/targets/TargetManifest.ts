@@ -80,6 +80,12 @@ export const TargetManifest = Schema.Struct({
    * splice keeps a pipe pair per connection, 3 files. Plans K from it.
    */
   filesPerConnection: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.positive())),
+  /**
+   * The server starts an OS thread per connection (Python threads): each one
+   * takes a pid, so kernel.pid_max and kernel.threads-max bound how many
+   * connections it can hold; cells above them are skipped with the fix.
+   */
+  threadPerConnection: Schema.optional(Schema.Boolean),
   /** Sets TCP_NODELAY on accepted sockets. */
   noDelay: Schema.Boolean,
   /** The listen backlog the server really gets, when capped below {backlog}. */
