@@ -6,9 +6,15 @@
  *   node --import tsx cluster.ts --workers K -- server.ts [server args…]
  *
  * The primary forks K workers running the server script with its arguments;
- * their listen() calls share one listening socket owned by the primary, which
- * accepts and hands connections to the workers in turn (cluster's round-robin
- * policy, Node's default on Linux), so each worker holds about N/K of them.
+ * their listen() calls share one listening socket, which every worker
+ * accepts from itself (cluster's SCHED_NONE policy). Not the round-robin
+ * default: there the primary accepts every connection and hands it over one
+ * at a time per worker, each waiting for the worker's acknowledgement, so
+ * under a fast ramp (32,768 connects in two seconds) the primary holds
+ * thousands of accepted sockets, reaches its open-files limit, and libuv
+ * then accepts and closes connections ("server closed after 0 bytes").
+ * UV_TCP_SINGLE_ACCEPT makes each worker's libuv yield after every accept,
+ * so the workers take turns and each holds about N/K connections.
  * Once every worker listens, it prints one `cluster of K workers listening on
  * HOST:PORT` line followed by the first worker's own listening line; the
  * workers' output goes to stderr, so that readiness means all K listen. A worker that exits ends the whole cluster (a server that
@@ -29,6 +35,7 @@ if (script === undefined || !Number.isInteger(workers) || workers < 1) {
   process.exit(2)
 }
 
+cluster.schedulingPolicy = cluster.SCHED_NONE
 cluster.setupPrimary({ exec: script, args: scriptArgs, silent: true })
 let listening = 0
 let stopping = false
@@ -65,4 +72,4 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.exit(0)
   })
 }
-for (let i = 0; i < workers; i++) cluster.fork()
+for (let i = 0; i < workers; i++) cluster.fork({ UV_TCP_SINGLE_ACCEPT: "1" })

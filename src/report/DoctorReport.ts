@@ -58,7 +58,10 @@ export const doctorLines = (
     lines.push(
       `kernel.pid_max ${limits.pidMax}, kernel.threads-max ${limits.threadsMax ?? "?"}: ${threadTargets.join(", ")} start a thread per connection, so n connections need both at n + ${THREAD_RESERVE} or more${
         short.length > 0
-          ? `; too low for ${short.join(", ")} (those cells are skipped): ${threadsVerdict(limits, Math.max(...short))!.split("; ").slice(1).join("; ")}`
+          ? `; too low for ${short.join(", ")} (those cells are skipped): ${threadsVerdict(limits, Math.max(...short))!
+              .split("; ")
+              .slice(1)
+              .join("; ")}`
           : ""
       }`
     )

@@ -26,6 +26,7 @@ import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { Cell, Crash, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
+import { splitFloodOptions } from "./SplitFlood.ts"
 
 /** What the runner tells the progress display. */
 export interface ProgressEvent {
@@ -228,7 +229,8 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               ...serverSideOf(target.manifest),
               ...(run.options.serverProcesses === undefined ? {} : { serverProcesses: run.options.serverProcesses })
             })
-            const threads = target.manifest.threadPerConnection === true ? threadsVerdict(limits, cell.connections) : undefined
+            const threads =
+              target.manifest.threadPerConnection === true ? threadsVerdict(limits, cell.connections) : undefined
             if (planned._tag === "Impossible" || threads !== undefined) {
               const reason = planned._tag === "Impossible" ? planned.reason : threads!
               yield* setCell(index, { ...cell, status: "skipped", reason })
@@ -272,7 +274,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
             }
             yield* drainTimeWait(cell.connections, hooks)
             const coresBusyBefore = yield* busyBefore(context.serverCores, context.clientCores, remoteSystem)
-            const options: FloodOptions = {
+            const single: FloodOptions = {
               ...defaultFloodOptions,
               host: place.host,
               port: server!.port,
@@ -283,6 +285,9 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               barrier: false,
               timeoutSeconds: run.options.timeoutSeconds
             }
+            // Past one process the timeouts are flood's own for that case: a busy server may leave the
+            // last of 32,768 connections unechoed for longer than 10 s and still serve every one.
+            const options = plan.clientProcesses > 1 ? splitFloodOptions(single) : single
             const samples: Array<Sample> = []
             let failure: string | undefined
             let crash: Crash | undefined
