@@ -13,6 +13,7 @@ import { defaultFloodOptions, validateFloodOptions } from "../engine/FloodOption
 import { doctorLines } from "../report/DoctorReport.ts"
 import { writeReports } from "../report/ReportWriter.ts"
 import { refreshRunIndex } from "../report/RunIndex.ts"
+import { terminalSummary } from "../report/TerminalSummary.ts"
 import { checkCoresQuiet } from "../run/BusyCores.ts"
 import { type ProgressEvent, runMatrix } from "../run/MatrixRunner.ts"
 import { countOf } from "../run/NumberFormat.ts"
@@ -348,6 +349,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
       ...reports.charts,
       ...Option.toArray(index)
     ]
+    yield* Console.log(`\n${terminalSummary(saturated)}`)
     const failed = saturated.cells.filter((c) => c.status === "failed").length
     const skipped = saturated.cells.filter((c) => c.status === "skipped").length
     yield* Console.log(
