@@ -24,9 +24,8 @@ import { acquirePlace, describePlace, recordPlace, requestOfRun } from "../run/R
 import { loadRun, newRunId, runsDir } from "../run/RunStore.ts"
 import { targetInfo } from "../run/RunTargets.ts"
 import type { ClientKind } from "../run/SampleRunner.ts"
-import { defaultSaturationConnections } from "../run/SaturationOptions.ts"
 import { saturationPhase } from "../run/SaturationPhase.ts"
-import { dryRunLines, seedPreset, withSeedSysctls } from "../run/SeedPreset.ts"
+import { dryRunLines, saturationConnections, seedPreset, withSeedSysctls } from "../run/SeedPreset.ts"
 import { capture } from "../system/CapturedCommand.ts"
 import { collectEnvironment } from "../system/Environment.ts"
 import { repoRoot, runtimeVersion } from "../targets/Runtimes.ts"
@@ -268,7 +267,7 @@ export const compareCommand = Command.make("compare", options, (parsed) =>
       const settings = run.options.preset === "seed" ? seedPreset.sysctls : []
       const seconds = run.options.preset === "seed" ? seedPreset.saturateSeconds : parsed.saturateDuration
       yield* Console.log(
-        dryRunLines(run, selected, limits, settings, seconds, defaultSaturationConnections(limits), asRoot).join("\n")
+        dryRunLines(run, selected, limits, settings, seconds, saturationConnections(run, limits), asRoot).join("\n")
       )
       return
     }

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import { InvalidOption } from "../engine/FloodOptions.ts"
 import { formatSaturationSummary } from "../report/SaturationSummary.ts"
 import { decideNetwork } from "../run/NetworkChoice.ts"
-import { connectionsVerdict, readLimits } from "../run/Preflight.ts"
+import { readLimits } from "../run/Preflight.ts"
 import { describePlace } from "../run/RunPlace.ts"
 import {
   defaultSaturationConnections,
@@ -53,7 +53,17 @@ const options = {
   connections: integerOption("connections", "1000", { min: 1 }).pipe(
     Options.withAlias("n"),
     Options.optional,
-    Options.withDescription(`Saturating connections (default: the most this machine allows, up to ${MAX_CONNECTIONS})`)
+    Options.withDescription(
+      `Saturating connections (default: the most one process per side holds here, up to ${MAX_CONNECTIONS}); past that, several processes per side, planned as flood plans them`
+    )
+  ),
+  serverProcesses: integerOption("server-processes", "2", { min: 1 }).pipe(
+    Options.optional,
+    Options.withDescription("Server processes sharing the port (default: the least that holds the connections)")
+  ),
+  clientProcesses: integerOption("client-processes", "2", { min: 1 }).pipe(
+    Options.optional,
+    Options.withDescription("Saturating client processes (default: the least that holds the connections)")
   ),
   duration: defaulted(
     numberOption("duration", "20"),
@@ -113,15 +123,6 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
         fix: "e.g. --connections 1000"
       })
     }
-    const verdict = connectionsVerdict(limits, connections)
-    if (verdict !== undefined) {
-      return yield* new InvalidOption({
-        option: "connections",
-        value: connections,
-        problem: verdict,
-        fix: `Use at most ${defaultSaturationConnections(limits)} here.`
-      })
-    }
     yield* validateDuration(parsed.duration)
     if (!(parsed.rampTimeout > 0 && parsed.rampTimeout <= 600)) {
       return yield* new InvalidOption({
@@ -156,6 +157,8 @@ export const saturateCommand = Command.make("saturate", options, (parsed) =>
       ...(parsed.serverCores.length > 1 ? { serverCores: parsed.serverCores } : {}),
       ...(parsed.clientCores.length > 1 ? { clientCores: parsed.clientCores } : {}),
       ...(shared === undefined ? {} : { sharedCpus: shared }),
+      ...(Option.isSome(parsed.serverProcesses) ? { serverProcesses: parsed.serverProcesses.value } : {}),
+      ...(Option.isSome(parsed.clientProcesses) ? { clientProcesses: parsed.clientProcesses.value } : {}),
       onProgress: (line) => Console.error(`  ${line}`)
     })
     yield* validateProbeOptions({

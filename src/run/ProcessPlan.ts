@@ -30,6 +30,8 @@ export interface PlanInput {
   readonly filesPerConnection?: number
   /** --server-processes: forces K (otherwise the least that fits). */
   readonly serverProcesses?: number
+  /** Forces at least this many client processes (otherwise the least that fits); for tests at small scale. */
+  readonly clientProcesses?: number
   /** Loopback source addresses the client may bind to (127.0.0.1 … 127.0.0.N). */
   readonly maxSourceAddresses?: number
 }
@@ -105,7 +107,9 @@ export const planProcesses = (input: PlanInput): PlanVerdict => {
     }
   }
   // A client process binds one source address (or spreads over all of them, the native one): at least one process per address.
-  const clientProcesses = Math.ceil(Math.ceil(n / perProcess) / sourceAddresses) * sourceAddresses
+  const leastClients = Math.ceil(n / perProcess)
+  const clientProcesses =
+    Math.ceil(Math.min(n, Math.max(leastClients, input.clientProcesses ?? 1)) / sourceAddresses) * sourceAddresses
   return {
     _tag: "Planned",
     plan: {

@@ -12,6 +12,7 @@ import { FD_RESERVE } from "../system/Limits.ts"
 import type { RuntimeSpec } from "../targets/RuntimeVersions.ts"
 import { placeNetwork, type ServerPlace } from "../targets/ServerPlace.ts"
 import { type Limits, portCount } from "./Preflight.ts"
+import type { ProcessPlan } from "./ProcessPlan.ts"
 import type { SaturationSettings } from "./SaturationResult.ts"
 
 export const MAX_DURATION_SECONDS = 300
@@ -123,6 +124,11 @@ export interface SaturationRunOptions extends Omit<SaturationSettings, "client" 
   readonly onProgress?: (line: string) => Effect.Effect<void>
   /** Where the server runs (a test host); `host` on this machine when absent. */
   readonly place?: ServerPlace
+  /** Forces the processes per side (the planner's least otherwise); for tests at small scale and --server-processes. */
+  readonly serverProcesses?: number
+  readonly clientProcesses?: number
+  /** The plan the client side runs by (set by saturateTarget when a side needs several processes). */
+  readonly processPlan?: ProcessPlan
 }
 
 /** The defaults of `saturate`, for a given connection count and client runtime. */
@@ -153,7 +159,15 @@ export const saturationRunOptions = (
 /** The settings a result records. */
 export const settingsOf = (options: SaturationRunOptions): SaturationSettings => {
   // Everything but where the server is and how progress is shown; the link it is behind, if any.
-  const { host: _host, onProgress: _onProgress, place, ...settings } = options
+  const {
+    host: _host,
+    onProgress: _onProgress,
+    place,
+    serverProcesses: _server,
+    clientProcesses: _client,
+    processPlan: _plan,
+    ...settings
+  } = options
   const network = place === undefined || place.kind === "loopback" ? undefined : placeNetwork(place)
   return network === undefined ? settings : { ...settings, network }
 }

@@ -10,8 +10,9 @@ import { Transport } from "../transport/Transport.ts"
 import { readLimits } from "./Preflight.ts"
 import type { RunFile } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
-import { defaultSaturationConnections, saturationRunOptions } from "./SaturationOptions.ts"
+import { saturationRunOptions } from "./SaturationOptions.ts"
 import { saturateTargetOrReport } from "./SaturationTarget.ts"
+import { saturationConnections } from "./SeedPreset.ts"
 
 /**
  * The saturation phase: each available target in turn, saved to run.json
@@ -29,7 +30,7 @@ export const saturationPhase = (
 ) =>
   Effect.gen(function* () {
     const transport = yield* Transport
-    const connections = defaultSaturationConnections(yield* readLimits)
+    const connections = saturationConnections(run, yield* readLimits)
     const client = run.options.client as RuntimeSpec | "native"
     let current = run
     for (const target of selected) {

@@ -168,6 +168,21 @@ export const SaturationResult = Schema.Struct({
   probe: Schema.optional(ProbeReport),
   /** Why the probe has no report: it did not start or did not report, with its failure message or last output. */
   probeProblem: Schema.optional(Schema.Struct({ stage: Schema.Literal("start", "report"), message: Schema.String })),
+  /**
+   * Processes per side when either side ran as several (one process cannot hold the connections here, or they
+   * were forced): the server's sharing its port, the client's with their connections and source addresses.
+   * CPU, context switches, RSS and peak RSS of the server side are sums over `serverPids`; the client report
+   * and the per-second throughput merge the client processes. Absent: one process per side.
+   */
+  processes: Schema.optional(
+    Schema.Struct({
+      server: Schema.Number,
+      serverPids: Schema.Array(Schema.Number),
+      client: Schema.Number,
+      clientConnections: Schema.Array(Schema.Number),
+      sourceAddresses: Schema.optional(Schema.Array(Schema.String))
+    })
+  ),
   /** Threads of the server process at the end of the steady state (its own context switches are summed over them). */
   serverThreads: Schema.optional(Schema.Number),
   /** Longest gap between the saturating client's progress ticks (sent every 250 ms), ms: its event loop's worst delay. */

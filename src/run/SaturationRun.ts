@@ -25,16 +25,10 @@ import {
 } from "../engine/SaturationReports.ts"
 import { type ChildExit, describeEnd, describeExit, exitFields, exitSoFar } from "../system/ChildProcess.ts"
 import { listenQueueReading, overflowAdvice, overflowsBetween } from "../system/ListenQueue.ts"
-import {
-  CLOCK_TICKS,
-  coreLoad,
-  type ProcessSnapshot,
-  processSnapshot,
-  systemSnapshot,
-  tcpMemoryBytes
-} from "../system/ProcStat.ts"
-import { processSwitches } from "../system/ThreadSwitches.ts"
+import { CLOCK_TICKS, coreLoad, type ProcessSnapshot, systemSnapshot, tcpMemoryBytes } from "../system/ProcStat.ts"
 import { nativeSaturationArgv } from "./NativeClient.ts"
+import { sourceAddressOf } from "./ProcessPlan.ts"
+import { ClientGroup, groupThroughputAt, groupWorker } from "./SaturationClients.ts"
 import {
   DEADLINE_MARGIN_SECONDS,
   defaultSaturationOptions,
@@ -43,6 +37,7 @@ import {
 } from "./SaturationOptions.ts"
 import type { SaturationResult, SaturationSample, SaturationStatus } from "./SaturationResult.ts"
 import { Heard, longestTickGapMs, type Ramped, recentRate, throughputAt } from "./SaturationWorkers.ts"
+import { sideSnapshot, sideSwitches } from "./ServerSide.ts"
 import { saturationClientBound, steadySummary } from "./SteadyStats.ts"
 import { type RunningWorker, startWorker, startWorkerProcess } from "./WorkerProcess.ts"
 import { encodeOptions } from "./WorkerProtocol.ts"
@@ -50,6 +45,8 @@ import { encodeOptions } from "./WorkerProtocol.ts"
 /** What the run needs to know of the server under load (a RunningServer fits). */
 export interface ServerUnderLoad {
   readonly pid: number
+  /** Every process of the server side when it runs as several on one port (a RunningServer's); [pid] when absent. */
+  readonly pids?: ReadonlyArray<number>
   readonly port: number
   readonly exit: Deferred.Deferred<ChildExit>
   readonly stderrTail: () => string
@@ -115,21 +112,32 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
       noDelay: defaultSaturationOptions.noDelay,
       sendDuringRamp: options.sendDuringRamp
     }
-    const client =
-      options.client === "native"
-        ? yield* startWorkerProcess(
-            "native saturating client",
-            nativeSaturationArgv(clientOptions),
+    // One client process, or the plan's several: each ramps, then all get "start" together.
+    const plan = options.processPlan
+    const shares = plan?.clientConnections ?? [options.connections]
+    const group = new ClientGroup(shares.length, heard.onClient)
+    const clients = yield* Effect.forEach(shares, (connections, index) => {
+      const own = { ...clientOptions, connections }
+      const listen = shares.length > 1 ? group.onClient(index) : heard.onClient
+      const suffix = shares.length > 1 ? ` ${index + 1} of ${shares.length}` : ""
+      const source = plan === undefined ? undefined : sourceAddressOf(plan, index)
+      return options.client === "native"
+        ? startWorkerProcess(
+            `native saturating client${suffix}`,
+            [...nativeSaturationArgv(own), ...(source === undefined ? [] : ["--source-address", source])],
             clientCpus,
-            heard.onClient
+            listen
           )
-        : yield* startWorker(
-            `${options.client} saturating client`,
+        : startWorker(
+            `${options.client} saturating client${suffix}`,
             options.client,
-            ["client", encodeOptions(SaturationClientOptions)(clientOptions)],
+            ["client", encodeOptions(SaturationClientOptions)(own)],
             clientCpus,
-            heard.onClient
+            listen
           )
+    })
+    const client = yield* groupWorker(clients)
+    const serverPids = server.pids ?? [server.pid]
 
     let probeProblem: SaturationResult["probeProblem"]
     // Mutated through `fail` only: the first problem found names the status.
@@ -223,19 +231,20 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
     if (outcome.status === "ok") {
       if (heard.lastTick !== undefined) heard.ticks.push(heard.lastTick)
       heard.keepTicks = true
+      group.startSeries()
       yield* client.send("start")
       if (probeRunning) yield* probe.send("start")
       const t0 = performance.now()
       startedWall = Date.now()
       let sys = yield* systemSnapshot.pipe(Effect.option)
-      let proc: Option.Option<ProcessSnapshot> = yield* processSnapshot(server.pid)
-      let switches = yield* processSwitches(server.pid)
+      let proc: Option.Option<ProcessSnapshot> = yield* sideSnapshot(serverPids)
+      let switches = yield* sideSwitches(serverPids)
       for (let second = 1; second <= options.durationSeconds; second++) {
         const wait = t0 + second * 1000 - performance.now()
         if (wait > 0) yield* Effect.sleep(`${Math.round(wait)} millis`)
         const nextSys = yield* systemSnapshot.pipe(Effect.option)
-        const nextProc = yield* processSnapshot(server.pid)
-        const nextSwitches = yield* processSwitches(server.pid)
+        const nextProc = yield* sideSnapshot(serverPids)
+        const nextSwitches = yield* sideSwitches(serverPids)
         const tcp = yield* tcpMemoryBytes
         const at = Date.now()
         const elapsed = (performance.now() - t0) / 1000
@@ -331,10 +340,14 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
 
     // Every tick is in now (the client sends a last one when stopped): exact per-second throughput.
     heard.keepTicks = false
-    const samples = raw.map(({ at, sample }, i) => ({
-      ...sample,
-      mbPerSecond: throughputAt(heard.ticks, i === 0 ? startedWall : raw[i - 1]!.at, at)
-    }))
+    group.keepTicks = false
+    const samples = raw.map(({ at, sample }, i) => {
+      const from = i === 0 ? startedWall : raw[i - 1]!.at
+      return {
+        ...sample,
+        mbPerSecond: shares.length > 1 ? groupThroughputAt(group.series, from, at) : throughputAt(heard.ticks, from, at)
+      }
+    })
     const steady = steadySummary(samples, steadySeconds, serverPeakRssBytes)
     if (outcome.status === "ok" && samples.length > 0) {
       const stallSeconds = Math.min(3, samples.length)
@@ -358,6 +371,19 @@ export const saturateServer = (targetName: string, server: ServerUnderLoad, opti
         onNone: () => ({ pid: server.pid }),
         onSome: (exit) => ({ pid: server.pid, ...exitFields(exit), stderrTail: server.stderrTail() })
       }),
+      ...(serverPids.length > 1 || shares.length > 1
+        ? {
+            processes: {
+              server: serverPids.length,
+              serverPids,
+              client: shares.length,
+              clientConnections: shares,
+              ...(plan !== undefined && plan.sourceAddresses > 1
+                ? { sourceAddresses: shares.map((_, i) => sourceAddressOf(plan, i)!) }
+                : {})
+            }
+          }
+        : {}),
       steady,
       samples,
       client: clientReport,

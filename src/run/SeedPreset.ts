@@ -16,6 +16,7 @@ import { type Limits, savedSysctlsPath, TUNED_PID_MAX } from "./Preflight.ts"
 import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
 import type { RunFile } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
+import { defaultSaturationConnections } from "./SaturationOptions.ts"
 
 export const seedPreset = {
   targets: [
@@ -36,6 +37,8 @@ export const seedPreset = {
   repetitions: 3,
   warmup: false,
   saturateSeconds: 10,
+  /** The original's saturation test ran at 32k: past one process here, so several per side. */
+  saturateConnections: 32768,
   /** The original's kernel settings (listed by --dry-run; `doctor --tune` applies most of them as root). */
   sysctls: [
     ["net.core.somaxconn", "32768"],
@@ -84,16 +87,25 @@ const SPLIT_CONNECT_MS = 0.45
 const FLOOD_GAP_SECONDS = 0.3
 /** Starting, checking and stopping one server. */
 const START_SECONDS = 3
-/** Ramp-up, probe and stop around each saturation's steady state (measured 10–18 s). */
+/** Ramp-up, probe and stop around each saturation's steady state (measured 10–18 s, at 16,384 connections). */
 const SATURATION_OVERHEAD_SECONDS = 18
 
+const connectSeconds = (connections: number) =>
+  (connections * (connections > 16384 ? SPLIT_CONNECT_MS : CONNECT_MS)) / 1000
+
 export const cellSeconds = (target: string, connections: number, bytes: number) =>
-  (connections * bytes) / ((measuredMBps[target] ?? 500) * 1e6) +
-  (connections * (connections > 16384 ? SPLIT_CONNECT_MS : CONNECT_MS)) / 1000 +
-  FLOOD_GAP_SECONDS
+  (connections * bytes) / ((measuredMBps[target] ?? 500) * 1e6) + connectSeconds(connections) + FLOOD_GAP_SECONDS
+
+/** One saturation: its steady state, the overhead measured at 16,384, and the longer ramp of more connections. */
+const saturationSeconds = (seconds: number, connections: number) =>
+  seconds + SATURATION_OVERHEAD_SECONDS + Math.max(0, connectSeconds(connections) - connectSeconds(16384))
+
+/** The saturation phase's connections: the seed preset's, else the most one process per side holds here. */
+export const saturationConnections = (run: RunFile, limits: Limits) =>
+  run.options.preset === "seed" ? seedPreset.saturateConnections : defaultSaturationConnections(limits)
 
 /** Seconds the pending cells and the saturation phase should take here. */
-export const estimateSeconds = (run: RunFile, saturateSeconds: number) => {
+export const estimateSeconds = (run: RunFile, saturateSeconds: number, saturateConnections: number) => {
   const floods = (run.options.repetitions + (run.options.warmup ? 1 : 0)) as number
   let seconds = 0
   const started = new Set<string>()
@@ -103,12 +115,26 @@ export const estimateSeconds = (run: RunFile, saturateSeconds: number) => {
     if (!started.has(cell.target)) seconds += START_SECONDS
     started.add(cell.target)
   }
-  if (run.options.saturate) seconds += started.size * (saturateSeconds + SATURATION_OVERHEAD_SECONDS)
+  if (run.options.saturate) seconds += started.size * saturationSeconds(saturateSeconds, saturateConnections)
   return seconds
 }
 
 const minutes = (seconds: number) =>
   `${Math.floor(seconds / 60)} min ${String(Math.round(seconds % 60)).padStart(2, "0")} s`
+
+/** "2 server + 2 client processes" when a target needs several at n connections here; nothing when one each will do. */
+const planSides = (limits: Limits) => (target: Target, n: number, serverProcesses: number | undefined) => {
+  const verdict = planProcesses({
+    connections: n,
+    openFilesHard: limits.openFilesHard,
+    ports: limits.portRange[1] - limits.portRange[0] + 1,
+    ...serverSideOf(target.manifest),
+    ...(serverProcesses === undefined ? {} : { serverProcesses })
+  })
+  return verdict._tag === "Planned" && (verdict.plan.serverProcesses > 1 || verdict.plan.clientProcesses > 1)
+    ? [`${verdict.plan.serverProcesses} server + ${verdict.plan.clientProcesses} client processes`]
+    : []
+}
 
 /** The plan `--dry-run` prints: cells, processes per side, settings, estimated time. */
 export const dryRunLines = (
@@ -120,6 +146,7 @@ export const dryRunLines = (
   saturateConnections: number,
   asRoot: boolean
 ): Array<string> => {
+  const sidesAt = planSides(limits)
   const lines = [
     `plan: ${selected.length} targets × ${run.options.connections.length} connection counts × ${run.options.bytes.length} sizes, ${run.options.repetitions} repetitions${run.options.warmup ? " after a warm-up" : ""}, minimum kept; client ${run.options.client}`
   ]
@@ -129,19 +156,7 @@ export const dryRunLines = (
     const skipped = cells.filter((c) => c.status === "skipped")
     const processes = [...new Set(pending.map((c) => c.connections))]
       .filter((n) => n > 1000)
-      .map((n) => {
-        const verdict = planProcesses({
-          connections: n,
-          openFilesHard: limits.openFilesHard,
-          ports: limits.portRange[1] - limits.portRange[0] + 1,
-          ...serverSideOf(target.manifest),
-          ...(run.options.serverProcesses === undefined ? {} : { serverProcesses: run.options.serverProcesses })
-        })
-        return verdict._tag === "Planned" && (verdict.plan.serverProcesses > 1 || verdict.plan.clientProcesses > 1)
-          ? `${n}: ${verdict.plan.serverProcesses} server + ${verdict.plan.clientProcesses} client processes`
-          : undefined
-      })
-      .filter((s) => s !== undefined)
+      .flatMap((n) => sidesAt(target, n, run.options.serverProcesses).map((sides) => `${n}: ${sides}`))
     const seconds = pending.reduce(
       (sum, c) => sum + run.options.repetitions * cellSeconds(c.target, c.connections, c.bytesPerConnection),
       0
@@ -158,11 +173,13 @@ export const dryRunLines = (
     `kernel settings of the original (pid_max: ours, for a thread per connection): ${settings.map(([k, v]) => `${k}=${v}`).join(", ")}: ${asRoot ? "applied for the run and put back when it ends, even on Ctrl-C or a failure (old values also saved for `doctor --restore`); run.json records them" : "not applied (not root): run as root to apply them for the run"}`
   )
   if (run.options.saturate) {
+    const several = selected.flatMap((target) => sidesAt(target, saturateConnections, undefined))
+    const sides = several.length === 0 ? "one process per side" : [...new Set(several)].join(" or ")
     lines.push(
-      `then saturation: each target at ${saturateConnections} connections (one process per side) for ${saturateSeconds} s with the client-delay probe`
+      `then saturation: each target at ${saturateConnections} connections (${sides}) for ${saturateSeconds} s with the client-delay probe`
     )
   }
-  lines.push(`estimated time: ${minutes(estimateSeconds(run, saturateSeconds))}`)
+  lines.push(`estimated time: ${minutes(estimateSeconds(run, saturateSeconds, saturateConnections))}`)
   return lines
 }
 

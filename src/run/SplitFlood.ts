@@ -17,13 +17,13 @@ import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { selectTargetsWithVersions as selectTargets } from "../targets/VersionedTargets.ts"
 import { type ClientKind, runClients } from "./ClientProcesses.ts"
 import { type Limits, portCount, readLimits } from "./Preflight.ts"
-import { type PlanVerdict, type ProcessPlan, planProcesses, type ServerMode, serverSideOf } from "./ProcessPlan.ts"
+import { type PlanInput, type PlanVerdict, type ProcessPlan, planProcesses, serverSideOf } from "./ProcessPlan.ts"
 
 /** The plan for `connections`, or undefined when one process per side holds them (flood runs as always). */
 export const splitVerdict = (
   limits: Limits,
   connections: number,
-  server: { readonly serverMode: ServerMode; readonly filesPerConnection?: number }
+  server: Pick<PlanInput, "serverMode" | "filesPerConnection" | "serverProcesses" | "clientProcesses">
 ): PlanVerdict | undefined => {
   const verdict = planProcesses({
     connections,
