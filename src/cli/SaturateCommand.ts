@@ -46,6 +46,12 @@ import {
   sizeOption
 } from "./OptionValues.ts"
 
+/** --server-processes / --client-processes: forces a side's processes (the planner's least otherwise). */
+const processesOption = (side: "server" | "client", what: string) =>
+  Options.optional(integerOption(`${side}-processes`, "2", { min: 1 })).pipe(
+    Options.withDescription(`${what} (default: the least that holds the connections)`)
+  )
+
 const options = {
   targets: nameListOption("targets", "c-epoll,node").pipe(
     Options.withDescription("Target names, separated by commas (see `targets`)")
@@ -57,14 +63,8 @@ const options = {
       `Saturating connections (default: the most one process per side holds here, up to ${MAX_CONNECTIONS}); past that, several processes per side, planned as flood plans them`
     )
   ),
-  serverProcesses: integerOption("server-processes", "2", { min: 1 }).pipe(
-    Options.optional,
-    Options.withDescription("Server processes sharing the port (default: the least that holds the connections)")
-  ),
-  clientProcesses: integerOption("client-processes", "2", { min: 1 }).pipe(
-    Options.optional,
-    Options.withDescription("Saturating client processes (default: the least that holds the connections)")
-  ),
+  serverProcesses: processesOption("server", "Server processes sharing the port"),
+  clientProcesses: processesOption("client", "Saturating client processes"),
   duration: defaulted(
     numberOption("duration", "20"),
     defaultSaturationOptions.durationSeconds,

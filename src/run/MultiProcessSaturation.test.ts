@@ -22,11 +22,14 @@ describe("saturate with several processes per side", () => {
   liveTest(
     "c-epoll as 2 server processes under 2 native client processes: merged ramp, series and report; server figures summed",
     function* (ctx) {
-      const [cEpoll] = yield* selectTargets(yield* discoverTargets(), ["c-epoll"])
-      const built = yield* Effect.either(checkAvailable(cEpoll!))
+      // Checking c-epoll builds the native client (build/c-epoll/flood) too.
+      const built = yield* selectTargets(yield* discoverTargets(), ["c-epoll"]).pipe(
+        Effect.tap(([target]) => checkAvailable(target!)),
+        Effect.either
+      )
       if (Either.isLeft(built)) return yield* skipMissing(ctx, `no native client: ${built.left.message}`)
       const result = yield* saturateTarget(
-        cEpoll!,
+        built.right[0]!,
         saturationRunOptions(200, "native", {
           probe: "node",
           durationSeconds: 3,

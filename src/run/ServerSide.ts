@@ -10,23 +10,17 @@ import type { ProcessSnapshot, ProcessSwitches } from "../system/OperatingSystem
 import { processSnapshot } from "../system/ProcStat.ts"
 import { processSwitches } from "../system/ThreadSwitches.ts"
 
-const allOrNone = <A>(options: ReadonlyArray<Option.Option<A>>): Option.Option<ReadonlyArray<A>> => Option.all(options)
+/** Every numeric field of two readings added, the first one's pid kept. */
+const addReadings = (a: ProcessSnapshot, b: ProcessSnapshot): ProcessSnapshot => {
+  const first: Readonly<Record<string, number>> = { ...a }
+  const sum: Record<string, number> = { ...a }
+  for (const [key, value] of Object.entries(b)) if (key !== "pid") sum[key] = (first[key] ?? 0) + value
+  return sum as unknown as ProcessSnapshot
+}
 
 export const sideSnapshot = (pids: ReadonlyArray<number>) =>
   Effect.map(Effect.forEach(pids, processSnapshot), (each) =>
-    Option.map(
-      allOrNone(each),
-      (snapshots): ProcessSnapshot =>
-        snapshots.reduce((a, b) => ({
-          pid: a.pid,
-          userTicks: a.userTicks + b.userTicks,
-          systemTicks: a.systemTicks + b.systemTicks,
-          voluntary: a.voluntary + b.voluntary,
-          involuntary: a.involuntary + b.involuntary,
-          peakRssBytes: a.peakRssBytes + b.peakRssBytes,
-          rssBytes: a.rssBytes + b.rssBytes
-        }))
-    )
+    Option.map(Option.all(each), (s) => s.reduce(addReadings))
   )
 
 export const sideSwitches = (pids: ReadonlyArray<number>) =>
@@ -34,7 +28,7 @@ export const sideSwitches = (pids: ReadonlyArray<number>) =>
     Effect.forEach(pids, (pid) => processSwitches(pid)),
     (each) =>
       Option.map(
-        allOrNone(each),
+        Option.all(each),
         (readings): ProcessSwitches =>
           readings.reduce((a, b) => ({
             switches: Option.all([a.switches, b.switches]).pipe(Option.map(([x, y]) => x + y)),
