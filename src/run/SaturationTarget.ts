@@ -52,7 +52,10 @@ export const saturateTarget = (target: Target, options: SaturationRunOptions) =>
     const progress = options.onProgress ?? (() => Effect.void)
     const cores = options.serverCores ?? [options.serverCore]
     const split = yield* saturationPlan(target, options)
-    if (split !== undefined) yield* progress(describePlan(split.plan, options.connections, split.limits, true))
+    const forced = options.serverProcesses !== undefined || options.clientProcesses !== undefined
+    if (split !== undefined) {
+      yield* progress(describePlan(split.plan, options.connections, split.limits, true, forced))
+    }
     const server = yield* launchTarget(target, {
       ...(options.place === undefined ? { host: options.host } : { place: options.place }),
       cpus: cores,

@@ -95,14 +95,24 @@ export const freshSourceAddresses = (plan: ProcessPlan, nowMs: number): ProcessP
 }
 
 /** One line: what runs where, and why. */
-export const describePlan = (plan: ProcessPlan, connections: number, limits: Limits, ownServer: boolean) => {
+export const describePlan = (
+  plan: ProcessPlan,
+  connections: number,
+  limits: Limits,
+  ownServer: boolean,
+  /** The processes were asked for (--server-processes, --client-processes), not needed. */
+  forced = false
+) => {
   const first = plan.firstSourceAddress ?? 1
   const sources =
     plan.sourceAddresses > 1
       ? ` over source addresses 127.0.0.${first}–127.0.0.${first + plan.sourceAddresses - 1} (${portCount(limits)} local ports each)`
       : ""
   const server = ownServer ? `${plan.serverProcesses} server processes sharing one port, ` : ""
-  return `${connections} connections exceed one process here (open-files hard limit ${limits.openFilesHard}): ${server}${plan.clientProcesses} client processes of ${plan.clientConnections.join(" + ")} connections${sources}; their results merge into one`
+  const why = forced
+    ? `${connections} connections, processes as asked`
+    : `${connections} connections exceed one process here (open-files hard limit ${limits.openFilesHard})`
+  return `${why}: ${server}${plan.clientProcesses} client processes of ${plan.clientConnections.join(" + ")} connections${sources}; their results merge into one`
 }
 
 /**
