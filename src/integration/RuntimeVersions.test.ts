@@ -1,8 +1,8 @@
 /**
  * A second Node major installed by `npm run setup:runtimes -- node@24`:
  * flood with client and server on it reports 24.x for both. Without it the
- * test is skipped with the command that installs it; in CI (CI=true or
- * ECHOFLOOD_REQUIRE_ALL=1, set by .ci/run, which installs it) it fails.
+ * test is skipped with the command that installs it; in CI
+ * (ECHOFLOOD_REQUIRE_ALL=1, set by .ci/run, which installs it) it fails.
  */
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -11,20 +11,15 @@ import * as Schema from "effect/Schema"
 import { repoRoot } from "../targets/Runtimes.ts"
 import { findInstalled } from "../targets/RuntimeVersions.ts"
 import { liveTest } from "../testing/Live.ts"
+import { skipMissing } from "../testing/SkipMissing.ts"
 import { parseReport, runCli } from "./Harness.ts"
-
-const requireAll = process.env.CI === "true" || process.env.ECHOFLOOD_REQUIRE_ALL === "1"
 
 describe("runtime versions from npm", () => {
   liveTest(
     "flood --client node@24 --server node@24 runs both on Node 24",
     function* (ctx) {
       const installed = yield* Effect.either(findInstalled(repoRoot, "node@24"))
-      if (Either.isLeft(installed)) {
-        if (requireAll) return yield* Effect.fail(installed.left)
-        ctx.skip(installed.left.message)
-        return
-      }
+      if (Either.isLeft(installed)) return yield* skipMissing(ctx, installed.left.message)
       const run = yield* runCli("node", [
         "flood",
         "--client",
@@ -68,11 +63,8 @@ describe("runtime versions from npm", () => {
     "setup --runtimes with a version npm does not have lists the versions that exist",
     function* (ctx) {
       const run = yield* runCli("node", ["setup", "--runtimes", "node@99"])
-      if (run.stderr.includes("is the npm registry reachable")) {
-        if (requireAll) expect.fail(run.stderr)
-        ctx.skip(`the npm registry is not reachable: ${run.stderr.trim()}`)
-        return
-      }
+      if (run.stderr.includes("is the npm registry reachable"))
+        return yield* skipMissing(ctx, `the npm registry is not reachable: ${run.stderr.trim()}`)
       expect(run.exitCode, run.stderr).toBe(2)
       expect(run.stderr).toContain("node@99: npm has no such version of node; versions that exist")
       expect(run.stderr).toMatch(/24\.\d+\.\d+ \(24\.x\)/)

@@ -16,7 +16,7 @@ export default class SkipReasons implements Reporter {
     if (lines.length === 0) return
     const count = lines.length === 1 ? "1 test" : `${lines.length} tests`
     process.stdout.write(
-      `\n${count} skipped for what this machine lacks (\`npm run setup:frameworks\` installs the frameworks):\n${lines.join("\n")}\n\n`
+      `\n${count} skipped for what this machine lacks (each reason names the command that installs it):\n${lines.join("\n")}\n\n`
     )
   }
 }
