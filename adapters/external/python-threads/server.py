@@ -33,13 +33,10 @@ def main():
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--nodelay", action="store_true", help="set TCP_NODELAY on accepted sockets")
     parser.add_argument("--reuseport", action="store_true", help="set SO_REUSEPORT so several processes share the port")
-    parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval (seconds; Python's default 0.005)")
     args = parser.parse_args()
     name = "python-threads-nodelay" if args.nodelay else "python-threads"
 
     threading.stack_size(STACK_SIZE)
-    if args.switch_interval is not None:
-        sys.setswitchinterval(args.switch_interval)
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if args.reuseport:  # before bind: every process sharing the port must set it
