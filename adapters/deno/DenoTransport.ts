@@ -595,6 +595,9 @@ const startAcceptLoop = (
       }
       return
     }
+    // The next accept op goes out before this socket's first read: an op that finds its socket ready
+    // completes at once only while the event loop's turn has I/O budget left (see ACCEPT_QUEUES).
+    next()
     const socket = socketOf(conn, io, state.sockets)
     state.sockets.add(socket)
     let handlers: SocketHandlers
@@ -602,11 +605,9 @@ const startAcceptLoop = (
       handlers = options.onAccept(socket)
     } catch (cause) {
       socket.close(undefined)
-      next()
       throw cause
     }
     socket.start(handlers)
-    next()
   }
   const onFail = (cause: unknown): void => {
     if (state.closed || isListenerClosed(cause)) return
