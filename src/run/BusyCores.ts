@@ -7,6 +7,7 @@
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { OperatingSystem, type OperatingSystemService } from "../system/OperatingSystem.ts"
 import { coreLoad, systemSnapshot } from "../system/ProcStat.ts"
 import { BUSY_BEFORE } from "./CellSummary.ts"
 
@@ -55,4 +56,48 @@ export const checkCoresQuiet = (
     if (busy === undefined) return
     if (!allow) return yield* new CoresBusy({ busy, seconds: 1 })
     yield* warn(`warning: ${busy} before the run (--allow-busy): figures will be noisy`)
+  })
+
+/**
+ * How busy both sides' cores were over a short quiet look before a cell (the
+ * machine may be shared); the server's cores on its own host when it runs over SSH.
+ */
+const busyBefore = (
+  serverCores: ReadonlyArray<number>,
+  clientCores: ReadonlyArray<number>,
+  serverSystem: OperatingSystemService | undefined
+) =>
+  Effect.map(
+    serverSystem === undefined
+      ? coresBusy([...new Set([...serverCores, ...clientCores])]).pipe(Effect.map((loads) => [loads, loads] as const))
+      : Effect.all(
+          [coresBusy(serverCores).pipe(Effect.provideService(OperatingSystem, serverSystem)), coresBusy(clientCores)],
+          { concurrency: 2 }
+        ),
+    ([serverLoads, clientLoads]) => {
+      // A side of several cores is as busy as their mean.
+      const side = (loads: typeof serverLoads, cores: ReadonlyArray<number>) => {
+        const mine = loads.filter((l) => cores.includes(l.core))
+        return mine.length === cores.length ? mine.reduce((sum, l) => sum + l.busy, 0) / mine.length : undefined
+      }
+      const server = side(serverLoads, serverCores)
+      const client = side(clientLoads, clientCores)
+      return server === undefined || client === undefined ? undefined : { server, client }
+    }
+  )
+
+/**
+ * The previous cell's teardown (closing thousands of sockets, a server's GC
+ * after it) can keep a core busy for a moment: look again, for up to a
+ * second, before calling the cell's start busy.
+ */
+const SETTLE_LOOKS = 5
+
+export const busyBeforeCell = (...args: Parameters<typeof busyBefore>) =>
+  Effect.gen(function* () {
+    let look = yield* busyBefore(...args)
+    for (let i = 1; i < SETTLE_LOOKS && look !== undefined && Math.max(look.server, look.client) > BUSY_BEFORE; i++) {
+      look = yield* busyBefore(...args)
+    }
+    return look
   })

@@ -14,12 +14,12 @@ import * as Scope from "effect/Scope"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import { type ChildExit, exitFields } from "../system/ChildProcess.ts"
 import { overflowAdvice } from "../system/ListenQueue.ts"
-import { OperatingSystem, type OperatingSystemService } from "../system/OperatingSystem.ts"
+import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { processSnapshot, timeWaitCount } from "../system/ProcStat.ts"
 import { loopbackPlace, type ServerPlace } from "../targets/ServerPlace.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
-import { coresBusy } from "./BusyCores.ts"
+import { busyBeforeCell } from "./BusyCores.ts"
 import { summarizeCell } from "./CellSummary.ts"
 import { portCount, readLimits, threadsVerdict } from "./Preflight.ts"
 import { planProcesses, serverSideOf } from "./ProcessPlan.ts"
@@ -114,34 +114,6 @@ const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
       tw = yield* timeWaitCount
     }
   })
-
-/**
- * How busy both sides' cores were over a short quiet look before a cell (the
- * machine may be shared); the server's cores on its own host when it runs over SSH.
- */
-const busyBefore = (
-  serverCores: ReadonlyArray<number>,
-  clientCores: ReadonlyArray<number>,
-  serverSystem: OperatingSystemService | undefined
-) =>
-  Effect.map(
-    serverSystem === undefined
-      ? coresBusy([...new Set([...serverCores, ...clientCores])]).pipe(Effect.map((loads) => [loads, loads] as const))
-      : Effect.all(
-          [coresBusy(serverCores).pipe(Effect.provideService(OperatingSystem, serverSystem)), coresBusy(clientCores)],
-          { concurrency: 2 }
-        ),
-    ([serverLoads, clientLoads]) => {
-      // A side of several cores is as busy as their mean.
-      const side = (loads: typeof serverLoads, cores: ReadonlyArray<number>) => {
-        const mine = loads.filter((l) => cores.includes(l.core))
-        return mine.length === cores.length ? mine.reduce((sum, l) => sum + l.busy, 0) / mine.length : undefined
-      }
-      const server = side(serverLoads, serverCores)
-      const client = side(clientLoads, clientCores)
-      return server === undefined || client === undefined ? undefined : { server, client }
-    }
-  )
 
 export const runMatrix = (initial: RunFile, context: MatrixContext) =>
   Effect.gen(function* () {
@@ -273,7 +245,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
               }
             }
             yield* drainTimeWait(cell.connections, hooks)
-            const coresBusyBefore = yield* busyBefore(context.serverCores, context.clientCores, remoteSystem)
+            const coresBusyBefore = yield* busyBeforeCell(context.serverCores, context.clientCores, remoteSystem)
             const single: FloodOptions = {
               ...defaultFloodOptions,
               host: place.host,
