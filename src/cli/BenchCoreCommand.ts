@@ -58,6 +58,8 @@ const options = {
     Options.withDescription("Which parts to run: a (core vs raw), b (clients), c (servers vs c-epoll), d (memory)")
   ),
   targets: Options.text("targets").pipe(
+    // --servers was this option's first name; commands written with it keep working.
+    Options.withAlias("servers"),
     Options.withDefault(BENCH_SERVERS.join(",")),
     Options.withDescription("Servers (targets) to include (c-epoll is needed for b and c)")
   ),
@@ -77,8 +79,26 @@ const invalid = (option: string, value: unknown, problem: string, fix: string) =
 export const benchCoreCommand = Command.make("bench-core", options, (parsed) =>
   Effect.gen(function* () {
     const parts = Array.from(new Set(parsed.parts.toLowerCase())).filter((p): p is Part => "abcd".includes(p))
-    if (parts.length === 0)
-      return yield* invalid("parts", parsed.parts, "must name some of a, b, c, d", "e.g. --parts abcd")
+    if (parts.length === 0 || /[^abcd]/i.test(parsed.parts))
+      return yield* invalid("parts", parsed.parts, "must name only a, b, c, d", "e.g. --parts abcd")
+    const serverNames = list(parsed.targets)
+    const unknownServers = serverNames.filter((name) => !(BENCH_SERVERS as ReadonlyArray<string>).includes(name))
+    if (serverNames.length === 0 || unknownServers.length > 0)
+      return yield* invalid(
+        "targets",
+        parsed.targets,
+        `bench-core measures our servers and its yardstick only${unknownServers.length > 0 ? `, not ${unknownServers.join(", ")}` : ""}`,
+        `Choose from ${BENCH_SERVERS.join(",")} (\`npm run compare -- --targets …\` measures every target)`
+      )
+    const clientNames = list(parsed.clients)
+    const unknownClients = clientNames.filter((name) => !(runtimeNames as ReadonlyArray<string>).includes(name))
+    if (unknownClients.length > 0)
+      return yield* invalid(
+        "clients",
+        parsed.clients,
+        `the TS clients are ${runtimeNames.join(", ")}, not ${unknownClients.join(", ")}`,
+        "The native client is always measured in part b"
+      )
     const sizes = Option.isSome(parsed.sizes)
       ? list(parsed.sizes.value).map((text) => {
           const [connections, bytes] = text.split(/[x×]/).map(Number)
@@ -117,9 +137,8 @@ export const benchCoreCommand = Command.make("bench-core", options, (parsed) =>
       parts,
       sizes,
       memory: { connections: parsed.quick ? 1000 : 16000, bytesPerConnection: 32 * 1024, connectConcurrency: 256 },
-      clients: list(parsed.clients).filter((c): c is RuntimeName => (runtimeNames as ReadonlyArray<string>).includes(c))
+      clients: clientNames as ReadonlyArray<RuntimeName>
     }
-    const serverNames = list(parsed.targets)
     const targets = yield* selectTargets(
       yield* discoverTargets(),
       BENCH_SERVERS.filter((s) => serverNames.includes(s))
