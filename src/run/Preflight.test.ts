@@ -3,22 +3,11 @@ import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { doctorLines } from "../report/DoctorReport.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
+import { limitsHere } from "../testing/LimitsFixture.ts"
 import { type Limits, THREAD_RESERVE, TUNED, TUNED_PID_MAX, threadsVerdict } from "./Preflight.ts"
 import { seedPreset } from "./SeedPreset.ts"
 
-const here: Limits = {
-  openFilesSoft: 20000,
-  openFilesHard: 20000,
-  somaxconn: 4096,
-  synBacklog: 1024,
-  portRange: [32768, 60999],
-  timeWait: 0,
-  memAvailableBytes: 4e9,
-  cpus: 2,
-  timeWaitReuse: 2,
-  pidMax: 32768,
-  threadsMax: 192725
-}
+const here: Limits = { ...limitsHere, pidMax: 32768, threadsMax: 192725 }
 
 describe("a thread per connection needs pids", () => {
   it("lets 16,384 threads run under pid_max 32768, and refuses 32,768 naming pid_max and the fix", () => {

@@ -1,20 +1,10 @@
 import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
-import type { Limits } from "./Preflight.ts"
+import { limitsHere } from "../testing/LimitsFixture.ts"
 import { sourceAddressOf } from "./ProcessPlan.ts"
 import { describePlan, freshSourceAddresses, splitRequest, splitVerdict } from "./SplitFlood.ts"
 
-const here: Limits = {
-  openFilesSoft: 20000,
-  openFilesHard: 20000,
-  somaxconn: 4096,
-  synBacklog: 1024,
-  portRange: [32768, 60999],
-  timeWait: 0,
-  memAvailableBytes: 4e9,
-  cpus: 2,
-  timeWaitReuse: 2
-}
+const here = limitsHere
 
 describe("flood past one process", () => {
   it("runs as always while one process per side holds the connections", () => {
