@@ -1,7 +1,6 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { doctorLines } from "../report/DoctorReport.ts"
 import { discoverTargets } from "../targets/TargetRegistry.ts"
 import { limitsHere } from "../testing/LimitsFixture.ts"
 import { type Limits, THREAD_RESERVE, TUNED, TUNED_PID_MAX, threadsVerdict } from "./Preflight.ts"
@@ -25,16 +24,6 @@ describe("a thread per connection needs pids", () => {
     expect(why).toContain("kernel.threads-max is 30000")
     expect(why).toContain(`kernel.threads-max=${32768 + THREAD_RESERVE}`)
     expect(why).not.toContain("pid_max is")
-  })
-
-  it("doctor shows pid_max as a need of the thread-per-connection targets", () => {
-    const lines = doctorLines(here, [1000, 32768], ["python-threads"]).join("\n")
-    expect(lines).toMatch(/kernel\.pid_max 32768, kernel\.threads-max 192725: python-threads start a thread per/)
-    expect(lines).toContain("too low for 32768")
-    const tuned = doctorLines({ ...here, pidMax: Number(TUNED_PID_MAX) }, [1000, 32768], ["python-threads"]).join("\n")
-    expect(tuned).toContain(`kernel.pid_max ${TUNED_PID_MAX}`)
-    expect(tuned).not.toContain("too low")
-    expect(doctorLines(here, [32768]).join("\n")).not.toContain("pid_max")
   })
 
   it("doctor --tune and the seed preset raise pid_max (saved and restored with the rest)", () => {
