@@ -12,26 +12,29 @@ describe("planProcesses", () => {
     })
   })
 
-  it("splits 32,768 connections over two processes per side and two source addresses", () => {
+  it("splits 32,768 connections over two server processes, and clients of at most half the port range per source address", () => {
     const verdict = planProcesses({ ...here, connections: 32768, serverMode: "reuseport" })
     expect(verdict).toMatchObject({
       _tag: "Planned",
-      plan: { serverProcesses: 2, clientProcesses: 2, clientConnections: [16384, 16384], sourceAddresses: 2 }
+      plan: { serverProcesses: 2, clientProcesses: 3, clientConnections: [10923, 10923, 10922], sourceAddresses: 3 }
     })
     if (verdict._tag === "Planned") {
-      expect([0, 1].map((i) => sourceAddressOf(verdict.plan, i))).toEqual(["127.0.0.1", "127.0.0.2"])
+      expect([0, 1, 2].map((i) => sourceAddressOf(verdict.plan, i))).toEqual(["127.0.0.1", "127.0.0.2", "127.0.0.3"])
     }
   })
 
-  it("needs no second source address when the port range is wide (doctor --tune)", () => {
+  it("takes two source addresses for 32,768 on the wide range of doctor --tune (one would pass its half)", () => {
     const verdict = planProcesses({ openFilesHard: 20000, ports: 40001, connections: 32768, serverMode: "cluster" })
-    expect(verdict).toMatchObject({ _tag: "Planned", plan: { sourceAddresses: 1, clientProcesses: 2 } })
+    expect(verdict).toMatchObject({
+      _tag: "Planned",
+      plan: { sourceAddresses: 2, clientProcesses: 2, clientConnections: [16384, 16384] }
+    })
   })
 
   it("counts the files each connection holds in the server (go-copy's splice pipes: 3)", () => {
     // 32,768 × 3 = 98,304 files at 17,942 planned per process: 6 processes; the client side is unchanged.
     const verdict = planProcesses({ ...here, connections: 32768, serverMode: "reuseport", filesPerConnection: 3 })
-    expect(verdict).toMatchObject({ _tag: "Planned", plan: { serverProcesses: 6, clientProcesses: 2 } })
+    expect(verdict).toMatchObject({ _tag: "Planned", plan: { serverProcesses: 6, clientProcesses: 3 } })
     expect(planProcesses({ ...here, connections: 8192, serverMode: "single", filesPerConnection: 3 })._tag).toBe(
       "Impossible"
     )

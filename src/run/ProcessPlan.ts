@@ -97,7 +97,11 @@ export const planProcesses = (input: PlanInput): PlanVerdict => {
       reason: `--server-processes ${serverProcesses}: ${n} connections need at least ${leastServers} server processes under the open-files hard limit of ${input.openFilesHard}`
     }
   }
-  const perAddress = Math.floor(input.ports * PORT_HEADROOM)
+  // Linux's connect() takes a source port of one parity of ip_local_port_range first and scans all of that
+  // half before trying the other; past half the range on one address each connect scans thousands of ports, and
+  // opening 32,768 from one address took the client core 46 s of kernel time here. A client split over several
+  // processes therefore plans on half the range per source address (a single process keeps the whole range).
+  const perAddress = Math.floor((n > perProcess ? input.ports / 2 : input.ports) * PORT_HEADROOM)
   const sourceAddresses = Math.max(1, Math.ceil(n / perAddress))
   const maxSources = input.maxSourceAddresses ?? MAX_SOURCE_ADDRESSES
   if (sourceAddresses > maxSources) {
