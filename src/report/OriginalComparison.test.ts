@@ -29,7 +29,9 @@ const cell = (target: string, seconds: number): Cell => ({
 
 describe("the original's figures beside ours", () => {
   it("gives seconds then and now and each server's ratio to the fastest of its column", () => {
-    const run = fixtureRun({ cells: [cell("c-epoll", 20), cell("node-raw", 10)] })
+    const failed: Cell = { ...cell("python-threads", 0), status: "failed", summary: undefined, reason: "stalled 32768" }
+    const bound: Cell = { ...cell("go-copy", 30), summary: { ...summary(30), clientBound: true } }
+    const run = fixtureRun({ cells: [cell("c-epoll", 20), cell("node-raw", 10), failed, bound] })
     const rows = originalRows(run)!
     const node = rows.find((r) => r.target === "node-raw")!
     const c = rows.find((r) => r.target === "c-epoll")!
@@ -44,6 +46,9 @@ describe("the original's figures beside ours", () => {
     expect(md).toContain("## Then and now: 32,768 connections × 512 KiB")
     expect(md).toContain("Scale Stack vs node.js vs Twisted vs Eventlet")
     expect(md).toContain("| Go v2 → go-buffer | 59.73 | not measured | 1.19 | – |")
+    // A failed cell says so with its reason, and a client-bound time carries the mark.
+    expect(md).toContain("| Python threads → python-threads | 111.04 | FAILED: stalled 32768 | 2.21 | – |")
+    expect(md).toContain("| Go v1 → go-copy | 62.95 | 30.00 ‡ | 1.25 | 3.00 |")
     // The HTML report has the same section, in its table of contents too.
     const html = renderHtmlWith(run, [])
     expect(html).toContain('<a href="#then-and-now">')
