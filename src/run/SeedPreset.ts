@@ -93,8 +93,34 @@ const SATURATION_OVERHEAD_SECONDS = 18
 const connectSeconds = (connections: number) =>
   (connections * (connections > 16384 ? SPLIT_CONNECT_MS : CONNECT_MS)) / 1000
 
-export const cellSeconds = (target: string, connections: number, bytes: number) =>
-  (connections * bytes) / ((measuredMBps[target] ?? 500) * 1e6) + connectSeconds(connections) + FLOOD_GAP_SECONDS
+/**
+ * Seconds of one flood at 32,768 connections [× 32 KiB, × 512 KiB], measured by this preset here with the
+ * original's kernel settings (runs/2026-12-01T21-35-15Z_vm). Throughput at 16,384 does not carry over: Twisted,
+ * Eventlet, Erlang and the raw Node server serve 32,768 two to four times slower per byte; Python threads
+ * failed at 512 KiB after its 60 s stall limit (counted as 90 s).
+ */
+const measured32kSeconds: Readonly<Record<string, readonly [number, number]>> = {
+  "c-epoll": [2.8, 12.6],
+  "node-raw": [6.8, 42.1],
+  twisted: [10.0, 85.0],
+  eventlet: [10.3, 66.5],
+  erlang: [14.2, 111.8],
+  "python-threads": [20.8, 90],
+  "go-copy": [3.2, 14.6],
+  "go-buffer": [7.0, 17.3],
+  node: [4.1, 14.6],
+  deno: [4.7, 17.3],
+  bun: [3.0, 17.1]
+}
+
+export const cellSeconds = (target: string, connections: number, bytes: number) => {
+  const at32k = connections === 32768 ? measured32kSeconds[target] : undefined
+  const measured =
+    at32k === undefined ? undefined : bytes === 32768 ? at32k[0] : bytes === 524288 ? at32k[1] : undefined
+  return measured !== undefined
+    ? measured + FLOOD_GAP_SECONDS
+    : (connections * bytes) / ((measuredMBps[target] ?? 500) * 1e6) + connectSeconds(connections) + FLOOD_GAP_SECONDS
+}
 
 /** One saturation: its steady state, the overhead measured at 16,384, and the longer ramp of more connections. */
 const saturationSeconds = (seconds: number, connections: number) =>
