@@ -4,7 +4,7 @@
  * on one port, or not at all).
  */
 import { countOf } from "../run/NumberFormat.ts"
-import { connectionsVerdict, type Limits, portCount, THREAD_RESERVE, threadsVerdict } from "../run/Preflight.ts"
+import { connectionsVerdict, type Limits, portCount, THREAD_RESERVE, threadLimitFixes } from "../run/Preflight.ts"
 import { planProcesses } from "../run/ProcessPlan.ts"
 import { FD_RESERVE } from "../system/Limits.ts"
 import { alignedRows, plainTable } from "./Table.ts"
@@ -32,8 +32,9 @@ export const doctorLines = (
     }`,
     `memory available: ${(limits.memAvailableBytes / 2 ** 30).toFixed(1)} GiB; CPUs: ${limits.cpus}${limits.cpus < 2 ? " (server and client will share one core: results are not comparable with 2-core runs)" : ""}`
   ]
-  const rows = connectionCounts.map((n) => {
-    const verdict = connectionsVerdict(limits, n)
+  const verdicts = connectionCounts.map((n) => connectionsVerdict(limits, n))
+  const rows = connectionCounts.map((n, i) => {
+    const verdict = verdicts[i]
     const several = planProcesses({
       connections: n,
       openFilesHard: limits.openFilesHard,
@@ -49,19 +50,16 @@ export const doctorLines = (
     return [String(n), String(n + FD_RESERVE), what]
   })
   lines.push("", ...alignedRows(plainTable(["connections", "open files", "here"], [true, true, false], rows)))
-  if (rows.some(([n]) => connectionsVerdict(limits, Number(n)) !== undefined))
+  if (verdicts.some((v) => v !== undefined))
     lines.push(
       "(several processes: only targets with `processes` in target.json share a port, the others are skipped; `doctor --tune` raises somaxconn to 32768)"
     )
   if (threadTargets.length > 0 && limits.pidMax !== undefined) {
-    const short = connectionCounts.filter((n) => threadsVerdict(limits, n) !== undefined)
+    const short = connectionCounts.filter((n) => threadLimitFixes(limits, n).length > 0)
     lines.push(
       `kernel.pid_max ${limits.pidMax}, kernel.threads-max ${limits.threadsMax ?? "?"}: ${threadTargets.join(", ")} start a thread per connection, so n connections need both at n + ${THREAD_RESERVE} or more${
         short.length > 0
-          ? `; too low for ${short.join(", ")} (those cells are skipped): ${threadsVerdict(limits, Math.max(...short))!
-              .split("; ")
-              .slice(1)
-              .join("; ")}`
+          ? `; too low for ${short.join(", ")} (those cells are skipped): ${threadLimitFixes(limits, Math.max(...short)).join("; ")}`
           : ""
       }`
     )

@@ -84,6 +84,13 @@ export const TUNED_PID_MAX = "4194304"
  * every task of the machine.
  */
 export const threadsVerdict = (limits: Limits, connections: number): string | undefined => {
+  const fixes = threadLimitFixes(limits, connections)
+  if (fixes.length === 0) return undefined
+  return `${countOf(connections, "connection")} need as many server threads (a thread per connection) plus about ${THREAD_RESERVE} for the rest of the machine; ${fixes.join("; ")}`
+}
+
+/** Each of pid_max and threads-max that is too low for `connections` threads, with its value and the fix; empty when neither is. */
+export const threadLimitFixes = (limits: Limits, connections: number): ReadonlyArray<string> => {
   const needed = connections + THREAD_RESERVE
   const fixes: Array<string> = []
   if (limits.pidMax !== undefined && limits.pidMax < needed)
@@ -92,8 +99,7 @@ export const threadsVerdict = (limits: Limits, connections: number): string | un
     )
   if (limits.threadsMax !== undefined && limits.threadsMax < needed)
     fixes.push(`kernel.threads-max is ${limits.threadsMax}: \`sudo sysctl -w kernel.threads-max=${needed}\``)
-  if (fixes.length === 0) return undefined
-  return `${countOf(connections, "connection")} need as many server threads (a thread per connection) plus about ${THREAD_RESERVE} for the rest of the machine; ${fixes.join("; ")}`
+  return fixes
 }
 
 /** The largest power of two that one server process and one client can hold here. */
