@@ -77,10 +77,10 @@ const measuredMBps: Readonly<Record<string, number>> = {
 /** Per connection opened by one client process: median 0.048 ms over the 120 floods of 1,000–16,384. */
 const CONNECT_MS = 0.05
 /**
- * Per connection at 32,768 (two client processes): median 0.37 ms, max 0.44, over that run's six such floods
- * (c-epoll and Go). somaxconn is not what sets it: two native clients opened 32,768 on two C epoll processes in
- * 2.05 s with somaxconn 4096 and 2.02 s with 32768, no listen overflow, on fresh source addresses; a Node
- * cluster took 11.1 s. The cost depends on the server, so the estimate keeps the slow measured figure.
+ * Per connection past one client process. The floods of that first run took 0.37-0.44 ms, but most of it was our
+ * client's port search on one source address (fixed since: 32,768 now connect in 0.75-1.5 s). What stays is the
+ * server's side of a ramp: the saturation ramps at 32,768 after the fix (runs/2026-12-01T21-35-15Z_vm) took
+ * 3.1-40.8 s, 15.4 s on average, which this figure gives (14.7 s); measured 32,768 floods use their own times.
  */
 const SPLIT_CONNECT_MS = 0.45
 /** Between floods (client start and stop, reading results): 524 s − 434 s over 198 floods, less the starts. */
