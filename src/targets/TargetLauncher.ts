@@ -84,7 +84,7 @@ const childrenOf = (place: ServerPlace, pid: number) =>
     return text.trim() === "" ? [] : text.trim().split(/\s+/).map(Number)
   })
 
-/** Completes when any of the servers exits, with how it ended. */
+/** The first server process found exited (pid, how, its last output), waiting up to `timeout` for one. */
 const firstExitOf =
   (servers: ReadonlyArray<RunningServer>) =>
   (timeout: Duration.DurationInput): Effect.Effect<Option.Option<ProcessExit>> => {
@@ -103,6 +103,7 @@ const firstExitOf =
     })
   }
 
+/** Completes when any of the servers exits, with how it ended. */
 const anyExit = (servers: ReadonlyArray<RunningServer>) =>
   Effect.gen(function* () {
     const exit = yield* Deferred.make<ChildExit>()
