@@ -27,6 +27,7 @@ import { summarizeCell } from "./CellSummary.ts"
 import type { Cell, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
+import { drainTimeWait } from "./TimeWaitDrain.ts"
 
 export const SERVER_CORE = 0
 export const CLIENT_CORE = 1
@@ -241,6 +242,8 @@ export const runBenchCore = (
         if (target === undefined || unavailable.has(cell.target)) continue
         yield* Effect.scoped(
           Effect.gen(function* () {
+            // The floods before this one (part c, or the last memory flood) left their ports in TIME_WAIT.
+            yield* drainTimeWait(cell.connections, hooks.log)
             const launched = yield* launchTarget(target, { cpus: String(SERVER_CORE) }).pipe(Effect.either)
             if (Either.isLeft(launched)) {
               unavailable.set(cell.target, launched.left.message)

@@ -15,7 +15,7 @@ import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.t
 import { type ChildExit, exitFields } from "../system/ChildProcess.ts"
 import { overflowAdvice } from "../system/ListenQueue.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
-import { processSnapshot, timeWaitCount } from "../system/ProcStat.ts"
+import { processSnapshot } from "../system/ProcStat.ts"
 import { loopbackPlace, type ServerPlace } from "../targets/ServerPlace.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
@@ -27,6 +27,7 @@ import type { Cell, Crash, RunFile, Sample } from "./RunFile.ts"
 import { saveRun } from "./RunStore.ts"
 import { type ClientKind, runSample } from "./SampleRunner.ts"
 import { splitFloodOptions } from "./SplitFlood.ts"
+import { drainTimeWait } from "./TimeWaitDrain.ts"
 
 /** What the runner tells the progress display. */
 export interface ProgressEvent {
@@ -96,24 +97,6 @@ export interface MatrixContext {
   /** Where every server runs (a test host, an SSH host); this machine's loopback when absent. */
   readonly place?: ServerPlace
 }
-
-/** Waits until the client has enough free ports, or 70 s (TIME_WAIT lasts 60 s). */
-const drainTimeWait = (connections: number, hooks: RunnerHooks) =>
-  Effect.gen(function* () {
-    const limits = yield* readLimits
-    // tcp_tw_reuse 1 (or 2, loopback only: our case) lets connects reuse TIME_WAIT ports.
-    if (limits.timeWaitReuse !== 0) return
-    const budget = Math.floor(portCount(limits) * 0.8)
-    let waited = 0
-    let tw = yield* timeWaitCount
-    if (tw + connections <= budget) return
-    yield* hooks.log(`waiting for ${tw} TIME_WAIT sockets to clear before ${connections} connections…`)
-    while (tw + connections > budget && waited < 70) {
-      yield* Effect.sleep("1 second")
-      waited++
-      tw = yield* timeWaitCount
-    }
-  })
 
 export const runMatrix = (initial: RunFile, context: MatrixContext) =>
   Effect.gen(function* () {
@@ -244,7 +227,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                 continue
               }
             }
-            yield* drainTimeWait(cell.connections, hooks)
+            yield* drainTimeWait(cell.connections, hooks.log)
             const coresBusyBefore = yield* busyBeforeCell(context.serverCores, context.clientCores, remoteSystem)
             const single: FloodOptions = {
               ...defaultFloodOptions,
