@@ -83,6 +83,8 @@ describe("32,768 connections", () => {
           expect(sample.flood.bytesVerified).toBe(CONNECTIONS * 32 * 1024)
           expect(sample.flood.processes?.length).toBe(plan.clientProcesses)
           expect(sample.serverProcesses).toBe(plan.serverProcesses)
+          // The limits the flood ran with are on record, so a failure can be read against them.
+          expect(sample.limits).toEqual({ stallTimeoutSeconds: 60, timeoutSeconds: 300 })
           // Both server processes served: together they used CPU.
           expect(sample.server!.cpuUserSeconds + sample.server!.cpuSystemSeconds).toBeGreaterThan(0)
         }),

@@ -41,6 +41,13 @@ export const Sample = Schema.Struct({
   serverProcesses: Schema.optional(Schema.Number),
   /** Flood client processes whose results were merged; 1 when absent. */
   clientProcesses: Schema.optional(Schema.Number),
+  /**
+   * The client's limits for this flood: a connection with no echo for
+   * `stallTimeoutSeconds` fails as stalled, the flood ends at `timeoutSeconds`.
+   * They differ by cell (floods split over client processes get longer ones),
+   * so a failure is read against the limit it hit. Absent in older runs.
+   */
+  limits: Schema.optional(Schema.Struct({ stallTimeoutSeconds: Schema.Number, timeoutSeconds: Schema.Number })),
   serverCore: Schema.optional(CoreLoad),
   clientCore: Schema.optional(CoreLoad),
   /** The client's core was busier than the server's and above 90%: the client, not the server, set the pace. */

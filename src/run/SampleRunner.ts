@@ -176,6 +176,7 @@ export const runSample = (spec: SampleSpec) =>
         server: usageOf(serverBefore, serverAfter),
         serverProcesses: spec.serverPids.length,
         clientProcesses: flood.processes?.length ?? 1,
+        limits: { stallTimeoutSeconds: spec.options.stallTimeoutSeconds, timeoutSeconds: spec.options.timeoutSeconds },
         serverCore,
         clientCore,
         clientBound: judged ? isClientBound(serverCore.busy, clientCore.busy) : false,
