@@ -14,9 +14,19 @@
  *   The slots (and `kBufferGen`, which must be null) are checked once per
  *   listener; if any is missing, accepted sockets use `data` events, and
  *   `Listening.readPath` (in run.json) says so.
- * - **Writes** are never partial: node:net queues the rest. It answers false
- *   for every write of 16 KiB or more, so `write` here returns whether anything
- *   is really queued (`writableLength === 0`); `onDrain` follows only then.
+ * - **Writes** go to the TCP handle's own `writeBuffer`, under node:net's
+ *   Writable (`HandleWrites.ts`): the Writable's bookkeeping around each
+ *   write, its WriteWrap and their garbage cost as much CPU as the syscall.
+ *   The handle writes what the kernel takes at once; libuv queues the rest
+ *   and calls back when it is sent, and only then does `write` answer false
+ *   and `onDrain` follow. node:net never sees these writes, which is safe
+ *   because libuv orders them with its own: `end()`'s shutdown runs after
+ *   queued writes, `bytesWritten` is the handle's count, a failed write
+ *   destroys the socket with the error node:net would raise. Where the
+ *   handle's binding is missing (`writePath` in run.json says why), writes go
+ *   through `socket.write`, which is never partial either: node:net queues
+ *   the rest and answers false for every write of 16 KiB or more, so `write`
+ *   returns whether anything is really queued (`writableLength === 0`).
  * - **Per connection** one `NodeConn` (prototype methods: call them on the
  *   socket) and listeners shared by all sockets: no closure per connection.
  */
@@ -39,6 +49,14 @@ import {
   type TransportError
 } from "../../src/transport/TransportError.ts"
 import { equalRange } from "../NativeCompare.ts"
+import {
+  handleWriting,
+  type WritableHandle,
+  type WriteRequest,
+  writableHandleOf,
+  writeError,
+  writePath
+} from "./HandleWrites.ts"
 
 /** Bytes of the read buffer shared by every socket: what node:net reads at most per call by default. */
 export const READ_BUFFER_SIZE = 64 * 1024
@@ -57,6 +75,12 @@ const releaseSlab = (slab: Buffer): void => {
   if (idleSlabs.length < MAX_IDLE_SLABS) idleSlabs.push(slab)
 }
 
+/** A request whose write finished at once, ready for the next (C++ only binds a request to a write that waits). */
+let spareRequest: WriteRequest | undefined
+/** Handle writes that left a remainder to libuv, since start (tests check the async path ran). */
+let asyncHandleWrites = 0
+export const asyncHandleWriteCount = (): number => asyncHandleWrites
+
 /** Where a net.Socket keeps its NodeConn. */
 const kConn = Symbol("echoflood.NodeConn")
 type Tagged = net.Socket & { [kConn]: NodeConn }
@@ -70,6 +94,10 @@ class NodeConn implements Socket {
   slabs: Array<Buffer> | undefined = undefined
   /** The owner paused reading (accepted sockets start paused until installed, see `listen`). */
   paused = false
+  /** The TCP handle written to directly (see the header); null when writes go through node:net. */
+  handle: WritableHandle | null = null
+  /** Handle writes libuv has not finished. */
+  writesInFlight = 0
 
   constructor(
     readonly socket: net.Socket,
@@ -81,6 +109,48 @@ class NodeConn implements Socket {
   }
 
   write(bytes: Uint8Array): boolean {
+    return this.handle === null ? this.writeStream(bytes) : this.writeHandle(this.handle, bytes)
+  }
+
+  writeHandle(handle: WritableHandle, bytes: Uint8Array): boolean {
+    // node:net drops `_handle` when the socket is destroyed; the handle is closing then. Writes are dropped, as node:net drops them.
+    if ((this.socket as unknown as { _handle: unknown })._handle !== handle) return true
+    let slab: Buffer | undefined
+    let data = bytes
+    if (bytes.buffer === readBuffer?.buffer) {
+      // The next read (of any socket) overwrites the shared buffer, and libuv may keep pointing at the bytes: write a copy.
+      slab = takeSlab()
+      slab.set(bytes)
+      data = bytes.length === slab.length ? slab : slab.subarray(0, bytes.length)
+    }
+    const req = spareRequest ?? handleWriting!.newRequest(onWriteDone)
+    spareRequest = undefined
+    const status = handle.writeBuffer(req, data)
+    if (status !== 0) {
+      if (slab !== undefined) releaseSlab(slab)
+      this.fail(status, req.error)
+      return true
+    }
+    if (!handleWriting!.lastWriteWasAsync()) {
+      if (slab !== undefined) releaseSlab(slab)
+      spareRequest = req
+      return true
+    }
+    asyncHandleWrites++
+    req.owner = this
+    req.bytes = data
+    req.slab = slab
+    this.writesInFlight++
+    this.drainWanted = true
+    return false
+  }
+
+  /** A handle write failed: node:net's usual error path (`error` with the errno's code, then `close`). */
+  fail(status: number, detail: string | undefined): void {
+    if (!this.socket.destroyed) this.socket.destroy(writeError(status, detail))
+  }
+
+  writeStream(bytes: Uint8Array): boolean {
     const socket = this.socket
     let slab: Buffer | undefined
     let data = bytes
@@ -132,6 +202,25 @@ class NodeConn implements Socket {
   }
 }
 
+/** libuv sent (or dropped) the rest of a handle write; `this` is its request. */
+function onWriteDone(this: WriteRequest, status: number): void {
+  const conn = this.owner as NodeConn
+  // libuv is done with the bytes either way (a closed socket cancels its writes with a status < 0).
+  if (this.slab !== undefined) releaseSlab(this.slab)
+  this.owner = undefined
+  this.bytes = undefined
+  this.slab = undefined
+  conn.writesInFlight--
+  if (conn.socket.destroyed) return
+  if (status < 0) {
+    conn.fail(status, this.error)
+    return
+  }
+  if (conn.writesInFlight > 0 || !conn.drainWanted) return
+  conn.drainWanted = false
+  conn.handlers.onDrain()
+}
+
 // Listeners shared by every socket: node:net calls them with `this` = the net.Socket.
 function onData(this: Tagged, bytes: Buffer): void {
   this[kConn].handlers.onData(bytes)
@@ -163,10 +252,16 @@ function onClose(this: Tagged): void {
   conn.handlers.onClose()
 }
 
+/** Writes go to the socket's handle from now on, when it has one that writes (see the header). */
+const writeToHandle = (conn: NodeConn): void => {
+  conn.handle = writableHandleOf((conn.socket as unknown as { _handle: unknown })._handle)
+}
+
 const install = (socket: net.Socket, conn: NodeConn, handlers: SocketHandlers, data: boolean): void => {
   conn.handlers = handlers
   if (data) socket.on("data", onData)
-  socket.on("drain", onDrain)
+  // node:net queues nothing of handle writes, so it never emits `drain` for them.
+  if (conn.handle === null) socket.on("drain", onDrain)
   socket.on("end", onEnd)
   socket.on("error", onError)
   socket.on("close", onClose)
@@ -245,6 +340,7 @@ const listenShared = (options: ListenOptions) =>
       const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
         sockets.add(socket)
         const conn = new NodeConn(socket, address, sockets)
+        writeToHandle(conn)
         const shared = readIntoSharedBuffer(socket)
         install(socket, conn, options.onAccept(conn), !shared)
         // Reading starts here (pauseOnConnect), unless the owner paused or closed it already.
@@ -267,7 +363,8 @@ const listenShared = (options: ListenOptions) =>
             listening: {
               address: { host: bound.address, port: bound.port },
               effectiveBacklog: options.backlog,
-              readPath: readPathOf(onreadSlots)
+              readPath: readPathOf(onreadSlots),
+              writePath
             }
           })
         )
@@ -314,6 +411,8 @@ const connect = (
     settled = true
     clearTimeout(timer)
     socket.off("error", onConnectError)
+    // The handle is final only now: connecting may try several, one per address.
+    writeToHandle(conn)
     install(socket, conn, options.handlers(conn), false)
     done(undefined, conn)
   })
@@ -321,7 +420,7 @@ const connect = (
 
 /** @category constructors */
 export const make: Transport["Type"] = {
-  runtime: { name: "node", version: process.versions.node, readPath: "onread (shared buffer)" },
+  runtime: { name: "node", version: process.versions.node, readPath: "onread (shared buffer)", writePath },
   listen,
   connect,
   equalBytes: (a, b) => a.length === b.length && Buffer.compare(a, b) === 0,

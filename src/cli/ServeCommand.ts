@@ -49,9 +49,11 @@ export const serveCommand = Command.make("serve", { host, port, backlog, noDelay
       listening.effectiveBacklog < options.backlog ? `, capped by ${name} at ${listening.effectiveBacklog}` : ""
     const readPath = listening.readPath ?? transport.runtime.readPath
     const reads = readPath === undefined ? "" : `, reads: ${readPath}`
+    const writePath = listening.writePath ?? transport.runtime.writePath
+    const writes = writePath === undefined ? "" : `, writes: ${writePath}`
     const queues = (listening.acceptQueues ?? 1) > 1 ? `, ${listening.acceptQueues} accept queues` : ""
     yield* Console.log(
-      `echoflood serve: ${name} ${version} listening on ${listening.address.host}:${listening.address.port} (backlog ${options.backlog}${capped}${queues}${reads})`
+      `echoflood serve: ${name} ${version} listening on ${listening.address.host}:${listening.address.port} (backlog ${options.backlog}${capped}${queues}${reads}${writes})`
     )
     return yield* Effect.never
   }).pipe(Effect.scoped)

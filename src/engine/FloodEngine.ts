@@ -174,6 +174,7 @@ class FloodRun implements StreamOwner, PacerOwner<VerifiedStream> {
       runtime: this.transport.runtime.name,
       runtimeVersion: this.transport.runtime.version,
       ...(this.transport.runtime.readPath === undefined ? {} : { readPath: this.transport.runtime.readPath }),
+      ...(this.transport.runtime.writePath === undefined ? {} : { writePath: this.transport.runtime.writePath }),
       host: this.options.host,
       port: this.options.port,
       connections: this.options.connections,

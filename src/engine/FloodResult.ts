@@ -63,6 +63,8 @@ export const FloodReport = Schema.Struct({
   runtimeVersion: Schema.String,
   /** How the client's sockets read and write (e.g. Deno's core ops or its public wrappers). */
   readPath: Schema.optional(Schema.String),
+  /** How the client's sockets write (Node: the TCP handle or node:net). */
+  writePath: Schema.optional(Schema.String),
   host: Schema.String,
   port: Schema.Number,
   bytesPerConnection: Schema.Number,

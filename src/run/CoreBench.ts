@@ -20,6 +20,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { defaultFloodOptions, type FloodOptions } from "../engine/FloodOptions.ts"
 import { coreLoads, processSnapshot, systemSnapshot } from "../system/ProcStat.ts"
+import { serverPathsOf } from "../targets/ServerProcess.ts"
 import { launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import type { RuntimeName } from "../transport/Transport.ts"
@@ -169,7 +170,7 @@ export const runBenchCore = (
       })
     const measure = (
       cell: Cell,
-      server: { readonly pid: number; readonly readPath: string | undefined },
+      server: { readonly pid: number; readonly readPath: string | undefined; readonly writePath: string | undefined },
       options: FloodOptions,
       repetition: number,
       warmup: boolean
@@ -193,7 +194,7 @@ export const runBenchCore = (
           (s): Sample => ({
             ...s,
             idleBusyBefore,
-            ...(server.readPath === undefined ? {} : { serverReadPath: server.readPath })
+            ...serverPathsOf(server)
           })
         )
       })
@@ -206,7 +207,12 @@ export const runBenchCore = (
         Effect.gen(function* () {
           const running = new Map<
             string,
-            { readonly pid: number; readonly port: number; readonly readPath: string | undefined }
+            {
+              readonly pid: number
+              readonly port: number
+              readonly readPath: string | undefined
+              readonly writePath: string | undefined
+            }
           >()
           for (const target of targets) {
             const name = target.manifest.name

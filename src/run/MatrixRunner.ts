@@ -17,6 +17,7 @@ import { overflowAdvice } from "../system/ListenQueue.ts"
 import { OperatingSystem } from "../system/OperatingSystem.ts"
 import { processSnapshot } from "../system/ProcStat.ts"
 import { loopbackPlace, type ServerPlace } from "../targets/ServerPlace.ts"
+import { serverPathsOf } from "../targets/ServerProcess.ts"
 import { type LaunchedServer, launchTarget } from "../targets/TargetLauncher.ts"
 import type { Target } from "../targets/TargetRegistry.ts"
 import { busyBeforeCell } from "./BusyCores.ts"
@@ -291,9 +292,7 @@ export const runMatrix = (initial: RunFile, context: MatrixContext) =>
                 }
                 failure ??= sample.left.message
               } else {
-                samples.push(
-                  server!.readPath === undefined ? sample.right : { ...sample.right, serverReadPath: server!.readPath }
-                )
+                samples.push({ ...sample.right, ...serverPathsOf(server!) })
                 if (!sample.right.flood.ok) failure ??= failureReason(sample.right)
               }
               if (failure !== undefined) break

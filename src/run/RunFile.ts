@@ -37,6 +37,8 @@ export const Sample = Schema.Struct({
   server: Schema.optional(ServerUsage),
   /** How the server's sockets read (our TS servers: e.g. Node's internal `onread` or its `data` fallback, Deno's core ops). */
   serverReadPath: Schema.optional(Schema.String),
+  /** How the server's sockets write (our Node server: the TCP handle, or node:net where the handle's binding is missing). */
+  serverWritePath: Schema.optional(Schema.String),
   /** Server processes sharing the port (SO_REUSEPORT or cluster); 1 when absent. */
   serverProcesses: Schema.optional(Schema.Number),
   /** Flood client processes whose results were merged; 1 when absent. */

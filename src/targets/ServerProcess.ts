@@ -48,14 +48,27 @@ export interface RunningServer {
   readonly child: Child
   /** How its sockets read, from a `reads: …` note in the listening line (our TS servers print one). */
   readonly readPath: string | undefined
+  /** How its sockets write, from a `writes: …` note in the listening line. */
+  readonly writePath: string | undefined
   /** Last lines of its stdout and stderr, interleaved. */
   readonly stderrTail: () => string
   /** Completes when the server exits: code or signal, and when. */
   readonly exit: Deferred.Deferred<ChildExit>
 }
 
+/** A sample's `serverReadPath` and `serverWritePath`, from what the server printed (absent for servers that print none). */
+export const serverPathsOf = (server: {
+  readonly readPath: string | undefined
+  readonly writePath: string | undefined
+}): { readonly serverReadPath?: string; readonly serverWritePath?: string } => ({
+  ...(server.readPath === undefined ? {} : { serverReadPath: server.readPath }),
+  ...(server.writePath === undefined ? {} : { serverWritePath: server.writePath })
+})
+
 const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/
-const READ_PATH = /\breads: ([^,)]+)/
+/** A note's text runs to the next comma or the line's closing parenthesis; it may hold parentheses of its own. */
+const READ_PATH = /\breads: ((?:[^,()]|\([^()]*\))+)/
+const WRITE_PATH = /\bwrites: ((?:[^,()]|\([^()]*\))+)/
 
 /**
  * Starts the server and waits until it prints its listening line. The scope
@@ -67,6 +80,7 @@ export const startServer = (
   Effect.gen(function* () {
     const port = yield* Deferred.make<number>()
     let readPath: string | undefined
+    let writePath: string | undefined
     let serverPid: number | undefined
     const child = yield* spawn({
       ...spec,
@@ -79,6 +93,7 @@ export const startServer = (
         const match = LISTENING.exec(line)
         if (match !== null) {
           readPath = READ_PATH.exec(line)?.[1]
+          writePath = WRITE_PATH.exec(line)?.[1]
           Deferred.unsafeDone(port, Effect.succeed(Number(match[3])))
         }
         return false
@@ -97,6 +112,7 @@ export const startServer = (
       pid: serverPid ?? child.pid,
       port: listening,
       readPath,
+      writePath,
       child,
       stderrTail: () => child.output(),
       exit: child.exit

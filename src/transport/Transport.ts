@@ -88,6 +88,8 @@ export interface Listening {
   readonly effectiveBacklog: number
   /** How accepted sockets read, when it differs from `RuntimeInfo.readPath` (node:net's internal `onread` or `data` events). */
   readonly readPath?: string
+  /** How accepted sockets write, when it differs from `RuntimeInfo.writePath` (Node: the TCP handle or node:net). */
+  readonly writePath?: string
   /** Listening sockets sharing the port in this process (SO_REUSEPORT), each with its own accept queue; 1 when absent. */
   readonly acceptQueues?: number
 }
@@ -110,6 +112,8 @@ export interface RuntimeInfo {
   readonly version: string
   /** How this runtime's sockets read and write (e.g. Deno's core ops or its public wrappers), for run.json. */
   readonly readPath?: string
+  /** How this runtime's sockets write, when the adapter chooses between paths (Node: the TCP handle or node:net). */
+  readonly writePath?: string
 }
 
 /**
