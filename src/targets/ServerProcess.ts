@@ -66,9 +66,18 @@ export const serverPathsOf = (server: {
 })
 
 const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/
-/** A note's text runs to the next comma or the line's closing parenthesis; it may hold parentheses of its own. */
 const READ_PATH = /\breads: ((?:[^,()]|\([^()]*\))+)/
 const WRITE_PATH = /\bwrites: ((?:[^,()]|\([^()]*\))+)/
+
+/**
+ * The `reads: …` and `writes: …` notes of a listening line. A note runs to
+ * the next comma or the line's closing parenthesis, and may hold parentheses
+ * of its own ("internal onread (shared buffer)").
+ */
+export const pathNotesOf = (line: string): { readPath: string | undefined; writePath: string | undefined } => ({
+  readPath: READ_PATH.exec(line)?.[1],
+  writePath: WRITE_PATH.exec(line)?.[1]
+})
 
 /**
  * Starts the server and waits until it prints its listening line. The scope
@@ -79,8 +88,7 @@ export const startServer = (
 ): Effect.Effect<RunningServer, ServerFailedToStart, Scope.Scope | CommandExecutor.CommandExecutor | OperatingSystem> =>
   Effect.gen(function* () {
     const port = yield* Deferred.make<number>()
-    let readPath: string | undefined
-    let writePath: string | undefined
+    let notes: ReturnType<typeof pathNotesOf> = { readPath: undefined, writePath: undefined }
     let serverPid: number | undefined
     const child = yield* spawn({
       ...spec,
@@ -92,8 +100,7 @@ export const startServer = (
         }
         const match = LISTENING.exec(line)
         if (match !== null) {
-          readPath = READ_PATH.exec(line)?.[1]
-          writePath = WRITE_PATH.exec(line)?.[1]
+          notes = pathNotesOf(line)
           Deferred.unsafeDone(port, Effect.succeed(Number(match[3])))
         }
         return false
@@ -111,8 +118,7 @@ export const startServer = (
       name: spec.name,
       pid: serverPid ?? child.pid,
       port: listening,
-      readPath,
-      writePath,
+      ...notes,
       child,
       stderrTail: () => child.output(),
       exit: child.exit
