@@ -10,11 +10,14 @@
  * - **Writes** are not buffered: `write` returns the count the kernel took (-1
  *   once closed). The rest is copied to a per-socket queue and flushed from
  *   `drain` with the offset form of `write`; `onDrain` runs when it empties.
- *   Bun also calls `drain` when nothing was pending.
- * - **Reads** get a fresh buffer per `data` call (up to 512 KiB), with no
- *   documented lifetime. Once `onData` returns nothing refers to it, so the
- *   adapter detaches it (`buffer.transfer(0)`), freeing it at once instead of at
- *   JSC's next collection. `pause()`/`resume()` stop and restart reading.
+ *   Bun also calls `drain` when nothing was pending. Every write uses that
+ *   form (`write(data, byteOffset, byteLength)`), so `writeRange` sends a range
+ *   of the flood pattern without making a view of it.
+ * - **Reads** get a fresh copy per `data` call (up to 512 KiB), with no
+ *   documented lifetime; with `binaryType: "arraybuffer"` it is an ArrayBuffer,
+ *   which the adapter wraps in a Uint8Array. Once `onData` returns nothing refers
+ *   to it, so the adapter detaches it (`buffer.transfer(0)`), freeing it at once
+ *   instead of at JSC's next collection. `pause()`/`resume()` stop and restart reading.
  * - **Half-close**: `socket.end()` closes the whole socket, so `end` flushes the
  *   queue and calls `shutdown()`; `allowHalfOpen: true` keeps a socket open
  *   after the peer's FIN. When our shutdown came first, Bun calls `close`
@@ -79,11 +82,9 @@ const noHandlers: SocketHandlers = {
   onClose: noop
 }
 
-const copyFrom = (bytes: Uint8Array, start: number): Uint8Array => {
-  const copy = new Uint8Array(bytes.length - start)
-  copy.set(start === 0 ? bytes : bytes.subarray(start))
-  return copy
-}
+/** A copy of `source[start, end)`; `Uint8Array`'s own slice, since a node Buffer's `slice` is a view. */
+const copyRange = (source: Uint8Array, start: number, end: number): Uint8Array =>
+  Uint8Array.prototype.slice.call(source, start, end)
 
 /** One socket: its state, its write queue, and the contract's `Socket` methods. */
 class Conn implements Socket {
@@ -113,17 +114,21 @@ class Conn implements Socket {
   }
 
   write(bytes: Uint8Array): boolean {
+    return this.writeRange(bytes, 0, bytes.length)
+  }
+
+  writeRange(source: Uint8Array, start: number, length: number): boolean {
     const raw = this.raw
     if (raw === undefined || (this.flags & (CLOSED | SHUT | END_PENDING)) !== 0) return false
     const queue = this.queue
     if (queue === undefined || this.head === queue.length) {
-      const n = raw.write(bytes)
-      if (n === bytes.length) return true
+      const n = raw.write(source, start, length)
+      if (n === length) return true
       if (n < 0) return false // closed; `close` follows
-      this.enqueue(copyFrom(bytes, n))
+      this.enqueue(copyRange(source, start + n, start + length))
       return false
     }
-    queue.push(copyFrom(bytes, 0))
+    queue.push(copyRange(source, start, start + length))
     return false
   }
 
@@ -247,15 +252,16 @@ class Conn implements Socket {
 const canDetach = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function"
 
 // Shared handlers: one function per event for every socket, state in `socket.data`.
-const onData = (raw: RawSocket, bytes: Uint8Array) => {
-  raw.data.handlers.onData(bytes)
+// Bun copies each read into a fresh ArrayBuffer (binaryType "arraybuffer"); the Uint8Array over it is made here,
+// so detaching needs no `.buffer` (which, on the Uint8Array Bun would make, creates the ArrayBuffer object late).
+const readArrayBuffer = (raw: RawSocket, buffer: ArrayBuffer) => {
+  raw.data.handlers.onData(new Uint8Array(buffer))
   // The view was the owner's only until onData returned, and `write` copies whatever the kernel did not
   // take: nothing refers to this read's buffer any more. Free it now instead of at some later GC.
-  const buffer = bytes.buffer
-  if (canDetach && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
-    ;(buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0)
-  }
+  if (canDetach) (buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0)
 }
+/** bun-types 1.4 types `data`'s argument as a Buffer whatever `binaryType` asks for. */
+const onData = readArrayBuffer as unknown as (raw: RawSocket, data: Buffer) => void
 const onDrain = (raw: RawSocket) => raw.data.flush()
 const onEnd = (raw: RawSocket) => raw.data.peerEnded()
 const onClose = (raw: RawSocket, error?: unknown) => raw.data?.closed(error)
@@ -263,7 +269,7 @@ const onError = (raw: RawSocket, error: unknown) => raw.data?.failed(error)
 
 /** Errors on accepted sockets name the listening address (as the node:net adapter's do): no getpeername per socket. */
 const listenHandlers = (onAccept: ListenOptions["onAccept"], local: { host: string; port: number }) => ({
-  binaryType: "uint8array" as const,
+  binaryType: "arraybuffer" as const,
   open(raw: RawSocket) {
     const conn = new Conn(local.host, local.port)
     conn.raw = raw
@@ -278,7 +284,7 @@ const listenHandlers = (onAccept: ListenOptions["onAccept"], local: { host: stri
 })
 
 const connectHandlers = {
-  binaryType: "uint8array" as const,
+  binaryType: "arraybuffer" as const,
   open(raw: RawSocket) {
     const conn = raw.data
     if ((conn.flags & ABANDONED) !== 0) {

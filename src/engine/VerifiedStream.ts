@@ -13,11 +13,12 @@
  * read per read event (shared by the round trips it ends and the writes it
  * starts), one native compare against a range of the pattern, with no view
  * made (the byte walk in Verifier.ts runs only on a mismatch), one view of
- * the pattern per write (the runtimes' write APIs take a view), a bucket
- * increment per round trip. The handlers are prototype methods, so
+ * the pattern per write where the runtime's write takes only a view (Bun's
+ * takes the whole pattern with an offset: `writeRange`), a bucket increment
+ * per round trip. The handlers are prototype methods, so
  * a connection costs no closures.
  */
-import { expectedView, PATTERN_LENGTH, patternBytes, startOffset } from "../protocol/PayloadPattern.ts"
+import { PATTERN_LENGTH, patternBytes, startOffset } from "../protocol/PayloadPattern.ts"
 import { verify } from "../protocol/Verifier.ts"
 import type { Socket, SocketHandlers, Transport } from "../transport/Transport.ts"
 import type { TransportError } from "../transport/TransportError.ts"
@@ -88,14 +89,19 @@ export class VerifiedStream implements SocketHandlers {
     const chunk = owner.chunk
     const socket = this.socket!
     const sendTimes = this.sendTimes
+    const pattern = patternBytes()
     while (this.writable && this.sent < total) {
       const length = Math.min(total - this.sent, chunk)
       if (this.sent - this.received + length > owner.window) return
       if (sendTimes !== undefined) sendTimes[Math.floor(this.sent / chunk) % sendTimes.length] = now
       if (owner.firstSendAt === 0) owner.firstSendAt = now
-      const view = expectedView(this.index, this.sent, length)
+      let position = this.patternStart + this.sent
+      if (position >= PATTERN_LENGTH) position %= PATTERN_LENGTH
       this.sent += length
-      this.writable = socket.write(view)
+      this.writable =
+        socket.writeRange !== undefined
+          ? socket.writeRange(pattern, position, length)
+          : socket.write(pattern.subarray(position, position + length))
     }
   }
 

@@ -55,6 +55,11 @@ export interface Socket {
    * views of an immutable pattern; the echo server sends what it received).
    */
   readonly write: (bytes: Uint8Array) => boolean
+  /**
+   * `write(source.subarray(start, start + length))` without making the view, where the runtime's write
+   * takes an offset and a length (Bun's does); absent elsewhere, and callers then write a view.
+   */
+  readonly writeRange?: (source: Uint8Array, start: number, length: number) => boolean
   /** Stop delivering `onData` until `resume` (read backpressure). */
   readonly pause: () => void
   readonly resume: () => void
