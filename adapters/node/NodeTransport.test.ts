@@ -1,8 +1,9 @@
 /**
- * Node's writes through the TCP handle, on real loopback sockets: a peer
- * that stops reading makes the kernel take only part of each write, so
+ * Node's reads and writes at the TCP handle, on real loopback sockets: a
+ * peer that stops reading makes the kernel take only part of each write, so
  * libuv keeps the rest and the adapter must hold the bytes, signal drain,
- * order `end()` after them and report failures, with every byte checked.
+ * order `end()` after them and report failures, with every byte checked;
+ * EOF still reaches the owner through node:net.
  */
 import * as net from "node:net"
 import * as Effect from "effect/Effect"
@@ -41,7 +42,12 @@ const connect = (port: number, handlers: (socket: Socket) => SocketHandlers) =>
     )
   )
 
+/** The name of the `onread` on a socket's handle: node:net's `onStreamRead`, or this adapter's `onHandleRead`. */
+const handleOnreadOf = (socket: Socket): string | undefined =>
+  (socket as unknown as { socket: { _handle: { onread?: { name: string } } | null } }).socket._handle?.onread?.name
+
 interface Outcome {
+  onread: string | undefined
   received: number
   firstWrongAt: number | undefined
   endedAfter: number | undefined
@@ -54,7 +60,13 @@ interface Outcome {
  */
 const stalledFlood = (port: number) =>
   new Promise<Outcome>((resolve, reject) => {
-    const outcome: Outcome = { received: 0, firstWrongAt: undefined, endedAfter: undefined, closed: false }
+    const outcome: Outcome = {
+      onread: undefined,
+      received: 0,
+      firstWrongAt: undefined,
+      endedAfter: undefined,
+      closed: false
+    }
     let sent = 0
     let socket: Socket
     const pump = () => {
@@ -87,13 +99,14 @@ const stalledFlood = (port: number) =>
         }
       }
     }).then((s) => {
+      outcome.onread = handleOnreadOf(s)
       s.pause()
       setTimeout(() => s.resume(), STALL_MS)
       pump()
     }, reject)
   })
 
-describe("NodeTransport writes through the TCP handle", () => {
+describe("NodeTransport reads and writes at the TCP handle", () => {
   it.skipIf(!handleExpected)("says so in the listener and the runtime info", async () => {
     const { listening } = await withServer(
       () => ({ onData() {}, onDrain() {}, onEnd() {}, onError() {}, onClose() {} }),
@@ -101,13 +114,26 @@ describe("NodeTransport writes through the TCP handle", () => {
     )
     expect(listening.writePath).toBe("TCP handle writeBuffer")
     expect(make.runtime.writePath).toBe("TCP handle writeBuffer")
+    expect(listening.readPath).toBe("TCP handle onread (shared buffer)")
+    expect(make.runtime.readPath).toBe("TCP handle onread (shared buffer)")
   })
 
   it("echoes a flood whose peer stops reading: partial writes, drain, end after them, every byte in order", async () => {
     const before = asyncHandleWriteCount()
     const stats = makeEchoStats()
-    const { result } = await withServer((socket) => echoHandlers(socket, stats), stalledFlood)
-    expect(result).toEqual({ received: TOTAL, firstWrongAt: undefined, endedAfter: TOTAL, closed: true })
+    let serverOnread: string | undefined
+    const { result } = await withServer((socket) => {
+      serverOnread = handleOnreadOf(socket)
+      return echoHandlers(socket, stats)
+    }, stalledFlood)
+    expect(serverOnread).toBe(result.onread)
+    expect(result).toEqual({
+      onread: handleExpected ? "onHandleRead" : "onStreamRead",
+      received: TOTAL,
+      firstWrongAt: undefined,
+      endedAfter: TOTAL,
+      closed: true
+    })
     expect(stats.bytesEchoed).toBe(TOTAL)
     expect(stats.errors).toBe(0)
     // Both sides had writes the kernel could not take at once (client and server run in this process).

@@ -13,9 +13,12 @@
  *   slots and the handle's `useUserBuffer`, as the Socket constructor does.
  *   The slots (and `kBufferGen`, which must be null) are checked once per
  *   listener; if any is missing, accepted sockets use `data` events, and
- *   `Listening.readPath` (in run.json) says so.
+ *   `Listening.readPath` (in run.json) says so. Under that, the adapter's
+ *   own `onread` sits on the TCP handle in place of node:net's (`TcpHandle.ts`):
+ *   node:net's does per-read bookkeeping (a timeout timer, slot lookups) this
+ *   adapter does not need; EOF and read errors still go to node:net's.
  * - **Writes** go to the TCP handle's own `writeBuffer`, under node:net's
- *   Writable (`HandleWrites.ts`): the Writable's bookkeeping around each
+ *   Writable (`TcpHandle.ts`): the Writable's bookkeeping around each
  *   write, its WriteWrap and their garbage cost as much CPU as the syscall.
  *   The handle writes what the kernel takes at once; libuv queues the rest
  *   and calls back when it is sent, and only then does `write` answer false
@@ -50,13 +53,13 @@ import {
 } from "../../src/transport/TransportError.ts"
 import { equalRange } from "../NativeCompare.ts"
 import {
-  handleWriting,
+  handleAccess,
   type WritableHandle,
   type WriteRequest,
   writableHandleOf,
   writeError,
   writePath
-} from "./HandleWrites.ts"
+} from "./TcpHandle.ts"
 
 /** Bytes of the read buffer shared by every socket: what node:net reads at most per call by default. */
 export const READ_BUFFER_SIZE = 64 * 1024
@@ -123,7 +126,7 @@ class NodeConn implements Socket {
       slab.set(bytes)
       data = bytes.length === slab.length ? slab : slab.subarray(0, bytes.length)
     }
-    const req = spareRequest ?? handleWriting!.newRequest(onWriteDone)
+    const req = spareRequest ?? handleAccess!.newRequest(onWriteDone)
     spareRequest = undefined
     const status = handle.writeBuffer(req, data)
     if (status !== 0) {
@@ -131,7 +134,7 @@ class NodeConn implements Socket {
       this.fail(status, req.error)
       return true
     }
-    if (!handleWriting!.lastWriteWasAsync()) {
+    if (!handleAccess!.lastWriteWasAsync()) {
       if (slab !== undefined) releaseSlab(slab)
       spareRequest = req
       return true
@@ -252,9 +255,38 @@ function onClose(this: Tagged): void {
   conn.handlers.onClose()
 }
 
-/** Writes go to the socket's handle from now on, when it has one that writes (see the header). */
-const writeToHandle = (conn: NodeConn): void => {
-  conn.handle = writableHandleOf((conn.socket as unknown as { _handle: unknown })._handle)
+/** A TCP handle as node:net set it up: its `onread` is node:net's `onStreamRead`. */
+interface ReadingHandle {
+  onread: (this: ReadingHandle, arrayBuffer: unknown) => unknown
+  [kConn]: NodeConn
+}
+/** node:net's `onread`, found on the first handle; EOF and read errors still go to it. */
+let streamRead: ReadingHandle["onread"] | undefined
+
+/** The handle read into the shared buffer (`this` is the handle; the return value would replace its buffer). */
+function onHandleRead(this: ReadingHandle, arrayBuffer: unknown): unknown {
+  const length = handleAccess!.lastRead()
+  if (length <= 0) return streamRead!.call(this, arrayBuffer)
+  const conn = this[kConn]
+  if (!conn.socket.destroyed)
+    conn.handlers.onData(length === READ_BUFFER_SIZE ? readBuffer! : readBuffer!.subarray(0, length))
+  return undefined
+}
+
+/**
+ * Writes go to the socket's handle from now on, and reads come from it when
+ * they land in the shared buffer, where the handle has what that needs (see the header).
+ */
+const useHandle = (conn: NodeConn, sharedBuffer: boolean): void => {
+  const handle = (conn.socket as unknown as { _handle: unknown })._handle
+  conn.handle = writableHandleOf(handle)
+  if (!sharedBuffer || conn.handle === null) return
+  const reading = handle as ReadingHandle
+  streamRead ??= reading.onread
+  // Another handle kind, or node:net's reading changed: leave its `onread` alone.
+  if (typeof reading.onread !== "function" || reading.onread !== streamRead) return
+  reading[kConn] = conn
+  reading.onread = onHandleRead
 }
 
 const install = (socket: net.Socket, conn: NodeConn, handlers: SocketHandlers, data: boolean): void => {
@@ -297,9 +329,16 @@ const findOnreadSlots = (socket: net.Socket, handle: unknown): OnreadSlots | nul
     : null
 }
 
+/** How sockets read into the shared buffer: through node:net's `onread` or the adapter's own on the handle. */
+const handleReadPath = "TCP handle onread (shared buffer)"
+
 /** How accepted sockets read, for run.json. */
 const readPathOf = (slots: OnreadSlots | null): string =>
-  slots === null ? "data events (internal onread slots not found)" : "internal onread (shared buffer)"
+  slots === null
+    ? "data events (internal onread slots not found)"
+    : handleAccess === null
+      ? "internal onread (shared buffer)"
+      : handleReadPath
 
 /** Gives an accepted (still paused) socket the shared read buffer, as `onread` would; false when it cannot. */
 const readIntoSharedBuffer = (socket: net.Socket): boolean => {
@@ -340,8 +379,8 @@ const listenShared = (options: ListenOptions) =>
       const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
         sockets.add(socket)
         const conn = new NodeConn(socket, address, sockets)
-        writeToHandle(conn)
         const shared = readIntoSharedBuffer(socket)
+        useHandle(conn, shared)
         install(socket, conn, options.onAccept(conn), !shared)
         // Reading starts here (pauseOnConnect), unless the owner paused or closed it already.
         if (!socket.destroyed && !conn.paused) socket.resume()
@@ -412,7 +451,7 @@ const connect = (
     clearTimeout(timer)
     socket.off("error", onConnectError)
     // The handle is final only now: connecting may try several, one per address.
-    writeToHandle(conn)
+    useHandle(conn, true)
     install(socket, conn, options.handlers(conn), false)
     done(undefined, conn)
   })
@@ -420,7 +459,12 @@ const connect = (
 
 /** @category constructors */
 export const make: Transport["Type"] = {
-  runtime: { name: "node", version: process.versions.node, readPath: "onread (shared buffer)", writePath },
+  runtime: {
+    name: "node",
+    version: process.versions.node,
+    readPath: handleAccess === null ? "onread (shared buffer)" : handleReadPath,
+    writePath
+  },
   listen,
   connect,
   equalBytes: (a, b) => a.length === b.length && Buffer.compare(a, b) === 0,

@@ -37,7 +37,7 @@ describe("runtime versions from npm", () => {
       expect(report).toMatchObject({ ok: true, runtime: "node", connectionsCompleted: 20 })
       expect(report.runtimeVersion).toMatch(/^24\.\d+\.\d+$/)
       expect(report.runtimeVersion).toBe(installed.right.version)
-      // Node 24 still has the binding the adapter's handle writes need (see adapters/node/HandleWrites.ts).
+      // Node 24 still has the binding the adapter's handle writes need (see adapters/node/TcpHandle.ts).
       expect(report.writePath).toBe("TCP handle writeBuffer")
       const { server } = Schema.decodeUnknownSync(
         Schema.parseJson(

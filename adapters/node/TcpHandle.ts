@@ -1,5 +1,6 @@
 /**
- * Writing to a socket's TCP handle directly, under node:net's Writable.
+ * Writing to a socket's TCP handle directly, under node:net's Writable, and
+ * taking its reads before node:net's stream code sees them.
  *
  * `socket.write` costs, per call, a WriteWrap, the Writable's bookkeeping
  * (`writeOrBuffer`, `afterWriteDispatched`, a `nextTick` for the callback)
@@ -12,9 +13,17 @@
  * `process.binding("stream_wrap")`, which Node 20 and 24 still allow without
  * `--expose-internals` (with `--pending-deprecation` it prints DEP0111 once).
  *
+ * Reads: a handle calls its `onread` with the byte count (or EOF, an errno)
+ * in `streamBaseState[kReadBytesOrError]`. node:net's `onread` (its
+ * `onStreamRead`) bumps the socket's timeout timer and looks up the user
+ * buffer and callback on every read before calling ours; the adapter puts
+ * its own `onread` on the handle, which hands data over directly and gives
+ * everything else (EOF, errors) to node:net's.
+ *
  * Checked once per process; when anything is missing, writes go through
- * `socket.write` and `writePath` says why. Bun and Deno emulate the binding
- * inside their node:net with other timing, so they keep `socket.write`.
+ * `socket.write` and reads through node:net's `onread`, and `writePath` says
+ * why. Bun and Deno emulate the binding inside their node:net with other
+ * timing, so they keep node:net's paths.
  */
 import { getSystemErrorName } from "node:util"
 
@@ -39,19 +48,22 @@ export interface WriteRequest {
   error?: string
 }
 
-export interface HandleWriting {
+export interface HandleAccess {
   readonly newRequest: (oncomplete: WriteRequest["oncomplete"]) => WriteRequest
   /** True when the last `writeBuffer` left a remainder queued in libuv. */
   readonly lastWriteWasAsync: () => boolean
+  /** The byte count a handle's `onread` was called for, or EOF or an errno (negative). */
+  readonly lastRead: () => number
 }
 
 interface StreamWrapBinding {
   readonly WriteWrap?: unknown
   readonly streamBaseState?: unknown
   readonly kLastWriteWasAsync?: unknown
+  readonly kReadBytesOrError?: unknown
 }
 
-const find = (): HandleWriting | string => {
+const find = (): HandleAccess | string => {
   const versions = process.versions as Record<string, string | undefined>
   if (versions.bun !== undefined) return "Bun's node:net"
   if (versions.deno !== undefined) return "Deno's node:net"
@@ -63,10 +75,11 @@ const find = (): HandleWriting | string => {
   } catch {
     return "no stream_wrap binding"
   }
-  const { WriteWrap, streamBaseState: state, kLastWriteWasAsync: index } = wrap
+  const { WriteWrap, streamBaseState: state, kLastWriteWasAsync: wroteAsync, kReadBytesOrError: readBytes } = wrap
   if (typeof WriteWrap !== "function") return "no WriteWrap"
-  if (!(state instanceof Int32Array) || typeof index !== "number" || !(index >= 0 && index < state.length))
-    return "no streamBaseState"
+  if (!(state instanceof Int32Array)) return "no streamBaseState"
+  const inState = (index: unknown): index is number => typeof index === "number" && index >= 0 && index < state.length
+  if (!inState(wroteAsync) || !inState(readBytes)) return "no streamBaseState fields"
   const Request = WriteWrap as new () => WriteRequest
   return {
     newRequest: (oncomplete) => {
@@ -77,14 +90,15 @@ const find = (): HandleWriting | string => {
       req.slab = undefined
       return req
     },
-    lastWriteWasAsync: () => state[index] !== 0
+    lastWriteWasAsync: () => state[wroteAsync] !== 0,
+    lastRead: () => state[readBytes]!
   }
 }
 
 const found = find()
 
-/** The binding's parts, or null when writes must go through node:net (see `writePath`). */
-export const handleWriting: HandleWriting | null = typeof found === "string" ? null : found
+/** The binding's parts, or null when writes and reads must go through node:net (see `writePath`). */
+export const handleAccess: HandleAccess | null = typeof found === "string" ? null : found
 
 /** How sockets write, for run.json and `serve`'s listening line. */
 export const writePath =
@@ -92,7 +106,7 @@ export const writePath =
 
 /** A socket's handle when it has the native write (a TCP or pipe handle); null otherwise. */
 export const writableHandleOf = (handle: unknown): WritableHandle | null =>
-  handleWriting !== null && typeof (handle as Partial<WritableHandle> | null)?.writeBuffer === "function"
+  handleAccess !== null && typeof (handle as Partial<WritableHandle> | null)?.writeBuffer === "function"
     ? (handle as WritableHandle)
     : null
 
