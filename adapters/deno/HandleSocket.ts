@@ -113,8 +113,33 @@ class HandleIo {
   private readonly slabs: Array<Uint8Array> = []
   /** A write request no write holds (the kernel took the last one whole). */
   spare: WriteReq | null = null
+  /** Listening handles and the backlog each was opened with (see `nudge`). */
+  readonly servers = new Map<TcpHandle, number>()
+  /** A `relisten` is queued for the end of this turn. */
+  private nudged = false
+  private readonly relisten = (): void => {
+    this.nudged = false
+    for (const [server, backlog] of this.servers) server.listen(backlog)
+  }
 
   constructor(readonly handles: Handles) {}
+
+  /**
+   * Puts every listener at the head of the queue of handles the runtime polls next turn (called on each
+   * read; acts once a turn). The runtime polls ready handles in the order they became ready, all within
+   * one cooperative budget of tokio (128 readiness checks) per turn: a read goes on when the budget is
+   * spent, an accept does not, and a starved handle is queued again behind every socket that became
+   * readable meanwhile. With hundreds of sockets readable per turn the listener never reached the head:
+   * no accept for seconds while its queue overflowed. `listen` again on a listening handle changes
+   * nothing but marks it ready (uv_compat's `uv_listen`); done from a microtask, which runs after the
+   * turn's handles were polled, it queues the listener ahead of the sockets the reactor wakes next, so a
+   * turn accepts up to 128 connections.
+   */
+  nudge(): void {
+    if (this.nudged) return
+    this.nudged = true
+    queueMicrotask(this.relisten)
+  }
 
   /** `bytes` in a slab of their own, or `bytes` itself when they do not view the shared read buffer. */
   own(bytes: Uint8Array, req: WriteReq): Uint8Array {
@@ -171,6 +196,7 @@ function onRead(this: TcpHandle): void {
   const io = socket.io
   const n = io.handles.state[io.handles.readBytesOrError]!
   const buf = io.readBuffer
+  io.nudge()
   if (n > 0) socket.h.onData(n === buf.length ? buf : buf.subarray(0, n))
   else if (n < 0) socket.readFailed(n)
 }
@@ -373,6 +399,7 @@ const openServer = (options: ListenOptions, handles: Handles): ServerState => {
     server.close()
     throw uvError(address, err)
   }
+  io.servers.set(server, options.backlog)
   return state
 }
 
@@ -392,6 +419,7 @@ export const listenHandles = (
     (state) =>
       Effect.sync(() => {
         state.closed = true
+        sharedIo?.servers.delete(state.server)
         state.server.close()
         for (const socket of Array.from(state.sockets)) socket.destroy()
       })
