@@ -26,8 +26,11 @@
  *   handler threw; failed connects go to `connectError`; `Bun.listen` throws
  *   synchronously. Accepted sockets name the listening address (no getpeername).
  * - `terminate()` and `stop(true)` run `close` handlers synchronously. Connect has
- *   no timeout option (a timer, and a late `open` is terminated); `setNoDelay`
- *   works only once connected, so it is applied in `open`.
+ *   no timeout option (a timer, and a late `open` is terminated).
+ * - **TCP_NODELAY** is on for every socket Bun opens or accepts (it sets it
+ *   itself, twice per connect), so a connect asking for it costs no call and one
+ *   asking for Nagle turns it off in `open` (`setNoDelay` works only once
+ *   connected); `serve` without `--nodelay` leaves Bun's default, on.
  */
 /// <reference types="bun-types" />
 import * as Effect from "effect/Effect"
@@ -298,7 +301,8 @@ const connectHandlers = {
     const done = conn.done!
     conn.connect = undefined
     conn.done = undefined
-    if (options.noDelay) raw.setNoDelay(true)
+    // Bun sets TCP_NODELAY on every socket it opens or accepts: only asking for Nagle takes a call.
+    if (!options.noDelay) raw.setNoDelay(false)
     conn.handlers = options.handlers(conn)
     done(undefined, conn)
   },
