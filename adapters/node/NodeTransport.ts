@@ -53,43 +53,27 @@ import {
 } from "../../src/transport/TransportError.ts"
 import { equalRange } from "../NativeCompare.ts"
 import {
-  handleAccess,
-  type WritableHandle,
-  type WriteRequest,
-  writableHandleOf,
-  writeError,
-  writePath
-} from "./TcpHandle.ts"
+  bytesToWrite,
+  copyIfShared,
+  type HandleWriter,
+  READ_BUFFER_SIZE,
+  releaseSlab,
+  sharedReadBuffer,
+  writeThroughHandle
+} from "./HandleWriter.ts"
+import { handleAccess, type WritableHandle, writableHandleOf, writeError, writePath } from "./TcpHandle.ts"
 
-/** Bytes of the read buffer shared by every socket: what node:net reads at most per call by default. */
-export const READ_BUFFER_SIZE = 64 * 1024
-/** Copies of read bytes waiting to be written (one slab each); more than this idle ones are left to the GC. */
-const MAX_IDLE_SLABS = 64
+export { asyncHandleWriteCount, READ_BUFFER_SIZE } from "./HandleWriter.ts"
 
 const noop = () => {}
 const noHandlers: SocketHandlers = { onData: noop, onDrain: noop, onEnd: noop, onError: noop, onClose: noop }
-
-let readBuffer: Buffer | undefined
-const sharedReadBuffer = (): Buffer => (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE))
-
-const idleSlabs: Array<Buffer> = []
-const takeSlab = (): Buffer => idleSlabs.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
-const releaseSlab = (slab: Buffer): void => {
-  if (idleSlabs.length < MAX_IDLE_SLABS) idleSlabs.push(slab)
-}
-
-/** A request whose write finished at once, ready for the next (C++ only binds a request to a write that waits). */
-let spareRequest: WriteRequest | undefined
-/** Handle writes that left a remainder to libuv, since start (tests check the async path ran). */
-let asyncHandleWrites = 0
-export const asyncHandleWriteCount = (): number => asyncHandleWrites
 
 /** Where a net.Socket keeps its NodeConn. */
 const kConn = Symbol("echoflood.NodeConn")
 type Tagged = net.Socket & { [kConn]: NodeConn }
 
 /** One socket: the contract's `Socket` over a net.Socket. */
-class NodeConn implements Socket {
+class NodeConn implements Socket, HandleWriter {
   handlers: SocketHandlers = noHandlers
   /** `write` returned false: the owner waits for `onDrain`. */
   drainWanted = false
@@ -118,34 +102,11 @@ class NodeConn implements Socket {
   writeHandle(handle: WritableHandle, bytes: Uint8Array): boolean {
     // node:net drops `_handle` when the socket is destroyed; the handle is closing then. Writes are dropped, as node:net drops them.
     if ((this.socket as unknown as { _handle: unknown })._handle !== handle) return true
-    let slab: Buffer | undefined
-    let data = bytes
-    if (bytes.buffer === readBuffer?.buffer) {
-      // The next read (of any socket) overwrites the shared buffer, and libuv may keep pointing at the bytes: write a copy.
-      slab = takeSlab()
-      slab.set(bytes)
-      data = bytes.length === slab.length ? slab : slab.subarray(0, bytes.length)
-    }
-    const req = spareRequest ?? handleAccess!.newRequest(onWriteDone)
-    spareRequest = undefined
-    const status = handle.writeBuffer(req, data)
-    if (status !== 0) {
-      if (slab !== undefined) releaseSlab(slab)
-      this.fail(status, req.error)
-      return true
-    }
-    if (!handleAccess!.lastWriteWasAsync()) {
-      if (slab !== undefined) releaseSlab(slab)
-      spareRequest = req
-      return true
-    }
-    asyncHandleWrites++
-    req.owner = this
-    req.bytes = data
-    req.slab = slab
-    this.writesInFlight++
-    this.drainWanted = true
-    return false
+    return writeThroughHandle(this, handle, bytes)
+  }
+
+  isClosed(): boolean {
+    return this.socket.destroyed
   }
 
   /** A handle write failed: node:net's usual error path (`error` with the errno's code, then `close`). */
@@ -155,15 +116,9 @@ class NodeConn implements Socket {
 
   writeStream(bytes: Uint8Array): boolean {
     const socket = this.socket
-    let slab: Buffer | undefined
-    let data = bytes
-    if (bytes.buffer === readBuffer?.buffer) {
-      // The next read (of any socket) overwrites the shared buffer: write a copy.
-      slab = takeSlab()
-      slab.set(bytes)
-      data = bytes.length === slab.length ? slab : slab.subarray(0, bytes.length)
-    }
-    socket.write(data)
+    // The next read (of any socket) overwrites the shared buffer: write a copy.
+    const slab = copyIfShared(bytes)
+    socket.write(bytesToWrite(bytes, slab))
     if (socket.writableLength === 0) {
       if (slab !== undefined) releaseSlab(slab)
       if (this.slabs !== undefined) this.releaseSlabs()
@@ -203,25 +158,6 @@ class NodeConn implements Socket {
   setNoDelay(noDelay: boolean): void {
     this.socket.setNoDelay(noDelay)
   }
-}
-
-/** libuv sent (or dropped) the rest of a handle write; `this` is its request. */
-function onWriteDone(this: WriteRequest, status: number): void {
-  const conn = this.owner as NodeConn
-  // libuv is done with the bytes either way (a closed socket cancels its writes with a status < 0).
-  if (this.slab !== undefined) releaseSlab(this.slab)
-  this.owner = undefined
-  this.bytes = undefined
-  this.slab = undefined
-  conn.writesInFlight--
-  if (conn.socket.destroyed) return
-  if (status < 0) {
-    conn.fail(status, this.error)
-    return
-  }
-  if (conn.writesInFlight > 0 || !conn.drainWanted) return
-  conn.drainWanted = false
-  conn.handlers.onDrain()
 }
 
 // Listeners shared by every socket: node:net calls them with `this` = the net.Socket.
@@ -268,8 +204,9 @@ function onHandleRead(this: ReadingHandle, arrayBuffer: unknown): unknown {
   const length = handleAccess!.lastRead()
   if (length <= 0) return streamRead!.call(this, arrayBuffer)
   const conn = this[kConn]
-  if (!conn.socket.destroyed)
-    conn.handlers.onData(length === READ_BUFFER_SIZE ? readBuffer! : readBuffer!.subarray(0, length))
+  if (conn.socket.destroyed) return undefined
+  const buffer = sharedReadBuffer()
+  conn.handlers.onData(length === READ_BUFFER_SIZE ? buffer : buffer.subarray(0, length))
   return undefined
 }
 
