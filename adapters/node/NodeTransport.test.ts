@@ -44,7 +44,7 @@ const connect = (port: number, handlers: (socket: Socket) => SocketHandlers) =>
 
 /** The name of the `onread` on a socket's handle: node:net's `onStreamRead`, or this adapter's `onHandleRead`. */
 const handleOnreadOf = (socket: Socket): string | undefined =>
-  (socket as unknown as { socket: { _handle: { onread?: { name: string } } | null } }).socket._handle?.onread?.name
+  (socket as unknown as { handle: { onread?: { name: string } } | null }).handle?.onread?.name
 
 interface Outcome {
   onread: string | undefined
@@ -114,7 +114,7 @@ describe("NodeTransport reads and writes at the TCP handle", () => {
     )
     expect(listening.writePath).toBe("TCP handle writeBuffer")
     expect(make.runtime.writePath).toBe("TCP handle writeBuffer")
-    expect(listening.readPath).toBe("TCP handle onread (shared buffer)")
+    expect(listening.readPath).toBe("accepted TCP handles without net.Socket (onread into the shared buffer)")
     expect(make.runtime.readPath).toBe("TCP handle onread (shared buffer)")
   })
 

@@ -52,6 +52,7 @@ import {
   type TransportError
 } from "../../src/transport/TransportError.ts"
 import { equalRange } from "../NativeCompare.ts"
+import { HandleConn, isAcceptedHandle } from "./HandleConn.ts"
 import {
   bytesToWrite,
   copyIfShared,
@@ -61,7 +62,7 @@ import {
   sharedReadBuffer,
   writeThroughHandle
 } from "./HandleWriter.ts"
-import { handleAccess, type WritableHandle, writableHandleOf, writeError, writePath } from "./TcpHandle.ts"
+import { errnoError, handleAccess, type WritableHandle, writableHandleOf, writePath } from "./TcpHandle.ts"
 
 export { asyncHandleWriteCount, READ_BUFFER_SIZE } from "./HandleWriter.ts"
 
@@ -90,7 +91,7 @@ class NodeConn implements Socket, HandleWriter {
     readonly socket: net.Socket,
     readonly address: string,
     /** The listener's set of open sockets (accepted sockets only). */
-    readonly owner: Set<net.Socket> | undefined
+    readonly owner: Set<Closable> | undefined
   ) {
     ;(socket as Tagged)[kConn] = this
   }
@@ -111,7 +112,7 @@ class NodeConn implements Socket, HandleWriter {
 
   /** A handle write failed: node:net's usual error path (`error` with the errno's code, then `close`). */
   fail(status: number, detail: string | undefined): void {
-    if (!this.socket.destroyed) this.socket.destroy(writeError(status, detail))
+    if (!this.socket.destroyed) this.socket.destroy(errnoError("write", status, detail))
   }
 
   writeStream(bytes: Uint8Array): boolean {
@@ -290,6 +291,44 @@ const readIntoSharedBuffer = (socket: net.Socket): boolean => {
   return true
 }
 
+/** What the listener closes when it closes: net.Sockets and HandleConns. */
+type Closable = { destroy(): void }
+
+/** How accepted sockets read when they are bare handles, for run.json. */
+const bareReadPath = "accepted TCP handles without net.Socket (onread into the shared buffer)"
+
+/** The listening handle's accept callback (node:net's `onconnection`, called with `this` = the handle). */
+interface ListeningHandle {
+  onconnection: (this: unknown, status: number, client: unknown) => unknown
+}
+
+/**
+ * From now on the listener's accepted handles become HandleConns, without a
+ * net.Socket (see HandleConn.ts); false when its handle or the binding lacks
+ * what that needs. Accept errors (EMFILE) and other handle kinds still take
+ * node:net's way, to the `connection` listener.
+ */
+const acceptBareHandles = (
+  server: net.Server,
+  address: string,
+  conns: Set<Closable>,
+  onAccept: ListenOptions["onAccept"]
+): boolean => {
+  const listening = (server as unknown as { _handle: Partial<ListeningHandle> | null })._handle
+  if (handleAccess?.newShutdown == null || listening == null || typeof listening.onconnection !== "function")
+    return false
+  const nodeOnConnection = listening.onconnection
+  listening.onconnection = function (this: unknown, status: number, client: unknown) {
+    if (status !== 0 || !isAcceptedHandle(client)) return nodeOnConnection.call(this, status, client)
+    const conn = new HandleConn(client, address, conns)
+    conns.add(conn)
+    conn.handlers = onAccept(conn)
+    conn.startReading()
+    return undefined
+  }
+  return true
+}
+
 /** net.Server.listen takes `reusePort` from Node 22.12 and 23.1 on; older versions ignore it silently. */
 export const nodeHasReusePort = (version: string): boolean => {
   const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number)
@@ -310,9 +349,9 @@ const listen = (options: ListenOptions) =>
 
 const listenShared = (options: ListenOptions) =>
   Effect.acquireRelease(
-    Effect.async<{ server: net.Server; sockets: Set<net.Socket>; listening: Listening }, TransportError>((resume) => {
+    Effect.async<{ server: net.Server; sockets: Set<Closable>; listening: Listening }, TransportError>((resume) => {
       const address = `${options.host}:${options.port}`
-      const sockets = new Set<net.Socket>()
+      const sockets = new Set<Closable>()
       const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
         sockets.add(socket)
         const conn = new NodeConn(socket, address, sockets)
@@ -332,6 +371,7 @@ const listenShared = (options: ListenOptions) =>
         const bound = server.address() as net.AddressInfo
         // Accepted sockets get the listener's kind of handle; checked once, before the first accept is handled.
         onreadSlots = findOnreadSlots(new net.Socket(), (server as unknown as { _handle: unknown })._handle)
+        const bare = acceptBareHandles(server, address, sockets, options.onAccept)
         resume(
           Effect.succeed({
             server,
@@ -339,7 +379,7 @@ const listenShared = (options: ListenOptions) =>
             listening: {
               address: { host: bound.address, port: bound.port },
               effectiveBacklog: options.backlog,
-              readPath: readPathOf(onreadSlots),
+              readPath: bare ? bareReadPath : readPathOf(onreadSlots),
               writePath
             }
           })

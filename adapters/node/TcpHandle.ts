@@ -25,6 +25,7 @@
  * why. Bun and Deno emulate the binding inside their node:net with other
  * timing, so they keep node:net's paths.
  */
+import { constants as osConstants } from "node:os"
 import { getSystemErrorName } from "node:util"
 
 /** A TCP handle's write (node's `LibuvStreamWrap.writeBuffer`): 0 or a negative errno. */
@@ -48,19 +49,33 @@ export interface WriteRequest {
   error?: string
 }
 
+/** A ShutdownWrap: C++ calls `oncomplete` on it once libuv has shut the sending side (after queued writes). */
+export interface ShutdownRequest {
+  oncomplete: (this: ShutdownRequest, status: number) => void
+  owner: unknown
+}
+
 export interface HandleAccess {
   readonly newRequest: (oncomplete: WriteRequest["oncomplete"]) => WriteRequest
   /** True when the last `writeBuffer` left a remainder queued in libuv. */
   readonly lastWriteWasAsync: () => boolean
   /** The byte count a handle's `onread` was called for, or EOF or an errno (negative). */
   readonly lastRead: () => number
+  /** A shutdown request; null when the binding has no ShutdownWrap (then accepted sockets keep net.Socket). */
+  readonly newShutdown: ((oncomplete: ShutdownRequest["oncomplete"]) => ShutdownRequest) | null
 }
+
+/** libuv's end-of-stream code, as a handle's read reports it. */
+export const UV_EOF = -4095
+/** libuv's ENOTCONN (negated errno on Unix): node:net takes it from `shutdown` as done at once. */
+export const UV_ENOTCONN = -(osConstants.errno.ENOTCONN ?? 107)
 
 interface StreamWrapBinding {
   readonly WriteWrap?: unknown
   readonly streamBaseState?: unknown
   readonly kLastWriteWasAsync?: unknown
   readonly kReadBytesOrError?: unknown
+  readonly ShutdownWrap?: unknown
 }
 
 const find = (): HandleAccess | string => {
@@ -81,6 +96,7 @@ const find = (): HandleAccess | string => {
   const inState = (index: unknown): index is number => typeof index === "number" && index >= 0 && index < state.length
   if (!inState(wroteAsync) || !inState(readBytes)) return "no streamBaseState fields"
   const Request = WriteWrap as new () => WriteRequest
+  const Shutdown = wrap.ShutdownWrap as (new () => ShutdownRequest) | undefined
   return {
     newRequest: (oncomplete) => {
       const req = new Request()
@@ -91,7 +107,16 @@ const find = (): HandleAccess | string => {
       return req
     },
     lastWriteWasAsync: () => state[wroteAsync] !== 0,
-    lastRead: () => state[readBytes]!
+    lastRead: () => state[readBytes]!,
+    newShutdown:
+      typeof Shutdown === "function" && getSystemErrorName(UV_EOF) === "EOF"
+        ? (oncomplete) => {
+            const req = new Shutdown()
+            req.oncomplete = oncomplete
+            req.owner = undefined
+            return req
+          }
+        : null
   }
 }
 
@@ -110,12 +135,12 @@ export const writableHandleOf = (handle: unknown): WritableHandle | null =>
     ? (handle as WritableHandle)
     : null
 
-/** The error node:net would raise for a failed write (`code` like EPIPE), so the usual mapping applies. */
-export const writeError = (status: number, detail: string | undefined): Error => {
+/** The error node:net would raise for a failed call (`code` like EPIPE), so the usual mapping applies. */
+export const errnoError = (syscall: string, status: number, detail: string | undefined): Error => {
   const code = getSystemErrorName(status)
-  return Object.assign(new Error(detail === undefined ? `write ${code}` : `write ${code} (${detail})`), {
+  return Object.assign(new Error(detail === undefined ? `${syscall} ${code}` : `${syscall} ${code} (${detail})`), {
     errno: status,
     code,
-    syscall: "write"
+    syscall
   })
 }
