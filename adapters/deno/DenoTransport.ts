@@ -9,8 +9,9 @@
  *   that the event loop completes seldom while thousands of reads and writes
  *   complete (accept freezes of seconds at 10,000 × 512 KiB). Deno 2.9's
  *   node:net runs on a second layer, native libuv-shaped TCP handles: reads
- *   are pushed into a caller's buffer, writes try the kernel at once, and
- *   accepts drain the queue on each wake-up. The server uses those handles
+ *   are pushed into a caller's buffer, writes try the kernel at once, and a
+ *   listener nudged once a turn accepts up to 128 connections every turn
+ *   (HandleSocket.ts, `HandleIo.nudge`). The server uses those handles
  *   where `process.binding` provides them (HandleSocket.ts), else
  *   `Deno.listen` (OpListeners.ts: 8 SO_REUSEPORT accept queues with
  *   `--unstable-net`) and `Deno.Conn` sockets (OpSocket.ts: a 1-byte read per

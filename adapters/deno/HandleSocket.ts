@@ -11,8 +11,11 @@
  *   take, calling the request's `oncomplete` later. A queued write keeps pointing at the bytes it was
  *   given, so echoed bytes are first copied from the shared read buffer into a pooled slab. A write the
  *   kernel took whole leaves its request object free for the next write: no allocation per chunk then.
- * - **Accepts.** The runtime's loop takes every connection that is ready on each wake-up (as libuv does)
- *   and calls `onconnection` once per connection: no accept op waits for its turn among read and write ops.
+ * - **Accepts.** The runtime accepts when it polls the listening handle, and it polls ready handles in the
+ *   order they became ready, within one cooperative budget of tokio per turn: left alone, the listener was
+ *   starved for seconds while thousands of sockets were readable. `HandleIo.nudge` puts it first in every
+ *   next turn, so it takes up to 128 waiting connections a turn. One listener: 8 SO_REUSEPORT listeners let
+ *   every connection in and then starved them (connections stalled at 16,384; src/NOTES.md).
  */
 import process from "node:process"
 import { getSystemErrorName } from "node:util"
