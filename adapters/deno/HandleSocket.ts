@@ -17,77 +17,15 @@
  *   next turn, so it takes up to 128 waiting connections a turn. One listener: 8 SO_REUSEPORT listeners let
  *   every connection in and then starved them (connections stalled at 16,384; src/NOTES.md).
  */
-import process from "node:process"
 import { getSystemErrorName } from "node:util"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ListenOptions, Socket, SocketAddress, SocketHandlers } from "../../src/transport/Transport.ts"
 import { fromErrorCode, type TransportError } from "../../src/transport/TransportError.ts"
+import type { Handles, TcpHandle } from "./NativeHandles.ts"
 
-/** A native TCP handle (ext/node/ops/tcp_wrap.rs, stream_wrap.rs); `owner` is ours. */
-interface TcpHandle {
-  onread: ((this: TcpHandle) => void) | null
-  onconnection: ((status: number, client: TcpHandle | undefined) => void) | null
-  owner: HandleSocket | undefined
-  readStart(): number
-  readStop(): number
-  useUserBuffer(buffer: Uint8Array): void
-  writeBuffer(req: object, data: Uint8Array): number
-  shutdown(req: object): number
-  close(): void
-  setNoDelay(noDelay: boolean): number
-  bindWithFlags(host: string, port: number, flags: number): number
-  bind6(host: string, port: number, flags: number): number
-  listen(backlog: number): number
-  getsockname(out: { address?: string; port?: number }): number
-  getpeername(out: { address?: string; port?: number }): number
-}
-
-/** What the bindings provide; found once (see `findHandles`). */
-export interface Handles {
-  readonly TCP: new (type: number) => TcpHandle
-  readonly setupListenWrap: (server: TcpHandle) => void
-  readonly serverType: number
-  readonly reusePortFlag: number
-  readonly state: Int32Array
-  readonly readBytesOrError: number
-  readonly lastWriteWasAsync: number
-}
-
-const STREAM_METHODS = ["readStart", "readStop", "useUserBuffer", "writeBuffer", "shutdown", "setNoDelay"]
-
-/** The bindings, or undefined where this Deno lacks any part of them (its node:net is then not this layer). */
-export const findHandles = (): Handles | undefined => {
-  try {
-    const binding = (process as unknown as { binding?: (name: string) => unknown }).binding
-    if (typeof binding !== "function") return undefined
-    const tcp = binding.call(process, "tcp_wrap") as Record<string, unknown>
-    const stream = binding.call(process, "stream_wrap") as Record<string, unknown>
-    const TCP = tcp.TCP as Handles["TCP"] | undefined
-    const constants = tcp.constants as Record<string, unknown> | undefined
-    const ok =
-      typeof TCP === "function" &&
-      STREAM_METHODS.every((name) => typeof (TCP.prototype as Record<string, unknown>)[name] === "function") &&
-      typeof tcp.setupListenWrap === "function" &&
-      typeof constants?.SERVER === "number" &&
-      typeof constants.UV_TCP_REUSEPORT === "number" &&
-      stream.streamBaseState instanceof Int32Array &&
-      typeof stream.kReadBytesOrError === "number" &&
-      typeof stream.kLastWriteWasAsync === "number"
-    if (!ok) return undefined
-    return {
-      TCP,
-      setupListenWrap: tcp.setupListenWrap as Handles["setupListenWrap"],
-      serverType: constants.SERVER as number,
-      reusePortFlag: constants.UV_TCP_REUSEPORT as number,
-      state: stream.streamBaseState as Int32Array,
-      readBytesOrError: stream.kReadBytesOrError as number,
-      lastWriteWasAsync: stream.kLastWriteWasAsync as number
-    }
-  } catch {
-    return undefined
-  }
-}
+/** A handle whose owner is one of these sockets. */
+type Handle = TcpHandle<HandleSocket>
 
 /** libuv's end of stream. */
 const UV_EOF = -4095
@@ -117,7 +55,7 @@ class HandleIo {
   /** A write request no write holds (the kernel took the last one whole). */
   spare: WriteReq | null = null
   /** Listening handles and the backlog each was opened with (see `nudge`). */
-  readonly servers = new Map<TcpHandle, number>()
+  readonly servers = new Map<Handle, number>()
   /** A `relisten` is queued for the end of this turn. */
   private nudged = false
   private readonly relisten = (): void => {
@@ -193,7 +131,7 @@ const ignoreHandlers: SocketHandlers = {
 }
 
 /** The handle's `onread` (`this` is the handle): the count, or an error / EOF, is in `streamBaseState`. */
-function onRead(this: TcpHandle): void {
+function onRead(this: Handle): void {
   const socket = this.owner
   if (socket === undefined || socket.closed) return
   const io = socket.io
@@ -218,7 +156,7 @@ class HandleSocket implements Socket {
   closed = false
 
   constructor(
-    readonly handle: TcpHandle,
+    readonly handle: Handle,
     readonly io: HandleIo,
     private readonly owner: Set<HandleSocket>
   ) {}
@@ -351,7 +289,7 @@ class HandleSocket implements Socket {
 }
 
 interface ServerState {
-  readonly server: TcpHandle
+  readonly server: Handle
   readonly sockets: Set<HandleSocket>
   closed: boolean
 }
@@ -360,7 +298,7 @@ let sharedIo: HandleIo | undefined
 
 const openServer = (options: ListenOptions, handles: Handles): ServerState => {
   const io = (sharedIo ??= new HandleIo(handles))
-  const server = new handles.TCP(handles.serverType)
+  const server = new handles.TCP(handles.serverType) as Handle
   const state: ServerState = { server, sockets: new Set(), closed: false }
   const address = `${options.host}:${options.port}`
   let reported = false
