@@ -1,37 +1,43 @@
 /**
- * The transport on `node:net`. How Node differs:
+ * The transport on `node:net`, gone under its stream layer where Node allows
+ * it (`TcpHandle.ts` checks the binding once; Bun and Deno keep node:net's
+ * paths). How Node differs:
  *
  * - **Backlog** is what `somaxconn` allows. `allowHalfOpen` is on, so the
  *   peer's EOF reaches the owner, who decides when to end its own side.
+ * - **Accepted connections are bare TCP handles** (`HandleConn.ts`): the
+ *   listener's `onconnection` takes each accepted handle before node:net
+ *   wraps it in a Socket, whose Duplex, listeners and multi-tick close were
+ *   the largest share of the echo server's JS time once reads and writes sat
+ *   at the handle, and most of its memory per idle connection (3.6 KiB with
+ *   a Socket, 0.7 without, measured at 16,000 connections). Accept
+ *   errors, or a binding or handle without what that needs, take node:net's
+ *   way: a `NodeConn` over a net.Socket, as client sockets are.
  * - **Reads.** The `data` event hands over a freshly malloc'd Buffer per read,
- *   through a Readable. This adapter reads with `onread` instead: the kernel's
- *   bytes land in ONE 64 KiB buffer shared by every socket, and the callback
- *   runs straight from the handle. Sharing is safe because callbacks run one at
- *   a time; bytes the owner writes back are copied into a pooled 64 KiB slab,
- *   returned once the kernel took them. `onread` is public for `net.connect`;
- *   accepted sockets get it through node:net's private `kBuffer`/`kBufferCb`
- *   slots and the handle's `useUserBuffer`, as the Socket constructor does.
- *   The slots (and `kBufferGen`, which must be null) are checked once per
- *   listener; if any is missing, accepted sockets use `data` events, and
- *   `Listening.readPath` (in run.json) says so. Under that, the adapter's
- *   own `onread` sits on the TCP handle in place of node:net's (`TcpHandle.ts`):
- *   node:net's does per-read bookkeeping (a timeout timer, slot lookups) this
- *   adapter does not need; EOF and read errors still go to node:net's.
- * - **Writes** go to the TCP handle's own `writeBuffer`, under node:net's
- *   Writable (`TcpHandle.ts`): the Writable's bookkeeping around each
- *   write, its WriteWrap and their garbage cost as much CPU as the syscall.
- *   The handle writes what the kernel takes at once; libuv queues the rest
- *   and calls back when it is sent, and only then does `write` answer false
- *   and `onDrain` follow. node:net never sees these writes, which is safe
+ *   through a Readable. Here the kernel's bytes land in ONE 64 KiB buffer
+ *   shared by every socket (the handle's `useUserBuffer`), and the adapter's
+ *   own `onread` on the handle hands them over. Sharing is safe because
+ *   callbacks run one at a time; bytes the owner writes back are copied into
+ *   a pooled 64 KiB slab, returned once the kernel took them. A net.Socket
+ *   gets the buffer through `onread` (public for `net.connect`; node:net's
+ *   private `kBuffer`/`kBufferCb` slots for accepted sockets, checked once per
+ *   listener, `data` events if missing), and EOF and read errors still go to
+ *   node:net's `onread`, which the adapter's replaces for data only.
+ * - **Writes** go to the TCP handle's own `writeBuffer` (`HandleWriter.ts`):
+ *   node:net's Writable bookkeeping around each write, its WriteWrap and
+ *   their garbage cost as much CPU as the syscall. The handle writes what
+ *   the kernel takes at once; libuv queues the rest and calls back when it
+ *   is sent, and only then does `write` answer false and `onDrain` follow.
+ *   Under a net.Socket, node:net never sees these writes, which is safe
  *   because libuv orders them with its own: `end()`'s shutdown runs after
  *   queued writes, `bytesWritten` is the handle's count, a failed write
  *   destroys the socket with the error node:net would raise. Where the
- *   handle's binding is missing (`writePath` in run.json says why), writes go
- *   through `socket.write`, which is never partial either: node:net queues
- *   the rest and answers false for every write of 16 KiB or more, so `write`
- *   returns whether anything is really queued (`writableLength === 0`).
- * - **Per connection** one `NodeConn` (prototype methods: call them on the
- *   socket) and listeners shared by all sockets: no closure per connection.
+ *   binding is missing (`writePath` in run.json says why), writes go through
+ *   `socket.write`, which is never partial either: node:net queues the rest
+ *   and answers false for every write of 16 KiB or more, so `write` returns
+ *   whether anything is really queued (`writableLength === 0`).
+ * - **Per connection** one `HandleConn` or `NodeConn` (prototype methods)
+ *   and callbacks shared by all of them: no closure per connection.
  */
 import * as net from "node:net"
 import * as Effect from "effect/Effect"
