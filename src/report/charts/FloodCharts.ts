@@ -272,19 +272,22 @@ export const floodCharts = (grid: ResultGrid): ReadonlyArray<NamedChart> => {
   if (headline !== undefined) {
     charts.push(latencyChart(styles, headline))
     const estimated = headline.ranked.some((f) => f.memoryEstimated)
-    charts.push(
-      barChart(
-        "memory",
-        `Server memory per connection at ${cellName(headline)}`,
-        estimated
-          ? "peak RSS minus the server's RSS with one connection (this run has no idle RSS), per connection; lower is better"
-          : "peak RSS with the connections open minus the idle server's RSS, per connection; lower is better",
-        styles,
-        headline.ranked,
-        "memoryKiBPerConnection",
-        "KiB per connection"
+    // A bench:core run measures memory in cells of its own (part d), so its headline cell may have none.
+    const withMemory = headline.ranked.some((f) => f.memoryPerConnectionBytes !== undefined)
+    if (withMemory)
+      charts.push(
+        barChart(
+          "memory",
+          `Server memory per connection at ${cellName(headline)}`,
+          estimated
+            ? "peak RSS minus the server's RSS with one connection (this run has no idle RSS), per connection; lower is better"
+            : "peak RSS with the connections open minus the idle server's RSS, per connection; lower is better",
+          styles,
+          headline.ranked,
+          "memoryKiBPerConnection",
+          "KiB per connection"
+        )
       )
-    )
     charts.push(cpuChart(styles, headline))
   }
   return charts
