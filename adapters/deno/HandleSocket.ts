@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ListenOptions, Socket, SocketAddress, SocketHandlers } from "../../src/transport/Transport.ts"
 import { fromErrorCode, type TransportError } from "../../src/transport/TransportError.ts"
+import { handOver } from "./AcceptedSocket.ts"
 import type { Handles, TcpHandle } from "./NativeHandles.ts"
 
 /** A handle whose owner is one of these sockets. */
@@ -321,14 +322,7 @@ const openServer = (options: ListenOptions, handles: Handles): ServerState => {
     client.onread = onRead
     client.useUserBuffer(io.readBuffer)
     state.sockets.add(socket)
-    let handlers: SocketHandlers
-    try {
-      handlers = options.onAccept(socket)
-    } catch (cause) {
-      socket.close(undefined)
-      throw cause
-    }
-    socket.start(handlers)
+    handOver(socket, options.onAccept)
   }
   handles.setupListenWrap(server)
   const flags = options.reusePort === true ? handles.reusePortFlag : 0

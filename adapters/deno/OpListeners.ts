@@ -10,8 +10,9 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ListenOptions, SocketHandlers } from "../../src/transport/Transport.ts"
+import type { ListenOptions } from "../../src/transport/Transport.ts"
 import type { TransportError } from "../../src/transport/TransportError.ts"
+import { handOver } from "./AcceptedSocket.ts"
 import { type ConnIo, type OpSocket, socketOf, toTransportError } from "./OpSocket.ts"
 
 /** Errors on which the accept loop stops: the listener was closed. */
@@ -101,14 +102,7 @@ const startAcceptLoop = (
     next()
     const socket = socketOf(conn, io, state.sockets)
     state.sockets.add(socket)
-    let handlers: SocketHandlers
-    try {
-      handlers = options.onAccept(socket)
-    } catch (cause) {
-      socket.close(undefined)
-      throw cause
-    }
-    socket.start(handlers)
+    handOver(socket, options.onAccept)
   }
   const onFail = (cause: unknown): void => {
     if (state.closed || isListenerClosed(cause)) return
