@@ -30,8 +30,11 @@ const ORIGINAL_RUNTIMES = [
   "bun",
   "deno"
 ]
-/** Enough that a hash (reuseport) or a round robin (cluster) gives each of two processes some. */
+/** Enough that a hash (reuseport) gives each of two processes some (a shared-socket cluster may need more bursts). */
 const CONNECTIONS = 64
+/** Bursts of CONNECTIONS opened, at most, until two processes hold connections. */
+const MAX_BURSTS = 4
+const sum = (counts: ReadonlyArray<number>) => counts.reduce((a, b) => a + b, 0)
 
 /**
  * Established connections on the server's port, per server process (`ss -p` names every process holding each
@@ -96,19 +99,25 @@ describe("several processes on one port", () => {
         const server = yield* launchTarget(target, { processes: 2 })
         // reuseport: the two copies; cluster: the primary and its two workers.
         expect(server.pids.length).toBe(mode === "cluster" ? 3 : 2)
-        const open = yield* openAll(server.port)
-        // Accepting lags the client's connects on a busy machine: wait (up to 10 s) until every connection is held.
         const gainedNow = () => heldPerProcess(server.port, server.pids)
-        for (let waited = 0; waited < 10_000 && gainedNow().reduce((a, b) => a + b, 0) < CONNECTIONS; waited += 100)
-          yield* Effect.sleep("100 millis")
-        const gained = gainedNow()
+        const open: Array<net.Socket> = []
+        let gained: Array<number> = []
+        // A cluster whose workers accept from one shared socket (node:cluster SCHED_NONE) has no fair split: on a
+        // busy machine the first worker awake can take a whole burst. So up to 4 bursts, until two processes hold some.
+        for (let burst = 1; burst <= MAX_BURSTS; burst++) {
+          open.push(...(yield* openAll(server.port)))
+          // Accepting lags the client's connects on a busy machine: wait (up to 10 s) until every connection is held.
+          for (let waited = 0; waited < 10_000 && sum(gainedNow()) < open.length; waited += 100)
+            yield* Effect.sleep("100 millis")
+          gained = gainedNow()
+          if (gained.filter((n) => n > 0).length >= 2) break
+        }
         for (const s of open) s.destroy()
         const accepting = gained.filter((n) => n > 0).length
         expect(accepting, `connections held per process ${JSON.stringify(gained)}`).toBeGreaterThanOrEqual(2)
-        expect(
-          gained.reduce((a, b) => a + b, 0),
-          `connections held per process ${JSON.stringify(gained)}`
-        ).toBeGreaterThanOrEqual(CONNECTIONS)
+        expect(sum(gained), `connections held per process ${JSON.stringify(gained)}`).toBeGreaterThanOrEqual(
+          open.length
+        )
         yield* expectEchoVerified(target.manifest.name, server, {
           connections: CONNECTIONS,
           bytesPerConnection: 256 * 1024
